@@ -1,0 +1,43 @@
+# rostercheck: the two commands a fresh clone needs are `make demo` and `make test`.
+GO      ?= go
+BIN     := bin/rostercheck
+OUT     ?= rostercheck-report
+PKGS    := ./...
+
+.PHONY: all build demo test vet fmt-check bench fuzz clean
+
+all: build
+
+build:
+	$(GO) build -o $(BIN) ./cmd/rostercheck
+
+# The main job: the built-in reference provider, every profile, all reports.
+demo: build
+	./$(BIN) run --profile oneroster-1.1,sds --out $(OUT)
+	@echo "open $(OUT)/report.html (JUnit: $(OUT)/junit.xml, JSON: $(OUT)/results.json)"
+
+# All tests: formatting, vet, unit tests, and the self-test that runs the
+# harness against the clean provider and once per provider defect.
+test: fmt-check vet
+	$(GO) test -count=1 $(PKGS)
+
+vet:
+	$(GO) vet $(PKGS)
+
+fmt-check:
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+
+# Speed and memory figures (never asserted in tests).
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem -benchtime 1x ./fixtures/district/
+	$(GO) test -run '^$$' -bench . -benchmem ./fixtures/provider/ ./fixtures/provider/query/ ./schemas/
+	$(GO) test -run '^$$' -bench . -benchmem -benchtime 3x ./runner/
+
+# Fuzz the provider's filter parser (go test -fuzz runs one target at a time).
+fuzz:
+	$(GO) test -run '^$$' -fuzz FuzzParseFilter -fuzztime 60s ./fixtures/provider/query/
+	$(GO) test -run '^$$' -fuzz FuzzParse -fuzztime 60s ./fixtures/provider/query/
+
+clean:
+	rm -rf bin $(OUT)
