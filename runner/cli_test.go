@@ -1,0 +1,253 @@
+package runner_test
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/rostercheck/rostercheck/fixtures/district"
+	"github.com/rostercheck/rostercheck/fixtures/provider"
+	"github.com/rostercheck/rostercheck/runner"
+)
+
+// tokenRecorder wraps the provider and remembers every access token it issues.
+type tokenRecorder struct {
+	h      http.Handler
+	mu     sync.Mutex
+	tokens []string
+}
+
+func (tr *tokenRecorder) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Path != provider.TokenPath {
+		tr.h.ServeHTTP(w, r)
+		return
+	}
+	rec := httptest.NewRecorder()
+	tr.h.ServeHTTP(rec, r)
+	var tok struct {
+		AccessToken string `json:"access_token"`
+	}
+	if json.Unmarshal(rec.Body.Bytes(), &tok) == nil && tok.AccessToken != "" {
+		tr.mu.Lock()
+		tr.tokens = append(tr.tokens, tok.AccessToken)
+		tr.mu.Unlock()
+	}
+	for k, v := range rec.Header() {
+		w.Header()[k] = v
+	}
+	w.WriteHeader(rec.Code)
+	_, _ = w.Write(rec.Body.Bytes())
+}
+
+func startTarget(t *testing.T, id, secret, defect string) (*httptest.Server, *tokenRecorder) {
+	t.Helper()
+	d, err := district.Generate(district.Spec{Seed: 7, Size: "small"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := provider.New(provider.Options{District: d, ClientID: id, ClientSecret: secret, Defect: defect})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr := &tokenRecorder{h: p}
+	srv := httptest.NewServer(tr) // binds 127.0.0.1
+	t.Cleanup(srv.Close)
+	return srv, tr
+}
+
+// TestSecretsNeverAppear configures real-looking credentials against an
+// external target with a defect on (so there are failures with evidence)
+// and searches every output for the secret in every encoding and for every
+// access token the provider issued.
+func TestSecretsNeverAppear(t *testing.T) {
+	const id = "district-42-sis-connector"
+	const secret = "s3cr3t/P@ss+word=Zq9xW7vT2mK8"
+	for _, auth := range []string{"oauth2", "oauth1"} {
+		t.Run(auth, func(t *testing.T) {
+			srv, tr := startTarget(t, id, secret, "unknown-id-no-body")
+			dir := t.TempDir()
+			r := rostercheck(t, []string{"ROSTERCHECK_CLIENT_SECRET=" + secret},
+				"run", "--base-url", srv.URL+provider.BasePath, "--token-url", srv.URL+provider.TokenPath,
+				"--client-id", id, "--auth", auth, "--profile", "sds", "--out", dir)
+			if r.code != runner.ExitFail {
+				t.Fatalf("exit %d, want 1 (defect on)\nstdout:\n%s\nstderr:\n%s", r.code, r.stdout, r.stderr)
+			}
+			outputs := map[string]string{"stdout": r.stdout, "stderr": r.stderr}
+			for _, name := range []string{"junit.xml", "results.json", "report.html"} {
+				b, err := os.ReadFile(filepath.Join(dir, name))
+				if err != nil {
+					t.Fatal(err)
+				}
+				outputs[name] = string(b)
+			}
+			forbidden := []string{
+				secret,
+				url.QueryEscape(secret),
+				url.PathEscape(secret),
+				base64.StdEncoding.EncodeToString([]byte(id + ":" + secret)),
+				base64.StdEncoding.EncodeToString([]byte(url.QueryEscape(id) + ":" + url.QueryEscape(secret))),
+			}
+			tr.mu.Lock()
+			forbidden = append(forbidden, tr.tokens...)
+			tr.mu.Unlock()
+			if auth == "oauth2" && len(tr.tokens) == 0 {
+				t.Fatal("the provider issued no token: the run did not authenticate")
+			}
+			for name, text := range outputs {
+				for _, f := range forbidden {
+					if strings.Contains(text, f) {
+						t.Errorf("%s contains a secret (%.12s…)", name, f)
+					}
+				}
+			}
+			if !strings.Contains(outputs["results.json"], "unknown-id") {
+				t.Error("results.json does not mention the failing unknown-id checks")
+			}
+		})
+	}
+}
+
+func freePort(t *testing.T) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	return addr
+}
+
+func TestExitCodes(t *testing.T) {
+	port := freePort(t)
+	srv, _ := startTarget(t, "id", "right-secret-123", "")
+	cases := []struct {
+		name string
+		env  []string
+		args []string
+		code int
+		msg  string
+	}{
+		{"unknown command", nil, []string{"frobnicate"}, runner.ExitUsage, "unknown command"},
+		{"no command", nil, nil, runner.ExitUsage, "usage"},
+		{"bad flag", nil, []string{"run", "--no-such-flag"}, runner.ExitUsage, "no-such-flag"},
+		{"bad profile", nil, []string{"run", "--profile", "nope"}, runner.ExitUsage, "unknown profile"},
+		{"bad concurrency", nil, []string{"run", "--concurrency", "0"}, runner.ExitUsage, "--concurrency"},
+		{"bad env value", []string{"ROSTERCHECK_PAGE_SIZE=lots"}, []string{"run"}, runner.ExitUsage, "$ROSTERCHECK_PAGE_SIZE"},
+		{"missing token url", nil, []string{"run", "--base-url", "http://" + port + "/ims/oneroster/v1p1", "--client-id", "x"}, runner.ExitUsage, "--token-url"},
+		{"defect with external target", []string{"ROSTERCHECK_CLIENT_SECRET=s"}, []string{"run", "--base-url", srv.URL, "--token-url", srv.URL, "--client-id", "x", "--defect", "no-total-count"}, runner.ExitUsage, "built-in provider only"},
+		{"unknown defect", nil, []string{"run", "--defect", "nope"}, runner.ExitUsage, "unknown defect"},
+		{"wrong port", []string{"ROSTERCHECK_CLIENT_SECRET=s"}, []string{"run", "--base-url", "http://" + port + "/ims/oneroster/v1p1", "--token-url", "http://" + port + "/oauth/token", "--client-id", "x"}, runner.ExitUnreachable, "unreachable"},
+		{"wrong secret", []string{"ROSTERCHECK_CLIENT_SECRET=wrong-secret-456"}, []string{"run", "--base-url", srv.URL + provider.BasePath, "--token-url", srv.URL + provider.TokenPath, "--client-id", "id"}, runner.ExitUnreachable, "credentials rejected"},
+		{"wrong oauth1 secret", []string{"ROSTERCHECK_CLIENT_SECRET=wrong-secret-456"}, []string{"run", "--auth", "oauth1", "--base-url", srv.URL + provider.BasePath, "--client-id", "id"}, runner.ExitUnreachable, "credentials rejected"},
+		{"serve non-loopback", nil, []string{"serve", "--addr", "0.0.0.0:0"}, runner.ExitUsage, "--public"},
+		{"report without from", nil, []string{"report"}, runner.ExitUsage, "--from"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			r := rostercheck(t, c.env, c.args...)
+			if r.code != c.code {
+				t.Fatalf("exit %d, want %d\nstdout:\n%s\nstderr:\n%s", r.code, c.code, r.stdout, r.stderr)
+			}
+			if c.code == runner.ExitUnreachable || c.name != "no command" {
+				lines := strings.Split(strings.TrimSpace(r.stderr), "\n")
+				last := lines[len(lines)-1]
+				if !strings.Contains(last, c.msg) {
+					t.Fatalf("stderr's last line %q does not say %q", last, c.msg)
+				}
+				if strings.Contains(r.stderr, "goroutine ") || strings.Contains(r.stderr, "panic") {
+					t.Fatalf("stderr shows a panic:\n%s", r.stderr)
+				}
+			}
+			if strings.Contains(r.stderr+r.stdout, "wrong-secret-456") || strings.Contains(r.stderr+r.stdout, "right-secret-123") {
+				t.Fatal("a secret was printed")
+			}
+		})
+	}
+}
+
+func TestListVersionAndReport(t *testing.T) {
+	r := rostercheck(t, nil, "list", "--profile", "sds")
+	if r.code != 0 || !strings.Contains(r.stdout, "rostering.users.schema") || strings.Contains(r.stdout, "gradebook.") {
+		t.Fatalf("list: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	r = rostercheck(t, nil, "version")
+	if r.code != 0 || !strings.Contains(r.stdout, "OneRoster 1.1") || !strings.Contains(r.stdout, "hash") {
+		t.Fatalf("version: %d %s", r.code, r.stdout)
+	}
+	dir := t.TempDir()
+	r = rostercheck(t, nil, "run", "--profile", "sds", "--check", "rostering.orgs.*", "--out", dir)
+	if r.code != 0 {
+		t.Fatalf("run: %d %s %s", r.code, r.stdout, r.stderr)
+	}
+	again := t.TempDir()
+	r = rostercheck(t, nil, "report", "--from", filepath.Join(dir, "results.json"), "--out", again)
+	if r.code != 0 {
+		t.Fatalf("report: %d %s %s", r.code, r.stdout, r.stderr)
+	}
+	a, _ := os.ReadFile(filepath.Join(dir, "junit.xml"))
+	b, _ := os.ReadFile(filepath.Join(again, "junit.xml"))
+	if len(a) == 0 || !bytes.Equal(a, b) {
+		t.Fatal("report --from does not reproduce junit.xml")
+	}
+}
+
+// TestServe starts `rostercheck serve`, reads its banner, gets a token
+// with the printed credentials, and stops it with SIGINT.
+func TestServe(t *testing.T) {
+	r := rostercheck(t, nil, "serve", "--list-defects")
+	if r.code != 0 || !strings.Contains(r.stdout, "no-total-count") {
+		t.Fatalf("serve --list-defects: %d %s", r.code, r.stdout)
+	}
+	exe, _ := os.Executable()
+	addr := freePort(t)
+	cmd := exec.Command(exe, "serve", "--addr", addr, "--client-id", "demo-client")
+	cmd.Env = append(filteredEnv(), mainEnv+"=1")
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill()
+	sc := bufio.NewScanner(out)
+	banner := map[string]string{}
+	for sc.Scan() {
+		k, v, ok := strings.Cut(sc.Text(), ":")
+		if ok {
+			banner[strings.TrimSpace(k)] = strings.TrimSpace(v)
+		}
+		if strings.HasPrefix(sc.Text(), "auth:") {
+			break
+		}
+	}
+	if banner["base URL"] != "http://"+addr+"/ims/oneroster/v1p1" || banner["client id"] != "demo-client" || banner["client secret"] == "" {
+		t.Fatalf("banner: %v", banner)
+	}
+	req, _ := http.NewRequest("POST", banner["token URL"], strings.NewReader("grant_type=client_credentials"))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.SetBasicAuth("demo-client", banner["client secret"])
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("token with the printed credentials: %d", resp.StatusCode)
+	}
+	_ = cmd.Process.Signal(os.Interrupt)
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("serve did not exit cleanly on SIGINT: %v", err)
+	}
+}

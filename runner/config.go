@@ -1,0 +1,471 @@
+package runner
+
+import (
+	"bytes"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/rostercheck/rostercheck/fixtures/defects"
+	"github.com/rostercheck/rostercheck/fixtures/district"
+	"github.com/rostercheck/rostercheck/suites"
+)
+
+// Config is the one typed configuration of a command. It is built by Load,
+// a pure function of the arguments, the environment and an optional YAML
+// file (precedence: flag > env > file > default), and validated before any
+// request is made.
+type Config struct {
+	Command string
+
+	// Target and credentials.
+	BaseURL      string
+	TokenURL     string
+	Auth         string // oauth2 | oauth2-password | oauth1 | bearer | none
+	ClientID     string
+	ClientSecret string
+	Username     string
+	Password     string
+	Token        string
+	Scopes       []string
+	OAuth1Method string // HMAC-SHA1 | HMAC-SHA256
+
+	// What to run.
+	Profiles  []string
+	Checks    []string // check-ID patterns to focus on ('*' wildcard); empty = all
+	Strict    bool
+	Randomize bool
+	OrderSeed int64
+
+	// How.
+	Concurrency    int
+	PageSize       int
+	Parents        int
+	RequestTimeout time.Duration
+	Timeout        time.Duration
+	MaxBody        int64
+	Verbose        bool
+
+	// Output.
+	Out  string // report directory; "none" writes nothing
+	From string // report: results.json to re-render
+
+	// Built-in reference provider (run without --base-url, and serve).
+	Size   string
+	Seed   int64
+	Defect string
+	Addr   string
+	Public bool
+	// ListDefects makes serve print the defect catalogue.
+	ListDefects bool
+
+	ConfigFile string
+}
+
+// option is one configurable setting, reachable as a flag, an environment
+// variable and a YAML key.
+type option struct {
+	name  string // flag name and YAML key
+	usage string
+	def   string
+	bool  bool
+	cmds  string // commands it applies to, space separated
+	set   func(c *Config, v string) error
+}
+
+const envPrefix = "ROSTERCHECK_"
+
+func envName(flagName string) string {
+	return envPrefix + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))
+}
+
+func str(p func(*Config) *string) func(*Config, string) error {
+	return func(c *Config, v string) error { *p(c) = v; return nil }
+}
+
+func list(p func(*Config) *[]string) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		var out []string
+		for _, s := range strings.FieldsFunc(v, func(r rune) bool { return r == ',' || r == ' ' }) {
+			out = append(out, s)
+		}
+		*p(c) = out
+		return nil
+	}
+}
+
+func integer(p func(*Config) *int, lo, hi int) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < lo || n > hi {
+			return fmt.Errorf("want a whole number from %d to %d, got %q", lo, hi, v)
+		}
+		*p(c) = n
+		return nil
+	}
+}
+
+func duration(p func(*Config) *time.Duration) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			return fmt.Errorf("want a positive duration such as 30s or 10m, got %q", v)
+		}
+		*p(c) = d
+		return nil
+	}
+}
+
+func boolean(p func(*Config) *bool) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return fmt.Errorf("want true or false, got %q", v)
+		}
+		*p(c) = b
+		return nil
+	}
+}
+
+func size(p func(*Config) *int64) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		mult := int64(1)
+		s := strings.ToUpper(strings.TrimSpace(v))
+		for suf, m := range map[string]int64{"KIB": 1 << 10, "MIB": 1 << 20, "GIB": 1 << 30} {
+			if strings.HasSuffix(s, suf) {
+				s, mult = strings.TrimSuffix(s, suf), m
+			}
+		}
+		n, err := strconv.ParseInt(s, 10, 64)
+		if err != nil || n <= 0 || n > (8<<30)/mult {
+			return fmt.Errorf("want a size such as 64MiB, got %q", v)
+		}
+		*p(c) = n * mult
+		return nil
+	}
+}
+
+var options = []option{
+	{name: "base-url", usage: "OneRoster root of the target, e.g. https://sis.example/ims/oneroster/v1p1 (default: the built-in reference provider)", cmds: "run list", set: str(func(c *Config) *string { return &c.BaseURL })},
+	{name: "token-url", usage: "OAuth 2 token endpoint", cmds: "run", set: str(func(c *Config) *string { return &c.TokenURL })},
+	{name: "auth", usage: "oauth2 | oauth2-password | oauth1 | bearer | none", def: "oauth2", cmds: "run", set: str(func(c *Config) *string { return &c.Auth })},
+	{name: "client-id", usage: "OAuth client id (OAuth 1.0a consumer key)", cmds: "run serve", set: str(func(c *Config) *string { return &c.ClientID })},
+	{name: "client-secret", usage: "OAuth client secret; prefer $ROSTERCHECK_CLIENT_SECRET", cmds: "run serve", set: str(func(c *Config) *string { return &c.ClientSecret })},
+	{name: "username", usage: "resource owner for --auth oauth2-password", cmds: "run", set: str(func(c *Config) *string { return &c.Username })},
+	{name: "password", usage: "resource owner password; prefer $ROSTERCHECK_PASSWORD", cmds: "run", set: str(func(c *Config) *string { return &c.Password })},
+	{name: "token", usage: "static bearer token for --auth bearer; prefer $ROSTERCHECK_TOKEN", cmds: "run", set: str(func(c *Config) *string { return &c.Token })},
+	{name: "scope", usage: "OAuth 2 scopes to request, comma or space separated (default: none, the client's default)", cmds: "run", set: list(func(c *Config) *[]string { return &c.Scopes })},
+	{name: "oauth1-method", usage: "HMAC-SHA1 | HMAC-SHA256", def: "HMAC-SHA256", cmds: "run", set: str(func(c *Config) *string { return &c.OAuth1Method })},
+	{name: "profile", usage: "profiles to run, comma separated: " + strings.Join(suites.ProfileNames(), ", "), def: "oneroster-1.1", cmds: "run list", set: list(func(c *Config) *[]string { return &c.Profiles })},
+	{name: "check", usage: "run only checks whose ID matches one of these patterns ('*' wildcard), comma separated", cmds: "run list", set: list(func(c *Config) *[]string { return &c.Checks })},
+	{name: "strict", usage: "SHOULD failures also fail the run", bool: true, def: "false", cmds: "run", set: boolean(func(c *Config) *bool { return &c.Strict })},
+	{name: "randomize", usage: "run the checks in random order", bool: true, def: "false", cmds: "run", set: boolean(func(c *Config) *bool { return &c.Randomize })},
+	{name: "order-seed", usage: "seed of --randomize (default: time based, printed)", def: "0", cmds: "run", set: func(c *Config, v string) error {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			return fmt.Errorf("want a whole number, got %q", v)
+		}
+		c.OrderSeed = n
+		return nil
+	}},
+	{name: "concurrency", usage: "requests in flight at most", def: "8", cmds: "run", set: integer(func(c *Config) *int { return &c.Concurrency }, 1, 64)},
+	{name: "page-size", usage: "limit used to walk every collection", def: "100", cmds: "run", set: integer(func(c *Config) *int { return &c.PageSize }, 1, 10000)},
+	{name: "parents", usage: "parent ids sampled per relationship endpoint", def: "2", cmds: "run", set: integer(func(c *Config) *int { return &c.Parents }, 1, 100)},
+	{name: "request-timeout", usage: "timeout of one request, body included", def: "30s", cmds: "run", set: duration(func(c *Config) *time.Duration { return &c.RequestTimeout })},
+	{name: "timeout", usage: "deadline of the whole run", def: "60m", cmds: "run", set: duration(func(c *Config) *time.Duration { return &c.Timeout })},
+	{name: "max-body", usage: "largest response body read", def: "64MiB", cmds: "run", set: size(func(c *Config) *int64 { return &c.MaxBody })},
+	{name: "verbose", usage: "stream Ginkgo's own output to stderr", bool: true, def: "false", cmds: "run", set: boolean(func(c *Config) *bool { return &c.Verbose })},
+	{name: "out", usage: "report directory (\"none\": write no reports)", def: "rostercheck-report", cmds: "run report", set: str(func(c *Config) *string { return &c.Out })},
+	{name: "from", usage: "results.json to re-render", cmds: "report", set: str(func(c *Config) *string { return &c.From })},
+	{name: "size", usage: "built-in district size: " + strings.Join(district.Sizes, ", "), def: "small", cmds: "run serve", set: str(func(c *Config) *string { return &c.Size })},
+	{name: "seed", usage: "built-in district seed", def: "1", cmds: "run serve", set: func(c *Config, v string) error {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			return fmt.Errorf("want a whole number, got %q", v)
+		}
+		c.Seed = n
+		return nil
+	}},
+	{name: "defect", usage: "switch on one named defect in the built-in provider (see 'rostercheck serve --list-defects')", cmds: "run serve", set: str(func(c *Config) *string { return &c.Defect })},
+	{name: "list-defects", usage: "print the defect catalogue and exit", bool: true, def: "false", cmds: "serve", set: boolean(func(c *Config) *bool { return &c.ListDefects })},
+	{name: "addr", usage: "listen address of serve", def: "127.0.0.1:8642", cmds: "serve", set: str(func(c *Config) *string { return &c.Addr })},
+	{name: "public", usage: "allow serve to listen on a non-loopback address", bool: true, def: "false", cmds: "serve", set: boolean(func(c *Config) *bool { return &c.Public })},
+}
+
+// rawValue is a flag.Value that records the raw text, so Load can tell a
+// flag that was given from one that was not.
+type rawValue struct {
+	v      string
+	isBool bool
+}
+
+func (r *rawValue) String() string     { return r.v }
+func (r *rawValue) Set(s string) error { r.v = s; return nil }
+func (r *rawValue) IsBoolFlag() bool   { return r.isBool }
+
+// UsageError is a bad flag, environment variable, file or value (exit 2).
+type UsageError struct{ Msg string }
+
+func (e *UsageError) Error() string { return e.Msg }
+
+func usageErr(format string, args ...any) error {
+	return &UsageError{Msg: fmt.Sprintf(format, args...)}
+}
+
+// Load builds the configuration of cmd from args, the environment (getenv)
+// and the YAML file named by --config or $ROSTERCHECK_CONFIG (readFile).
+func Load(cmd string, args []string, getenv func(string) string, readFile func(string) ([]byte, error)) (*Config, error) {
+	fs := flag.NewFlagSet("rostercheck "+cmd, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	raw := map[string]*rawValue{}
+	var mine []option
+	for _, o := range options {
+		if !strings.Contains(" "+o.cmds+" ", " "+cmd+" ") {
+			continue
+		}
+		mine = append(mine, o)
+		rv := &rawValue{isBool: o.bool}
+		raw[o.name] = rv
+		fs.Var(rv, o.name, o.usage)
+	}
+	cfgFile := &rawValue{}
+	fs.Var(cfgFile, "config", "YAML configuration file")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil, err
+		}
+		return nil, usageErr("%v", err)
+	}
+	if fs.NArg() > 0 {
+		return nil, usageErr("unexpected argument %q", fs.Arg(0))
+	}
+	given := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
+
+	file := map[string]string{}
+	path := cfgFile.v
+	if path == "" {
+		path = getenv(envPrefix + "CONFIG")
+	}
+	if path != "" {
+		b, err := readFile(path)
+		if err != nil {
+			return nil, usageErr("config file: %v", err)
+		}
+		if file, err = parseFile(b, mine); err != nil {
+			return nil, usageErr("config file %s: %v", path, err)
+		}
+	}
+
+	c := &Config{Command: cmd, ConfigFile: path}
+	for _, o := range mine {
+		v, src := o.def, "default"
+		if fv, ok := file[o.name]; ok {
+			v, src = fv, "config file key "+o.name
+		}
+		if ev := getenv(envName(o.name)); ev != "" {
+			v, src = ev, "$"+envName(o.name)
+		}
+		if given[o.name] {
+			v, src = raw[o.name].v, "--"+o.name
+		}
+		if v == "" && o.def == "" {
+			continue
+		}
+		if err := o.set(c, v); err != nil {
+			return nil, usageErr("%s: %v", src, err)
+		}
+	}
+	if err := c.validate(); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+func parseFile(b []byte, opts []option) (map[string]string, error) {
+	var m map[string]any
+	dec := yaml.NewDecoder(bytes.NewReader(b))
+	if err := dec.Decode(&m); err != nil && !errors.Is(err, io.EOF) {
+		return nil, err
+	}
+	known := map[string]bool{}
+	for _, o := range opts {
+		known[o.name] = true
+	}
+	out := map[string]string{}
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		if !known[k] {
+			return nil, fmt.Errorf("unknown key %q", k)
+		}
+		switch v := m[k].(type) {
+		case []any:
+			var parts []string
+			for _, x := range v {
+				parts = append(parts, fmt.Sprint(x))
+			}
+			out[k] = strings.Join(parts, ",")
+		case map[string]any, nil:
+			return nil, fmt.Errorf("key %q: want a scalar or a list", k)
+		default:
+			out[k] = fmt.Sprint(v)
+		}
+	}
+	return out, nil
+}
+
+func (c *Config) validate() error {
+	switch c.Command {
+	case "run", "list":
+		for _, p := range c.Profiles {
+			if _, err := suites.LoadProfile(p); err != nil {
+				return usageErr("--profile: %v", err)
+			}
+		}
+		if len(c.Profiles) == 0 {
+			return usageErr("--profile: at least one profile is needed")
+		}
+	}
+	if c.Command == "report" && c.From == "" {
+		return usageErr("report needs --from results.json")
+	}
+	if c.Command == "serve" {
+		host, _, err := net.SplitHostPort(c.Addr)
+		if err != nil {
+			return usageErr("--addr: %v", err)
+		}
+		if !c.Public && !isLoopback(host) {
+			return usageErr("--addr %s is not a loopback address; add --public to serve on it", c.Addr)
+		}
+	}
+	if c.Command == "run" || c.Command == "serve" {
+		if c.Defect != "" {
+			if _, ok := defects.Lookup(c.Defect); !ok {
+				return usageErr("--defect: unknown defect %q (known: %s)", c.Defect, strings.Join(defects.Names(), ", "))
+			}
+		}
+		if !validSize(c.Size) {
+			return usageErr("--size: unknown size %q (known: %s)", c.Size, strings.Join(district.Sizes, ", "))
+		}
+	}
+	if c.Command != "run" || c.BaseURL == "" {
+		return nil
+	}
+	// An external target.
+	if err := checkURL("--base-url", c.BaseURL); err != nil {
+		return err
+	}
+	if c.Defect != "" {
+		return usageErr("--defect applies to the built-in provider only; drop --base-url or --defect")
+	}
+	switch c.Auth {
+	case "oauth2", "oauth2-password":
+		if c.TokenURL == "" {
+			return usageErr("--auth %s needs --token-url", c.Auth)
+		}
+		if err := checkURL("--token-url", c.TokenURL); err != nil {
+			return err
+		}
+		if c.ClientID == "" || c.ClientSecret == "" {
+			return usageErr("--auth %s needs --client-id and a client secret ($ROSTERCHECK_CLIENT_SECRET or --client-secret)", c.Auth)
+		}
+		if c.Auth == "oauth2-password" && (c.Username == "" || c.Password == "") {
+			return usageErr("--auth oauth2-password needs --username and $ROSTERCHECK_PASSWORD")
+		}
+	case "oauth1":
+		if c.ClientID == "" || c.ClientSecret == "" {
+			return usageErr("--auth oauth1 needs --client-id and a client secret ($ROSTERCHECK_CLIENT_SECRET or --client-secret)")
+		}
+		if c.OAuth1Method != "HMAC-SHA1" && c.OAuth1Method != "HMAC-SHA256" {
+			return usageErr("--oauth1-method: want HMAC-SHA1 or HMAC-SHA256, got %q", c.OAuth1Method)
+		}
+	case "bearer":
+		if c.Token == "" {
+			return usageErr("--auth bearer needs $ROSTERCHECK_TOKEN")
+		}
+	case "none":
+	default:
+		return usageErr("--auth: want oauth2, oauth2-password, oauth1, bearer or none, got %q", c.Auth)
+	}
+	return nil
+}
+
+func validSize(s string) bool {
+	for _, x := range district.Sizes {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func checkURL(flagName, raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return usageErr("%s: want an absolute http(s) URL, got %q", flagName, raw)
+	}
+	if u.User != nil {
+		return usageErr("%s: credentials in the URL are not accepted; use --client-id and $ROSTERCHECK_CLIENT_SECRET", flagName)
+	}
+	return nil
+}
+
+func isLoopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// Redacted returns the effective configuration with secrets masked, for reports.
+func (c *Config) Redacted() map[string]string {
+	m := map[string]string{
+		"profile":         strings.Join(c.Profiles, ","),
+		"auth":            c.Auth,
+		"concurrency":     strconv.Itoa(c.Concurrency),
+		"page-size":       strconv.Itoa(c.PageSize),
+		"parents":         strconv.Itoa(c.Parents),
+		"request-timeout": c.RequestTimeout.String(),
+		"timeout":         c.Timeout.String(),
+		"max-body":        strconv.FormatInt(c.MaxBody, 10),
+		"strict":          strconv.FormatBool(c.Strict),
+	}
+	if c.BaseURL != "" {
+		m["base-url"] = c.BaseURL
+		m["token-url"] = c.TokenURL
+	} else {
+		m["target"] = fmt.Sprintf("built-in provider (size %s, seed %d)", c.Size, c.Seed)
+		if c.Defect != "" {
+			m["defect"] = c.Defect
+		}
+	}
+	if c.ClientID != "" {
+		m["client-id"] = c.ClientID
+	}
+	for name, v := range map[string]string{"client-secret": c.ClientSecret, "password": c.Password, "token": c.Token} {
+		if v != "" {
+			m[name] = "<redacted>"
+		}
+	}
+	if len(c.Scopes) > 0 {
+		m["scope"] = strings.Join(c.Scopes, " ")
+	}
+	if len(c.Checks) > 0 {
+		m["check"] = strings.Join(c.Checks, ",")
+	}
+	return m
+}

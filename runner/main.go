@@ -1,0 +1,216 @@
+// Package runner is rostercheck's orchestration: configuration, target,
+// the in-process Ginkgo run, the mapping into the report model and the
+// exit codes. It makes no assertions of its own.
+package runner
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"runtime/debug"
+	"sort"
+	"strings"
+	"syscall"
+	"text/tabwriter"
+
+	"github.com/rostercheck/rostercheck/fixtures/defects"
+	"github.com/rostercheck/rostercheck/reports"
+	"github.com/rostercheck/rostercheck/suites"
+)
+
+// version is set with -ldflags "-X github.com/rostercheck/rostercheck/runner.version=v1.2.3".
+var version = ""
+
+// Version returns the harness version.
+func Version() string {
+	if version != "" {
+		return version
+	}
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		return bi.Main.Version
+	}
+	return "dev"
+}
+
+// CatalogueHash identifies the check catalogue: IDs, levels and features.
+func CatalogueHash() string {
+	h := sha256.New()
+	for _, c := range suites.Catalogue() {
+		fmt.Fprintf(h, "%s|%s|%s\n", c.ID, c.Level, strings.Join(c.Features, ","))
+	}
+	return hex.EncodeToString(h.Sum(nil))[:12]
+}
+
+const usage = `rostercheck: OneRoster 1.1 conformance checks for SIS providers
+
+usage:
+  rostercheck run     [--base-url URL --token-url URL --client-id ID] [--profile P[,P]] [--out DIR] [flags]
+  rostercheck serve   [--addr 127.0.0.1:8642] [--client-id ID --client-secret S] [--size S] [--seed N] [--defect NAME]
+  rostercheck list    [--profile P[,P]]
+  rostercheck report  --from results.json [--out DIR]
+  rostercheck version
+
+Without --base-url, run tests the built-in reference provider.
+Every flag can also be set as $ROSTERCHECK_<FLAG> (e.g. $ROSTERCHECK_CLIENT_SECRET)
+or as a key of the YAML file given with --config. 'rostercheck CMD -h' lists a command's flags.
+
+exit codes: 0 all checks passed, 1 conformance failure, 2 usage or config error,
+            3 target unreachable or credentials rejected
+`
+
+// Main runs the CLI and returns the process exit code.
+func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return ExitUsage
+	}
+	cmd, rest := args[0], args[1:]
+	switch cmd {
+	case "-h", "--help", "help":
+		fmt.Fprint(stdout, usage)
+		return ExitPass
+	case "version", "--version":
+		fmt.Fprintf(stdout, "rostercheck %s\nspec: OneRoster 1.1 (ims/oneroster/v1p1)\ncheck catalogue: %d checks, hash %s\n", Version(), len(suites.Catalogue()), CatalogueHash())
+		return ExitPass
+	case "run", "serve", "list", "report":
+	default:
+		fmt.Fprintf(stderr, "rostercheck: unknown command %q (run, serve, list, report, version)\n", cmd)
+		return ExitUsage
+	}
+	cfg, err := Load(cmd, rest, os.Getenv, os.ReadFile)
+	if errors.Is(err, flag.ErrHelp) {
+		printFlags(stdout, cmd)
+		return ExitPass
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "rostercheck %s: %v\n", cmd, err)
+		return ExitUsage
+	}
+	switch cmd {
+	case "run":
+		return Run(ctx, cfg, stdout, stderr)
+	case "serve":
+		return Serve(ctx, cfg, stdout, stderr)
+	case "list":
+		return List(cfg, stdout, stderr)
+	default:
+		return Report(cfg, stdout, stderr)
+	}
+}
+
+func printFlags(w io.Writer, cmd string) {
+	fmt.Fprintf(w, "rostercheck %s flags (each also $ROSTERCHECK_<NAME> and a --config YAML key):\n", cmd)
+	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
+	for _, o := range options {
+		if !strings.Contains(" "+o.cmds+" ", " "+cmd+" ") {
+			continue
+		}
+		def := ""
+		if o.def != "" && !o.bool {
+			def = " (default " + o.def + ")"
+		}
+		fmt.Fprintf(tw, "  --%s\t%s%s\n", o.name, o.usage, def)
+	}
+	fmt.Fprintf(tw, "  --config\tYAML configuration file\n")
+	_ = tw.Flush()
+}
+
+// List prints the checks a run would execute.
+func List(cfg *Config, stdout, stderr io.Writer) int {
+	sel, err := selectChecks(cfg)
+	if err != nil {
+		fmt.Fprintf(stderr, "rostercheck list: %v\n", err)
+		return ExitUsage
+	}
+	tw := tabwriter.NewWriter(stdout, 2, 4, 2, ' ', 0)
+	fmt.Fprintf(tw, "CHECK\tLEVEL\tPROFILES\tTITLE\n")
+	for _, c := range sel.checks {
+		var ps []string
+		for name, t := range sel.tiers[c.ID] {
+			tier := "core"
+			if t == suites.TierOptional {
+				tier = "optional"
+			}
+			ps = append(ps, name+":"+tier)
+		}
+		sort.Strings(ps)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", c.ID, c.Level, strings.Join(ps, ","), c.Title)
+	}
+	_ = tw.Flush()
+	fmt.Fprintf(stdout, "%d checks\n", len(sel.checks))
+	return ExitPass
+}
+
+// Report re-renders the reports from a results.json.
+func Report(cfg *Config, stdout, stderr io.Writer) int {
+	f, err := os.Open(cfg.From)
+	if err != nil {
+		fmt.Fprintf(stderr, "rostercheck report: %v\n", err)
+		return ExitUsage
+	}
+	defer f.Close()
+	run, err := reports.ReadJSON(f)
+	if err != nil {
+		fmt.Fprintf(stderr, "rostercheck report: %s: %v\n", cfg.From, err)
+		return ExitUsage
+	}
+	if err := reports.WriteAll(cfg.Out, run, reports.NewRedactor()); err != nil {
+		fmt.Fprintf(stderr, "rostercheck report: %v\n", err)
+		return ExitFail
+	}
+	fmt.Fprintf(stdout, "reports: %s/{junit.xml,results.json,report.html}\n", strings.TrimRight(cfg.Out, "/"))
+	return ExitPass
+}
+
+// Serve runs the reference provider until interrupted.
+func Serve(ctx context.Context, cfg *Config, stdout, stderr io.Writer) int {
+	if cfg.ListDefects {
+		tw := tabwriter.NewWriter(stdout, 2, 4, 2, ' ', 0)
+		for _, d := range defects.Catalogue {
+			fmt.Fprintf(tw, "%s\t%s\tfails: %s\n", d.Name, d.Description, strings.Join(d.ExpectFail, ", "))
+		}
+		_ = tw.Flush()
+		return ExitPass
+	}
+	id, secret, generated := cfg.ClientID, cfg.ClientSecret, false
+	if id == "" {
+		id = "rostercheck-demo"
+	}
+	if secret == "" {
+		secret, generated = randomSecret(), true
+	}
+	srv, err := startProvider(cfg.Addr, cfg.Size, cfg.Seed, cfg.Defect, id, secret)
+	if err != nil {
+		fmt.Fprintf(stderr, "rostercheck serve: %v\n", err)
+		return ExitUsage
+	}
+	defer srv.close()
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	fmt.Fprintf(stdout, "OneRoster 1.1 reference provider (district %s, seed %d)\n", cfg.Size, cfg.Seed)
+	if cfg.Defect != "" {
+		fmt.Fprintf(stdout, "defect:        %s\n", cfg.Defect)
+	}
+	fmt.Fprintf(stdout, "base URL:      %s/ims/oneroster/v1p1\n", srv.base)
+	fmt.Fprintf(stdout, "token URL:     %s/oauth/token\n", srv.base)
+	fmt.Fprintf(stdout, "client id:     %s\n", id)
+	if generated {
+		fmt.Fprintf(stdout, "client secret: %s\n", secret)
+	} else {
+		fmt.Fprintf(stdout, "client secret: (as given)\n")
+	}
+	fmt.Fprintf(stdout, "auth:          OAuth 2 client_credentials (Basic or body), OAuth 1.0a HMAC-SHA1/HMAC-SHA256\n")
+	select {
+	case <-ctx.Done():
+		return ExitPass
+	case err := <-srv.done:
+		fmt.Fprintf(stderr, "rostercheck serve: %v\n", err)
+		return ExitFail
+	}
+}

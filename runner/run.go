@@ -1,0 +1,430 @@
+package runner
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/onsi/ginkgo/v2"
+	"github.com/onsi/ginkgo/v2/formatter"
+	"github.com/onsi/ginkgo/v2/types"
+	"golang.org/x/oauth2"
+
+	"github.com/rostercheck/rostercheck/fixtures/defects"
+	"github.com/rostercheck/rostercheck/internal/client"
+	"github.com/rostercheck/rostercheck/internal/oauth1"
+	"github.com/rostercheck/rostercheck/reports"
+	"github.com/rostercheck/rostercheck/suites"
+)
+
+// Exit codes: the CLI contract.
+const (
+	ExitPass        = 0 // every check that decides a verdict passed
+	ExitFail        = 1 // at least one conformance failure
+	ExitUsage       = 2 // usage or configuration error
+	ExitUnreachable = 3 // target unreachable or credentials rejected
+)
+
+// testingT is the GinkgoTestingT of an in-process run.
+type testingT struct{ failed bool }
+
+func (t *testingT) Fail() { t.failed = true }
+
+// selection is the checks a run executes, with the profiles each belongs to.
+type selection struct {
+	profiles []*suites.Profile
+	checks   []suites.Check
+	tiers    map[string]map[string]suites.Tier // check id -> profile -> tier
+}
+
+func selectChecks(cfg *Config) (*selection, error) {
+	sel := &selection{tiers: map[string]map[string]suites.Tier{}}
+	for _, name := range cfg.Profiles {
+		p, err := suites.LoadProfile(name)
+		if err != nil {
+			return nil, usageErr("%v", err)
+		}
+		sel.profiles = append(sel.profiles, p)
+	}
+	for _, c := range suites.Catalogue() {
+		if len(cfg.Checks) > 0 && !matchAny(cfg.Checks, c.ID) {
+			continue
+		}
+		tiers := map[string]suites.Tier{}
+		for _, p := range sel.profiles {
+			if t := p.TierOf(c.Features); t != suites.TierNone {
+				tiers[p.Name] = t
+			}
+		}
+		if len(tiers) == 0 {
+			continue
+		}
+		sel.tiers[c.ID] = tiers
+		sel.checks = append(sel.checks, c)
+	}
+	if len(sel.checks) == 0 {
+		return nil, usageErr("no check matches --profile %s and --check %s", strings.Join(cfg.Profiles, ","), strings.Join(cfg.Checks, ","))
+	}
+	return sel, nil
+}
+
+func matchAny(patterns []string, id string) bool {
+	for _, p := range patterns {
+		if defects.Match(p, id) {
+			return true
+		}
+	}
+	return false
+}
+
+func largestLimit(ps []*suites.Profile) int {
+	n := 0
+	for _, p := range ps {
+		n = max(n, p.Query.LargeLimit)
+	}
+	return n
+}
+
+// target is a resolved OneRoster target.
+type target struct {
+	baseURL, tokenURL string
+	clientID, secret  string
+	builtin           bool
+	stop              func()
+}
+
+// authFor builds the harness's credentials for the target.
+func authFor(cfg *Config, t *target, hc *http.Client) (client.Auth, error) {
+	switch cfg.Auth {
+	case "oauth2":
+		return client.OAuth2ClientCredentials(hc, t.tokenURL, t.clientID, t.secret, cfg.Scopes, oauth2.AuthStyleInHeader), nil
+	case "oauth2-password":
+		return client.OAuth2Password(hc, t.tokenURL, t.clientID, t.secret, cfg.Username, cfg.Password, cfg.Scopes, oauth2.AuthStyleInHeader), nil
+	case "oauth1":
+		return client.OAuth1(&oauth1.Signer{ConsumerKey: t.clientID, ConsumerSecret: t.secret, Method: oauth1.Method(cfg.OAuth1Method)}), nil
+	case "bearer":
+		return client.Bearer(cfg.Token), nil
+	case "none":
+		return client.NoAuth(), nil
+	}
+	return nil, usageErr("--auth: unknown mode %q", cfg.Auth)
+}
+
+// unreachable is a failure before any check: exit 3.
+type unreachable struct{ msg string }
+
+func (u *unreachable) Error() string { return u.msg }
+
+// preflight makes one request so that a wrong port, a dead host or
+// rejected credentials end the run at once with exit 3 and one line.
+func preflight(ctx context.Context, store *client.Store, base string) error {
+	u := strings.TrimRight(base, "/") + "/orgs?limit=1"
+	ex := store.Do(ctx, client.Request{Method: "GET", URL: u, CheckID: "preflight"})
+	var ae *client.AuthError
+	switch {
+	case errors.As(ex.Err, &ae):
+		if ae.Unreachable {
+			return &unreachable{"token endpoint unreachable: " + ae.Error()}
+		}
+		return &unreachable{"credentials rejected at the token endpoint: " + ae.Error()}
+	case ex.Err != nil && ex.Status == 0:
+		var off *client.OffHostRedirectError
+		if errors.As(ex.Err, &off) || errors.Is(ex.Err, client.ErrBodyTooLarge) {
+			return nil // a hostile answer: the checks report it
+		}
+		return &unreachable{fmt.Sprintf("target unreachable: GET %s: %v", ex.URL, ex.Err)}
+	case ex.Status == http.StatusUnauthorized:
+		return &unreachable{fmt.Sprintf("credentials rejected: GET %s answered 401", ex.URL)}
+	}
+	return nil
+}
+
+// Run executes `rostercheck run`.
+func Run(ctx context.Context, cfg *Config, stdout, stderr io.Writer) int {
+	red := reports.NewRedactor()
+	out := red.Writer(stdout)
+	errw := red.Writer(stderr)
+	defer closeWriter(out)
+	defer closeWriter(errw)
+
+	sel, err := selectChecks(cfg)
+	if err != nil {
+		fmt.Fprintf(errw, "rostercheck: %v\n", err)
+		return ExitUsage
+	}
+	t, err := resolveTarget(cfg)
+	if err != nil {
+		fmt.Fprintf(errw, "rostercheck: %v\n", err)
+		return ExitUsage
+	}
+	defer t.stop()
+	red.Add(t.secret, cfg.Password, cfg.Token)
+	red.AddBasicPair(t.clientID, t.secret)
+
+	hc := &http.Client{Timeout: cfg.RequestTimeout}
+	auth, err := authFor(cfg, t, hc)
+	if err != nil {
+		fmt.Fprintf(errw, "rostercheck: %v\n", err)
+		return ExitUsage
+	}
+	store, err := client.New(client.Config{
+		Concurrency:    cfg.Concurrency,
+		RequestTimeout: cfg.RequestTimeout,
+		MaxBody:        cfg.MaxBody,
+		UserAgent:      "rostercheck/" + Version(),
+		Auth:           auth,
+	})
+	if err != nil {
+		fmt.Fprintf(errw, "rostercheck: %v\n", err)
+		return ExitUsage
+	}
+	runCtx, cancel := context.WithTimeout(ctx, cfg.Timeout)
+	defer cancel()
+
+	started := time.Now()
+	if t.builtin {
+		fmt.Fprintf(errw, "rostercheck: no --base-url given: testing the built-in reference provider at %s", t.baseURL)
+		if cfg.Defect != "" {
+			fmt.Fprintf(errw, " with defect %q", cfg.Defect)
+		}
+		fmt.Fprintln(errw)
+	}
+	if err := preflight(runCtx, store, t.baseURL); err != nil {
+		red.Add(store.Tokens()...)
+		fmt.Fprintf(errw, "rostercheck: %v\n", err)
+		return ExitUnreachable
+	}
+
+	env := &suites.Env{
+		BaseURL:    strings.TrimRight(t.baseURL, "/"),
+		Store:      store,
+		PageSize:   cfg.PageSize,
+		Parents:    cfg.Parents,
+		LargeLimit: largestLimit(sel.profiles),
+	}
+	gr := runGinkgo(env, sel, cfg, errw)
+	red.Add(store.Tokens()...)
+
+	run := buildRun(cfg, t, sel, env, gr, started)
+	code := exitCode(run)
+	printSummary(out, run)
+	if cfg.Out != "none" {
+		if err := reports.WriteAll(cfg.Out, run, red); err != nil {
+			fmt.Fprintf(errw, "rostercheck: writing reports: %v\n", err)
+			if code == ExitPass {
+				code = ExitFail
+			}
+		} else {
+			fmt.Fprintf(out, "reports: %s/{junit.xml,results.json,report.html}\n", strings.TrimRight(cfg.Out, "/"))
+		}
+	}
+	return code
+}
+
+func closeWriter(w io.Writer) {
+	if c, ok := w.(io.Closer); ok {
+		_ = c.Close()
+	}
+}
+
+// ginkgoResult is what the in-process Ginkgo run reported.
+type ginkgoResult struct {
+	report types.Report
+	got    bool
+}
+
+func runGinkgo(env *suites.Env, sel *selection, cfg *Config, errw io.Writer) *ginkgoResult {
+	gr := &ginkgoResult{}
+	suites.Register(env, sel.checks, cfg.RequestTimeout*4+time.Minute)
+	ginkgo.ReportAfterSuite("rostercheck", func(r types.Report) {
+		gr.report, gr.got = r, true
+	})
+	suiteCfg, repCfg := ginkgo.GinkgoConfiguration()
+	suiteCfg.Timeout = cfg.Timeout
+	suiteCfg.RandomizeAllSpecs = cfg.Randomize
+	if cfg.Randomize {
+		if cfg.OrderSeed != 0 {
+			suiteCfg.RandomSeed = cfg.OrderSeed
+		}
+		fmt.Fprintf(errw, "rostercheck: random order, --order-seed %d\n", suiteCfg.RandomSeed)
+	}
+	suiteCfg.FailFast = false
+	repCfg.NoColor = true
+	repCfg.Succinct = !cfg.Verbose
+	repCfg.Verbose = false
+	if cfg.Verbose {
+		formatter.ColorableStdOut = errw
+	} else {
+		formatter.ColorableStdOut = io.Discard
+	}
+	ginkgo.RunSpecs(&testingT{}, "rostercheck", suiteCfg, repCfg)
+	return gr
+}
+
+// buildRun maps the check results and Ginkgo's report into our model.
+func buildRun(cfg *Config, t *target, sel *selection, env *suites.Env, gr *ginkgoResult, started time.Time) *reports.Run {
+	run := &reports.Run{
+		SchemaVersion: 1,
+		Tool:          reports.Tool{Name: "rostercheck", Version: Version(), Spec: "oneroster-1.1", CatalogueHash: CatalogueHash()},
+		Target:        reports.Target{BaseURL: t.baseURL, TokenURL: t.tokenURL, Auth: cfg.Auth, Builtin: t.builtin, Defect: cfg.Defect},
+		Started:       started,
+		Finished:      time.Now(),
+		Config:        cfg.Redacted(),
+	}
+	states := map[string]types.SpecReport{}
+	if gr.got {
+		for _, sr := range gr.report.SpecReports {
+			for _, l := range sr.Labels() {
+				if id, ok := strings.CutPrefix(l, "check:"); ok {
+					states[id] = sr
+				}
+			}
+			if sr.LeafNodeType != types.NodeTypeIt && sr.State.Is(types.SpecStateFailureStates) {
+				run.SuiteErrors = append(run.SuiteErrors, fmt.Sprintf("%s failed: %s", sr.LeafNodeType, sr.Failure.Message))
+			}
+		}
+		for _, reason := range gr.report.SpecialSuiteFailureReasons {
+			run.SuiteErrors = append(run.SuiteErrors, reason)
+		}
+	} else {
+		run.SuiteErrors = append(run.SuiteErrors, "the test engine produced no report")
+	}
+	for _, c := range sel.checks {
+		cr := reports.CheckResult{ID: c.ID, Title: c.Title, Area: c.Area, Endpoint: c.Endpoint, Level: c.Level, Features: c.Features}
+		for _, p := range sel.profiles {
+			if _, ok := sel.tiers[c.ID][p.Name]; ok {
+				cr.Profiles = append(cr.Profiles, p.Name)
+			}
+		}
+		res, ran := env.ResultOf(c.ID)
+		sr, reported := states[c.ID]
+		switch {
+		case ran && reported && (sr.State == types.SpecStateTimedout || sr.State == types.SpecStateInterrupted):
+			cr.Outcome, cr.Message = reports.Error, fmt.Sprintf("%s: %s", sr.State, oneLine(sr.Failure.Message))
+		case ran:
+			cr.Outcome, cr.Message = reports.Outcome(res.Outcome), res.Message
+			cr.DurationMs = res.Duration.Milliseconds()
+			cr.ViolationsTotal = res.ViolationsTotal
+			for _, v := range res.Violations {
+				cr.Violations = append(cr.Violations, reports.Violation{Pointer: v.Pointer, RecordID: v.RecordID, Message: v.Message, ExchangeID: exID(v)})
+			}
+			for _, ex := range res.Exchanges {
+				cr.Exchanges = append(cr.Exchanges, toReportExchange(ex))
+			}
+		case reported:
+			cr.Outcome, cr.Message = reports.Error, fmt.Sprintf("did not complete (%s): %s", sr.State, oneLine(sr.Failure.Message))
+		default:
+			cr.Outcome, cr.Message = reports.Error, "did not run (the run was interrupted or timed out first)"
+		}
+		run.Checks = append(run.Checks, cr)
+	}
+	run.Recount()
+	run.Profiles = verdicts(run, sel, cfg.Strict)
+	run.Verdict = "pass"
+	for _, p := range run.Profiles {
+		if p.Verdict != "pass" {
+			run.Verdict = "fail"
+		}
+	}
+	if len(run.SuiteErrors) > 0 || run.Summary.Error > 0 {
+		run.Verdict = "error"
+	}
+	return run
+}
+
+func exID(v suites.Violation) uint64 {
+	if v.Ex == nil {
+		return 0
+	}
+	return v.Ex.ID
+}
+
+func oneLine(s string) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if len(s) > 300 {
+		s = s[:300] + "…"
+	}
+	return s
+}
+
+func toReportExchange(ex *client.Exchange) reports.Exchange {
+	body, trunc := ex.EvidenceBody(16 << 10)
+	re := reports.Exchange{
+		ID: ex.ID, Method: ex.Method, URL: ex.URL, Status: ex.Status,
+		RequestHeaders: flatten(ex.RequestHeader), ResponseHeaders: flatten(ex.ResponseHeader),
+		RequestBody: string(ex.RequestBody), ResponseBody: string(body), ResponseTruncated: trunc || ex.BodyTruncated,
+		DurationMs: ex.Duration.Milliseconds(), Curl: ex.Curl(),
+	}
+	if ex.Err != nil {
+		re.Error = ex.Err.Error()
+	}
+	return re
+}
+
+func flatten(h http.Header) map[string]string {
+	if len(h) == 0 {
+		return nil
+	}
+	m := make(map[string]string, len(h))
+	for k, v := range h {
+		m[k] = strings.Join(v, ", ")
+	}
+	return m
+}
+
+// verdicts decides each profile: a failure or error of a check that is
+// core to the profile and MUST (or any level with strict) fails it.
+func verdicts(run *reports.Run, sel *selection, strict bool) []reports.ProfileVerdict {
+	var out []reports.ProfileVerdict
+	for _, p := range sel.profiles {
+		pv := reports.ProfileVerdict{Name: p.Name, Verdict: "pass"}
+		for _, c := range run.Checks {
+			tier, ok := sel.tiers[c.ID][p.Name]
+			if !ok {
+				continue
+			}
+			pv.Total++
+			switch c.Outcome {
+			case reports.Pass:
+				pv.Passed++
+			case reports.Fail, reports.Error:
+				if tier == suites.TierCore && (c.Level == suites.MUST || strict) {
+					pv.MustFailed++
+					pv.Verdict = "fail"
+				} else {
+					pv.ShouldFailed++
+				}
+			}
+		}
+		out = append(out, pv)
+	}
+	return out
+}
+
+func exitCode(run *reports.Run) int {
+	if run.Verdict == "pass" {
+		return ExitPass
+	}
+	return ExitFail
+}
+
+func printSummary(w io.Writer, run *reports.Run) {
+	for _, c := range run.Checks {
+		if c.Outcome == reports.Fail || c.Outcome == reports.Error {
+			fmt.Fprintf(w, "%-5s %s: %s\n", strings.ToUpper(string(c.Outcome)), c.ID, c.Message)
+		}
+	}
+	for _, e := range run.SuiteErrors {
+		fmt.Fprintf(w, "ERROR suite: %s\n", oneLine(e))
+	}
+	s := run.Summary
+	fmt.Fprintf(w, "%d checks: %d passed, %d failed, %d errors, %d not supported, %d disabled\n", s.Total, s.Pass, s.Fail, s.Error, s.NotSupported, s.Disabled)
+	for _, p := range run.Profiles {
+		fmt.Fprintf(w, "profile %s: %s (%d of %d passed; %d MUST failures, %d advisory)\n", p.Name, strings.ToUpper(p.Verdict), p.Passed, p.Total, p.MustFailed, p.ShouldFailed)
+	}
+	fmt.Fprintf(w, "verdict: %s\n", strings.ToUpper(run.Verdict))
+}

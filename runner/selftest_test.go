@@ -1,0 +1,226 @@
+package runner_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/rostercheck/rostercheck/fixtures/defects"
+	"github.com/rostercheck/rostercheck/reports"
+	"github.com/rostercheck/rostercheck/runner"
+)
+
+// The self-test re-executes this test binary as the rostercheck CLI: Ginkgo
+// allows one RunSpecs per process, so every run gets its own process.
+const mainEnv = "ROSTERCHECK_SELFTEST_AS_MAIN"
+
+func TestMain(m *testing.M) {
+	if os.Getenv(mainEnv) == "1" {
+		os.Exit(runner.Main(context.Background(), os.Args[1:], os.Stdout, os.Stderr))
+	}
+	os.Exit(m.Run())
+}
+
+type cliResult struct {
+	code           int
+	stdout, stderr string
+	dir            string
+}
+
+// rostercheck runs the CLI in a child process with extra environment.
+func rostercheck(t *testing.T, env []string, args ...string) cliResult {
+	t.Helper()
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(exe, args...)
+	cmd.Env = append(append(filteredEnv(), mainEnv+"=1"), env...)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err = cmd.Run()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatalf("running rostercheck: %v", err)
+	}
+	return cliResult{code: code, stdout: out.String(), stderr: errb.String()}
+}
+
+// filteredEnv drops ROSTERCHECK_* variables of the developer's shell.
+func filteredEnv() []string {
+	var out []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "ROSTERCHECK_") {
+			out = append(out, kv)
+		}
+	}
+	return out
+}
+
+func readResults(t *testing.T, dir string) *reports.Run {
+	t.Helper()
+	f, err := os.Open(filepath.Join(dir, "results.json"))
+	if err != nil {
+		t.Fatalf("results.json: %v", err)
+	}
+	defer f.Close()
+	run, err := reports.ReadJSON(f)
+	if err != nil {
+		t.Fatalf("results.json: %v", err)
+	}
+	for _, name := range []string{"junit.xml", "report.html"} {
+		if st, err := os.Stat(filepath.Join(dir, name)); err != nil || st.Size() == 0 {
+			t.Fatalf("%s missing or empty: %v", name, err)
+		}
+	}
+	return run
+}
+
+func failing(run *reports.Run) []string {
+	var ids []string
+	for _, c := range run.Checks {
+		if c.Outcome != reports.Pass {
+			ids = append(ids, c.ID)
+		}
+	}
+	sort.Strings(ids)
+	return ids
+}
+
+func TestCleanProviderPassesEveryCheck(t *testing.T) {
+	dir := t.TempDir()
+	r := rostercheck(t, nil, "run", "--profile", "oneroster-1.1,sds", "--randomize", "--out", dir)
+	if r.code != runner.ExitPass {
+		t.Fatalf("exit %d, want 0\nstdout:\n%s\nstderr:\n%s", r.code, r.stdout, r.stderr)
+	}
+	run := readResults(t, dir)
+	if f := failing(run); len(f) > 0 {
+		t.Fatalf("checks not passing on the reference provider: %v", f)
+	}
+	if run.Summary.Total < 300 || run.Summary.Pass != run.Summary.Total {
+		t.Fatalf("summary %+v: want every one of 300+ checks passed", run.Summary)
+	}
+	if run.Verdict != "pass" || len(run.Profiles) != 2 {
+		t.Fatalf("verdict %q profiles %+v", run.Verdict, run.Profiles)
+	}
+	if !strings.Contains(r.stdout, "verdict: PASS") || !strings.Contains(r.stderr, "random order") {
+		t.Fatalf("console output lacks verdict or order seed:\n%s\n%s", r.stdout, r.stderr)
+	}
+}
+
+// TestEveryDefectFailsExactlyItsChecks is the mutation test of the
+// harness: each provider defect must fail exactly the checks it declares,
+// and every check must be failed by at least one defect.
+func TestEveryDefectFailsExactlyItsChecks(t *testing.T) {
+	var mu sync.Mutex
+	killed := map[string]bool{}
+	var all []string
+	t.Run("defects", func(t *testing.T) {
+		for _, d := range defects.Catalogue {
+			d := d
+			t.Run(d.Name, func(t *testing.T) {
+				t.Parallel()
+				dir := t.TempDir()
+				r := rostercheck(t, nil, "run", "--profile", "oneroster-1.1", "--defect", d.Name, "--out", dir, "--request-timeout", "10s")
+				if r.code != runner.ExitFail {
+					t.Fatalf("exit %d, want 1\nstdout:\n%s\nstderr:\n%s", r.code, r.stdout, r.stderr)
+				}
+				run := readResults(t, dir)
+				var missing, extra []string
+				for _, c := range run.Checks {
+					want := d.Expects(c.ID)
+					got := c.Outcome != reports.Pass
+					switch {
+					case want && !got:
+						missing = append(missing, c.ID)
+					case got && !want:
+						extra = append(extra, c.ID+" ("+c.Message+")")
+					}
+					if got && c.Outcome != reports.Fail {
+						t.Errorf("%s: outcome %s (%s), want fail: the provider is at fault, not the harness", c.ID, c.Outcome, c.Message)
+					}
+					if got && (c.ViolationsTotal == 0 || c.Message == "" || len(c.Exchanges) == 0) {
+						t.Errorf("%s failed without violations, message or evidence: %+v", c.ID, c)
+					}
+				}
+				if len(missing) > 0 || len(extra) > 0 {
+					t.Fatalf("defect %s:\n  expected to fail but passed: %v\n  failed but not declared: %v", d.Name, missing, extra)
+				}
+				mu.Lock()
+				defer mu.Unlock()
+				if all == nil {
+					for _, c := range run.Checks {
+						all = append(all, c.ID)
+					}
+				}
+				for _, id := range failing(run) {
+					killed[id] = true
+				}
+			})
+		}
+	})
+	if t.Failed() {
+		return
+	}
+	var unkilled []string
+	for _, id := range all {
+		if !killed[id] {
+			unkilled = append(unkilled, id)
+		}
+	}
+	if len(unkilled) > 0 {
+		t.Fatalf("%d checks no defect makes fail (add a defect for each): %v", len(unkilled), unkilled)
+	}
+}
+
+func TestResultsJSONIsOurModel(t *testing.T) {
+	dir := t.TempDir()
+	r := rostercheck(t, nil, "run", "--profile", "sds", "--defect", "no-total-count", "--check", "rostering.users.*", "--out", dir)
+	if r.code != runner.ExitFail {
+		t.Fatalf("exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "results.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var raw map[string]any
+	if err := json.Unmarshal(b, &raw); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"schemaVersion", "tool", "target", "profiles", "verdict", "summary", "checks"} {
+		if _, ok := raw[k]; !ok {
+			t.Errorf("results.json lacks %q", k)
+		}
+	}
+	if bytes.Contains(b, []byte("SpecReports")) || bytes.Contains(b, []byte("LeafNodeType")) {
+		t.Error("results.json leaks Ginkgo types")
+	}
+	run := readResults(t, dir)
+	var union *reports.CheckResult
+	for i := range run.Checks {
+		if run.Checks[i].ID == "rostering.users.paging.union-equals-total" {
+			union = &run.Checks[i]
+		}
+	}
+	if union == nil || union.Outcome != reports.Fail {
+		t.Fatalf("union check: %+v", union)
+	}
+	// Every page lacks the header: all of them are reported, not the first.
+	if union.ViolationsTotal < 3 {
+		t.Fatalf("want a violation per page, got %d: %+v", union.ViolationsTotal, union.Violations)
+	}
+	for _, ex := range union.Exchanges {
+		if !strings.HasPrefix(ex.Curl, "curl ") || !strings.Contains(ex.Curl, "$ROSTERCHECK_TOKEN") {
+			t.Fatalf("exchange curl is not reproducible with a placeholder: %q", ex.Curl)
+		}
+	}
+}

@@ -1,0 +1,69 @@
+package runner
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/rostercheck/rostercheck/fixtures/district"
+	"github.com/rostercheck/rostercheck/fixtures/provider"
+)
+
+// resolveTarget returns the external target of cfg, or starts the built-in
+// reference provider on 127.0.0.1 with fresh credentials.
+func resolveTarget(cfg *Config) (*target, error) {
+	if cfg.BaseURL != "" {
+		return &target{baseURL: cfg.BaseURL, tokenURL: cfg.TokenURL, clientID: cfg.ClientID, secret: cfg.ClientSecret, stop: func() {}}, nil
+	}
+	id, secret := cfg.ClientID, cfg.ClientSecret
+	if id == "" {
+		id = "rostercheck-demo"
+	}
+	if secret == "" {
+		secret = randomSecret()
+	}
+	srv, err := startProvider("127.0.0.1:0", cfg.Size, cfg.Seed, cfg.Defect, id, secret)
+	if err != nil {
+		return nil, err
+	}
+	return &target{
+		baseURL: srv.base + provider.BasePath, tokenURL: srv.base + provider.TokenPath,
+		clientID: id, secret: secret, builtin: true, stop: srv.close,
+	}, nil
+}
+
+func randomSecret() string {
+	b := make([]byte, 24)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+type server struct {
+	base  string
+	close func()
+	done  chan error
+}
+
+// startProvider generates the district and serves the reference provider.
+func startProvider(addr, size string, seed int64, defect, id, secret string) (*server, error) {
+	d, err := district.Generate(district.Spec{Seed: seed, Size: size})
+	if err != nil {
+		return nil, fmt.Errorf("generating the district: %v", err)
+	}
+	p, err := provider.New(provider.Options{District: d, ClientID: id, ClientSecret: secret, Defect: defect})
+	if err != nil {
+		return nil, err
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("listening on %s: %v", addr, err)
+	}
+	hs := &http.Server{Handler: p, ReadHeaderTimeout: 10 * time.Second}
+	s := &server{base: "http://" + ln.Addr().String(), done: make(chan error, 1)}
+	go func() { s.done <- hs.Serve(ln) }()
+	s.close = func() { _ = hs.Close() }
+	return s, nil
+}

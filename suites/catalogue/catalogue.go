@@ -1,0 +1,182 @@
+// Package catalogue is the table of OneRoster 1.1 read endpoints the
+// generic checks run against: one row per collection endpoint with its
+// wrapper key, schema entity, singleton route and how to find parent ids.
+// Adding an endpoint is adding a row here (plus its provider route and a
+// defect); the table-driven checks apply to it at once.
+package catalogue
+
+import (
+	"sort"
+	"strings"
+)
+
+// Parent says where the ids of a relationship endpoint's path parameters
+// come from: a discovery walk of a top-level collection, and for a second
+// parameter, a GUIDRef field of the same record.
+type Parent struct {
+	// From is the top-level endpoint whose walk supplies the records, e.g. "/classes".
+	From string
+	// Params maps each path parameter to the record field holding its id:
+	// "" means the record's own sourcedId, otherwise a GUIDRef field name
+	// ("school" means record.school.sourcedId).
+	Params map[string]string
+	// Prefer, when set, names a GUIDRef-list field that should be non-empty
+	// on the records chosen (so the relationship has something to return).
+	Prefer string
+	// Via, when set, is a second top-level endpoint whose records resolve a
+	// GUIDRef of the first: Params values of the form "lineItem.class" read
+	// record.lineItem.sourcedId, then that lineItem's class.sourcedId.
+	Via string
+}
+
+// Endpoint is one collection read endpoint.
+type Endpoint struct {
+	Area   string // rostering | gradebook | resources
+	Path   string // path template, e.g. "/schools/{school_id}/classes"
+	Key    string // collection wrapper key, e.g. "classes"
+	Entity string // schema entity, e.g. "class"
+	// SingleKey is the wrapper of GET Path/{id}; "" when the endpoint has no singleton route.
+	SingleKey string
+	// Parent is nil for top-level endpoints.
+	Parent *Parent
+}
+
+// Slug is the endpoint part of check IDs: the path without parameters,
+// segments joined by '-', lower case.
+func (e Endpoint) Slug() string { return Slug(e.Path) }
+
+// Feature is the endpoint's feature name, e.g. "rostering.users".
+func (e Endpoint) Feature() string { return e.Area + "." + e.Slug() }
+
+// TopLevel reports whether the endpoint has no path parameters.
+func (e Endpoint) TopLevel() bool { return e.Parent == nil }
+
+// Slug turns a path template into its check-ID form.
+func Slug(path string) string {
+	var parts []string
+	for _, seg := range strings.Split(path, "/") {
+		if seg == "" || strings.HasPrefix(seg, "{") {
+			continue
+		}
+		parts = append(parts, strings.ToLower(seg))
+	}
+	return strings.Join(parts, "-")
+}
+
+func top(area, path, key, entity, single string) Endpoint {
+	return Endpoint{Area: area, Path: path, Key: key, Entity: entity, SingleKey: single}
+}
+
+func rel(area, path, key, entity string, p Parent) Endpoint {
+	return Endpoint{Area: area, Path: path, Key: key, Entity: entity, Parent: &p}
+}
+
+func own(param string) map[string]string { return map[string]string{param: ""} }
+
+// Endpoints is every OneRoster 1.1 collection GET (tables 3.1a/b/c).
+var Endpoints = []Endpoint{
+	top("rostering", "/academicSessions", "academicSessions", "academicSession", "academicSession"),
+	top("rostering", "/classes", "classes", "class", "class"),
+	top("rostering", "/courses", "courses", "course", "course"),
+	top("rostering", "/gradingPeriods", "academicSessions", "academicSession", "academicSession"),
+	top("rostering", "/demographics", "demographics", "demographics", "demographics"),
+	top("rostering", "/enrollments", "enrollments", "enrollment", "enrollment"),
+	top("rostering", "/orgs", "orgs", "org", "org"),
+	top("rostering", "/schools", "orgs", "org", "org"),
+	top("rostering", "/students", "users", "user", "user"),
+	top("rostering", "/teachers", "users", "user", "user"),
+	top("rostering", "/terms", "academicSessions", "academicSession", "academicSession"),
+	top("rostering", "/users", "users", "user", "user"),
+
+	rel("rostering", "/schools/{school_id}/courses", "courses", "course",
+		Parent{From: "/schools", Params: own("school_id")}),
+	rel("rostering", "/schools/{school_id}/classes/{class_id}/enrollments", "enrollments", "enrollment",
+		Parent{From: "/classes", Params: map[string]string{"school_id": "school", "class_id": ""}}),
+	rel("rostering", "/schools/{school_id}/classes/{class_id}/students", "users", "user",
+		Parent{From: "/classes", Params: map[string]string{"school_id": "school", "class_id": ""}}),
+	rel("rostering", "/schools/{school_id}/classes/{class_id}/teachers", "users", "user",
+		Parent{From: "/classes", Params: map[string]string{"school_id": "school", "class_id": ""}}),
+	rel("rostering", "/schools/{school_id}/enrollments", "enrollments", "enrollment",
+		Parent{From: "/schools", Params: own("school_id")}),
+	rel("rostering", "/schools/{school_id}/students", "users", "user",
+		Parent{From: "/schools", Params: own("school_id")}),
+	rel("rostering", "/schools/{school_id}/teachers", "users", "user",
+		Parent{From: "/schools", Params: own("school_id")}),
+	rel("rostering", "/schools/{school_id}/terms", "academicSessions", "academicSession",
+		Parent{From: "/schools", Params: own("school_id")}),
+	rel("rostering", "/terms/{term_id}/classes", "classes", "class",
+		Parent{From: "/terms", Params: own("term_id")}),
+	rel("rostering", "/terms/{term_id}/gradingPeriods", "academicSessions", "academicSession",
+		Parent{From: "/terms", Params: own("term_id"), Prefer: "children"}),
+	rel("rostering", "/courses/{course_id}/classes", "classes", "class",
+		Parent{From: "/courses", Params: own("course_id")}),
+	rel("rostering", "/students/{student_id}/classes", "classes", "class",
+		Parent{From: "/students", Params: own("student_id")}),
+	rel("rostering", "/teachers/{teacher_id}/classes", "classes", "class",
+		Parent{From: "/teachers", Params: own("teacher_id")}),
+	rel("rostering", "/schools/{school_id}/classes", "classes", "class",
+		Parent{From: "/schools", Params: own("school_id")}),
+	rel("rostering", "/users/{user_id}/classes", "classes", "class",
+		Parent{From: "/students", Params: own("user_id")}),
+	rel("rostering", "/classes/{class_id}/students", "users", "user",
+		Parent{From: "/classes", Params: own("class_id")}),
+	rel("rostering", "/classes/{class_id}/teachers", "users", "user",
+		Parent{From: "/classes", Params: own("class_id")}),
+
+	top("resources", "/resources", "resources", "resource", "resource"),
+	rel("resources", "/courses/{course_id}/resources", "resources", "resource",
+		Parent{From: "/courses", Params: own("course_id"), Prefer: "resources"}),
+	rel("resources", "/classes/{class_id}/resources", "resources", "resource",
+		Parent{From: "/classes", Params: own("class_id"), Prefer: "resources"}),
+
+	top("gradebook", "/categories", "categories", "category", "category"),
+	top("gradebook", "/lineItems", "lineItems", "lineItem", "lineItem"),
+	top("gradebook", "/results", "results", "result", "result"),
+	rel("gradebook", "/classes/{class_id}/results", "results", "result",
+		Parent{From: "/lineItems", Params: map[string]string{"class_id": "class"}}),
+	rel("gradebook", "/classes/{class_id}/lineItems", "lineItems", "lineItem",
+		Parent{From: "/lineItems", Params: map[string]string{"class_id": "class"}}),
+	rel("gradebook", "/classes/{class_id}/lineItems/{li_id}/results", "results", "result",
+		Parent{From: "/lineItems", Params: map[string]string{"class_id": "class", "li_id": ""}}),
+	rel("gradebook", "/classes/{class_id}/students/{student_id}/results", "results", "result",
+		Parent{From: "/results", Via: "/lineItems", Params: map[string]string{"class_id": "lineItem.class", "student_id": "student"}}),
+}
+
+// Lookup finds an endpoint by path template.
+func Lookup(path string) (Endpoint, bool) {
+	for _, e := range Endpoints {
+		if e.Path == path {
+			return e, true
+		}
+	}
+	return Endpoint{}, false
+}
+
+// Features returns the endpoint feature names, sorted.
+func Features() []string {
+	out := make([]string, 0, len(Endpoints))
+	for _, e := range Endpoints {
+		out = append(out, e.Feature())
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Params returns the path parameter names of a template in order.
+func Params(path string) []string {
+	var out []string
+	for _, seg := range strings.Split(path, "/") {
+		if strings.HasPrefix(seg, "{") && strings.HasSuffix(seg, "}") {
+			out = append(out, seg[1:len(seg)-1])
+		}
+	}
+	return out
+}
+
+// Fill substitutes path parameters (values are path-escaped by the caller).
+func Fill(path string, vals map[string]string) string {
+	for k, v := range vals {
+		path = strings.ReplaceAll(path, "{"+k+"}", v)
+	}
+	return path
+}

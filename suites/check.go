@@ -1,0 +1,188 @@
+package suites
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/rostercheck/rostercheck/internal/client"
+)
+
+// Levels of a check.
+const (
+	MUST   = "MUST"
+	SHOULD = "SHOULD"
+)
+
+// Outcomes of a check (the same words as the reports model).
+const (
+	OutcomePass         = "pass"
+	OutcomeFail         = "fail"
+	OutcomeNotSupported = "not-supported"
+	OutcomeDisabled     = "disabled"
+	OutcomeError        = "error"
+)
+
+// Check is one conformance check: one spec in the Ginkgo tree, one row in
+// every report. ID is stable and never reused once published.
+type Check struct {
+	ID       string
+	Title    string // literal spec text, e.g. "GET /users pages are disjoint ... [MUST]"
+	Area     string
+	Endpoint string // path template
+	Level    string
+	Features []string
+	Run      func(ctx context.Context, env *Env, r *Recorder)
+}
+
+// Result is what a check found.
+type Result struct {
+	CheckID         string
+	Outcome         string
+	Message         string
+	Violations      []Violation
+	ViolationsTotal int
+	Exchanges       []*client.Exchange
+	Duration        time.Duration
+}
+
+// Recorder collects a check's violations and evidence; the check asserts
+// once at the end, listing them all.
+type Recorder struct {
+	env    *Env
+	res    *Result
+	seen   map[uint64]bool
+	errMsg string
+}
+
+func newRecorder(env *Env, id string) *Recorder {
+	env.init()
+	return &Recorder{env: env, res: &Result{CheckID: id}, seen: map[uint64]bool{}}
+}
+
+// Evidence attaches an exchange (trimmed) to the check.
+func (r *Recorder) Evidence(ex *client.Exchange) *client.Exchange {
+	if ex == nil {
+		return nil
+	}
+	if !r.seen[ex.ID] {
+		r.seen[ex.ID] = true
+		if len(r.res.Exchanges) < 50 {
+			ex = evidence(ex, r.env.Evidence)
+			r.res.Exchanges = append(r.res.Exchanges, ex)
+		}
+	}
+	return ex
+}
+
+// Add records a violation.
+func (r *Recorder) Add(v Violation) {
+	r.res.ViolationsTotal++
+	if v.Ex != nil {
+		r.Evidence(v.Ex)
+	}
+	if len(r.res.Violations) < r.env.MaxViolations {
+		r.res.Violations = append(r.res.Violations, v)
+	}
+}
+
+// Addf records a violation with a formatted message.
+func (r *Recorder) Addf(ex *client.Exchange, format string, args ...any) {
+	r.Add(Violation{Message: fmt.Sprintf(format, args...), Ex: ex})
+}
+
+// Errorf marks the check as broken by the harness or the network, not the provider.
+func (r *Recorder) Errorf(format string, args ...any) {
+	if r.errMsg == "" {
+		r.errMsg = fmt.Sprintf(format, args...)
+	}
+}
+
+// finish decides the outcome and the one-line message.
+func (r *Recorder) finish(d time.Duration) *Result {
+	res := r.res
+	res.Duration = d
+	switch {
+	case r.errMsg != "":
+		res.Outcome, res.Message = OutcomeError, r.errMsg
+	case res.ViolationsTotal > 0:
+		res.Outcome = OutcomeFail
+		first := res.Violations[0]
+		msg := first.Message
+		if first.RecordID != "" {
+			msg = fmt.Sprintf("record %s: %s", first.RecordID, msg)
+		}
+		if first.Pointer != "" {
+			msg = fmt.Sprintf("%s at %s", msg, first.Pointer)
+		}
+		if res.ViolationsTotal > 1 {
+			msg = fmt.Sprintf("%d violations; first: %s", res.ViolationsTotal, msg)
+		}
+		res.Message = oneLine(msg)
+	default:
+		res.Outcome = OutcomePass
+	}
+	return res
+}
+
+// Format renders every kept violation for the Ginkgo failure message.
+func (res *Result) Format() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s\n", res.Message)
+	for i, v := range res.Violations {
+		if i == 100 {
+			fmt.Fprintf(&b, "  … and %d more (see the reports)\n", res.ViolationsTotal-100)
+			break
+		}
+		fmt.Fprintf(&b, "  - ")
+		if v.RecordID != "" {
+			fmt.Fprintf(&b, "[%s] ", v.RecordID)
+		}
+		if v.Pointer != "" {
+			fmt.Fprintf(&b, "%s: ", v.Pointer)
+		}
+		b.WriteString(v.Message)
+		if v.Ex != nil {
+			fmt.Fprintf(&b, " (%s %s)", v.Ex.Method, v.Ex.URL)
+		}
+		b.WriteByte('\n')
+	}
+	return b.String()
+}
+
+func oneLine(s string) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if len(s) > 300 {
+		s = s[:300] + "…"
+	}
+	return s
+}
+
+// Execute runs a check and stores its result on the Env.
+func (e *Env) Execute(ctx context.Context, c Check) (res *Result) {
+	r := newRecorder(e, c.ID)
+	start := time.Now()
+	defer func() {
+		if p := recover(); p != nil {
+			r.Errorf("harness panic: %v", p)
+		}
+		res = r.finish(time.Since(start))
+		e.results.Store(c.ID, res)
+	}()
+	c.Run(ctx, e, r)
+	return
+}
+
+// ResultOf returns the stored result of a check, if it ran.
+func (e *Env) ResultOf(id string) (*Result, bool) {
+	v, ok := e.results.Load(id)
+	if !ok {
+		return nil, false
+	}
+	return v.(*Result), true
+}
+
+// SortChecks orders checks by ID.
+func SortChecks(cs []Check) { sort.Slice(cs, func(i, j int) bool { return cs[i].ID < cs[j].ID }) }

@@ -1,0 +1,36 @@
+package suites
+
+import (
+	"context"
+	"time"
+
+	. "github.com/onsi/ginkgo/v2" //nolint:revive // the Ginkgo DSL reads best dot-imported
+	"github.com/onsi/ginkgo/v2/types"
+)
+
+// CheckLabel is the Ginkgo label carrying a check's ID.
+func CheckLabel(id string) string { return "check:" + id }
+
+// Register builds the Ginkgo spec tree from data: one It per check, in the
+// given order (each spec gets its own code location so Ginkgo keeps table
+// order instead of sorting by text). It must be called before RunSpecs.
+// Checks never depend on each other; shared page walks are read-only and
+// prefetched in BeforeSuite, which never fails.
+func Register(env *Env, checks []Check, timeout time.Duration) {
+	Describe("OneRoster", func() {
+		for i, c := range checks {
+			c := c
+			It(c.Title, Label(CheckLabel(c.ID)), types.CodeLocation{FileName: "checks", LineNumber: i + 1}, SpecTimeout(timeout),
+				func(ctx SpecContext) {
+					res := env.Execute(ctx, c)
+					AddReportEntry("check", c.ID, ReportEntryVisibilityNever)
+					if res.Outcome != OutcomePass {
+						Fail(res.Format())
+					}
+				})
+		}
+	})
+	BeforeSuite(func(ctx SpecContext) {
+		env.Prefetch(context.WithoutCancel(ctx), checks)
+	})
+}
