@@ -1,0 +1,522 @@
+// Package client is the harness's exchange store: bounded concurrent HTTP
+// with per-request evidence (redacted request, response, timings, error),
+// body caps, timeouts, 429 handling, same-host-only redirects and the
+// authentication transports (none, Bearer, OAuth 1.0a, OAuth 2).
+package client
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"time"
+)
+
+// Defaults applied by New to zero Config fields.
+const (
+	DefaultConcurrency    = 8
+	DefaultRequestTimeout = 30 * time.Second
+	DefaultMaxBody        = 64 << 20
+	DefaultEvidenceBody   = 16 << 10
+	DefaultMaxRetries429  = 2
+
+	maxRedirects    = 5
+	maxRetryAfter   = 10 * time.Second
+	defaultBackoff  = 1 * time.Second
+	checkHeader     = "X-Rostercheck-Check"
+	defaultAccept   = "application/json"
+	defaultBodyType = "application/json"
+)
+
+// Config configures a Store. Zero values take the documented defaults.
+type Config struct {
+	Concurrency    int           // max requests in flight; default 8
+	RequestTimeout time.Duration // per attempt, incl. redirects and body read; default 30s
+	MaxBody        int64         // cap on the DECODED response body; default 64 MiB
+	EvidenceBody   int           // bytes of body kept in evidence; default 16 KiB
+	UserAgent      string        // "rostercheck/<version>"; default "rostercheck"
+	Auth           Auth          // default NoAuth()
+	// Transport is an optional base transport (tests); default a clone of
+	// http.DefaultTransport (gzip decoded transparently).
+	Transport http.RoundTripper
+	// MaxRetries429 is how many times a 429 is retried; default 2, negative
+	// disables retries. Retry-After (seconds or HTTP date) is honoured up to
+	// 10 s; without it the backoff is 1 s.
+	MaxRetries429 int
+}
+
+// Request is one request to make.
+type Request struct {
+	Method, URL string
+	Header      http.Header
+	Body        []byte
+	CheckID     string
+}
+
+// ErrBodyTooLarge is set as Exchange.Err when the decoded response body
+// exceeded Config.MaxBody; Exchange.Body then holds the first MaxBody bytes.
+var ErrBodyTooLarge = errors.New("response body exceeds the configured maximum")
+
+// OffHostRedirectError is set as Exchange.Err when the server redirected to
+// a different scheme, host or port. The redirect is not followed, so no
+// credentials are sent there.
+type OffHostRedirectError struct{ Location string }
+
+func (e *OffHostRedirectError) Error() string {
+	return "redirect to a different host not followed: " + e.Location
+}
+
+// Store makes requests with bounded concurrency and records exchanges.
+type Store struct {
+	cfg    Config
+	hc     *http.Client
+	sem    chan struct{}
+	nextID atomic.Uint64
+	count  atomic.Int64
+}
+
+// New validates cfg, applies defaults and returns a Store.
+func New(cfg Config) (*Store, error) {
+	if cfg.Concurrency < 0 {
+		return nil, fmt.Errorf("client: negative Concurrency %d", cfg.Concurrency)
+	}
+	if cfg.RequestTimeout < 0 || cfg.MaxBody < 0 || cfg.EvidenceBody < 0 {
+		return nil, errors.New("client: RequestTimeout, MaxBody and EvidenceBody must not be negative")
+	}
+	if cfg.Concurrency == 0 {
+		cfg.Concurrency = DefaultConcurrency
+	}
+	if cfg.RequestTimeout == 0 {
+		cfg.RequestTimeout = DefaultRequestTimeout
+	}
+	if cfg.MaxBody == 0 {
+		cfg.MaxBody = DefaultMaxBody
+	}
+	if cfg.EvidenceBody == 0 {
+		cfg.EvidenceBody = DefaultEvidenceBody
+	}
+	if cfg.UserAgent == "" {
+		cfg.UserAgent = "rostercheck"
+	}
+	if cfg.Auth == nil {
+		cfg.Auth = NoAuth()
+	}
+	if cfg.MaxRetries429 == 0 {
+		cfg.MaxRetries429 = DefaultMaxRetries429
+	} else if cfg.MaxRetries429 < 0 {
+		cfg.MaxRetries429 = 0
+	}
+	rt := cfg.Transport
+	if rt == nil {
+		if dt, ok := http.DefaultTransport.(*http.Transport); ok {
+			t := dt.Clone()
+			t.MaxIdleConnsPerHost = cfg.Concurrency
+			rt = t
+		} else {
+			rt = http.DefaultTransport
+		}
+	}
+	return &Store{
+		cfg: cfg,
+		hc: &http.Client{
+			Transport: rt,
+			// Redirects are handled by the store: host check and re-auth.
+			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+		},
+		sem: make(chan struct{}, cfg.Concurrency),
+	}, nil
+}
+
+// Count returns the number of exchanges made so far (requests that got a
+// concurrency slot, whatever their outcome).
+func (s *Store) Count() int { return int(s.count.Load()) }
+
+// Tokens returns the access tokens obtained so far by the configured Auth
+// (if it is a TokenReporter).
+func (s *Store) Tokens() []string {
+	if tr, ok := s.cfg.Auth.(TokenReporter); ok {
+		return tr.Tokens()
+	}
+	return nil
+}
+
+// Future is the pending result of Store.Go.
+type Future struct {
+	done chan struct{}
+	ex   *Exchange
+	r    Request
+	s    *Store
+}
+
+// Go starts r asynchronously (prefetch) under the same concurrency bound as
+// Do. The request runs with a background context; RequestTimeout bounds it.
+func (s *Store) Go(r Request) *Future {
+	f := &Future{done: make(chan struct{}), r: r, s: s}
+	go func() {
+		f.ex = s.Do(context.Background(), r)
+		close(f.done)
+	}()
+	return f
+}
+
+// Wait blocks until the exchange completes or ctx is done. In the latter
+// case it returns a placeholder exchange (ID 0) with Err = ctx.Err(); the
+// request keeps running and a later Wait returns its result.
+func (f *Future) Wait(ctx context.Context) *Exchange {
+	select {
+	case <-f.done:
+		return f.ex
+	default:
+	}
+	select {
+	case <-f.done:
+		return f.ex
+	case <-ctx.Done():
+		return &Exchange{CheckID: f.r.CheckID, Method: methodOf(f.r), URL: scrub(redactURL(f.r.URL), f.s.Tokens()...), Err: ctx.Err()}
+	}
+}
+
+func methodOf(r Request) string {
+	if r.Method == "" {
+		return http.MethodGet
+	}
+	return strings.ToUpper(r.Method)
+}
+
+// Do waits for a concurrency slot, performs r (following same-host
+// redirects and retrying 429s) and returns the recorded exchange. It never
+// returns nil.
+func (s *Store) Do(ctx context.Context, r Request) *Exchange {
+	ex := &Exchange{
+		ID:          s.nextID.Add(1),
+		CheckID:     r.CheckID,
+		Method:      methodOf(r),
+		URL:         redactURL(r.URL),
+		RequestBody: append([]byte(nil), r.Body...),
+		evidenceMax: s.cfg.EvidenceBody,
+		authName:    s.cfg.Auth.Name(),
+	}
+	select {
+	case s.sem <- struct{}{}:
+	case <-ctx.Done():
+		ex.Started = time.Now()
+		ex.Err = ctx.Err()
+		return ex
+	}
+	defer func() { <-s.sem }()
+	s.count.Add(1)
+
+	ex.Started = time.Now()
+	defer func() {
+		ex.Duration = time.Since(ex.Started)
+		s.redactExchange(ex)
+	}()
+
+	u, err := url.Parse(r.URL)
+	if err != nil {
+		ex.Err = fmt.Errorf("invalid request URL: %w", err)
+		return ex
+	}
+	if u.Scheme != "http" && u.Scheme != "https" {
+		ex.Err = fmt.Errorf("invalid request URL: unsupported scheme %q", u.Scheme)
+		return ex
+	}
+
+	for attempt := 0; ; attempt++ {
+		ex.Attempts = attempt + 1
+		s.attempt(ctx, ex, r, u)
+		if ex.Status != http.StatusTooManyRequests || attempt >= s.cfg.MaxRetries429 {
+			return ex
+		}
+		wait := retryAfter(ex.ResponseHeader.Get("Retry-After"), time.Now())
+		if wait > 0 {
+			t := time.NewTimer(wait)
+			select {
+			case <-t.C:
+			case <-ctx.Done():
+				t.Stop()
+				return ex // keep the 429 exchange as evidence
+			}
+		}
+	}
+}
+
+// retryAfter interprets a Retry-After value: delta seconds or an HTTP date,
+// capped at 10 s; missing or invalid gives the 1 s default backoff.
+func retryAfter(v string, now time.Time) time.Duration {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return defaultBackoff
+	}
+	if secs, err := strconv.ParseInt(v, 10, 64); err == nil {
+		if secs < 0 {
+			return defaultBackoff
+		}
+		if secs > int64(maxRetryAfter/time.Second) {
+			return maxRetryAfter
+		}
+		return time.Duration(secs) * time.Second
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		d := t.Sub(now)
+		if d < 0 {
+			return 0
+		}
+		if d > maxRetryAfter {
+			return maxRetryAfter
+		}
+		return d
+	}
+	return defaultBackoff
+}
+
+// attempt performs one attempt (with its redirect chain) and overwrites the
+// response part of ex.
+func (s *Store) attempt(parent context.Context, ex *Exchange, r Request, u *url.URL) {
+	ctx, cancel := context.WithTimeout(parent, s.cfg.RequestTimeout)
+	defer cancel()
+
+	ex.Status, ex.ResponseHeader, ex.Body, ex.BodyTruncated, ex.Err = 0, nil, nil, false, nil
+	ex.Redirects = nil
+
+	method := methodOf(r)
+	body := r.Body
+	cur := u
+	for hop := 0; ; hop++ {
+		req, err := http.NewRequestWithContext(ctx, method, cur.String(), nil)
+		if err != nil {
+			ex.Err = fmt.Errorf("building request: %w", err)
+			return
+		}
+		for k, vs := range r.Header {
+			req.Header[http.CanonicalHeaderKey(k)] = append([]string(nil), vs...)
+		}
+		if req.Header.Get("Accept") == "" {
+			req.Header.Set("Accept", defaultAccept)
+		}
+		req.Header.Set("User-Agent", s.cfg.UserAgent)
+		if r.CheckID != "" {
+			req.Header.Set(checkHeader, r.CheckID)
+		}
+		if body != nil {
+			b := body
+			req.Body = io.NopCloser(bytes.NewReader(b))
+			req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(b)), nil }
+			req.ContentLength = int64(len(b))
+			if req.Header.Get("Content-Type") == "" {
+				req.Header.Set("Content-Type", defaultBodyType)
+			}
+		}
+		if err := s.cfg.Auth.Apply(ctx, req); err != nil {
+			ex.RequestHeader = req.Header.Clone()
+			var ae *AuthError
+			if !errors.As(err, &ae) {
+				err = &AuthError{Msg: err.Error()}
+			}
+			ex.Err = err
+			return
+		}
+		ex.RequestHeader = req.Header.Clone()
+
+		resp, err := s.hc.Do(req)
+		if err != nil {
+			var ue *url.Error
+			if errors.As(err, &ue) {
+				ue.URL = redactURL(ue.URL)
+			}
+			ex.Err = s.transportError(ctx, err)
+			return
+		}
+		ex.Status = resp.StatusCode
+		ex.ResponseHeader = resp.Header.Clone()
+
+		if isRedirect(resp.StatusCode) && resp.Header.Get("Location") != "" {
+			loc, lerr := resp.Location()
+			if lerr != nil {
+				s.readBody(ctx, ex, resp)
+				ex.Err = fmt.Errorf("invalid redirect Location: %w", lerr)
+				return
+			}
+			if !sameOrigin(cur, loc) {
+				s.readBody(ctx, ex, resp)
+				ex.Err = &OffHostRedirectError{Location: redactURL(loc.String())}
+				return
+			}
+			if hop >= maxRedirects {
+				s.readBody(ctx, ex, resp)
+				ex.Err = fmt.Errorf("stopped after %d redirects", maxRedirects)
+				return
+			}
+			// Drain a little so the connection can be reused, then follow.
+			_, _ = io.CopyN(io.Discard, resp.Body, 4<<10)
+			resp.Body.Close()
+			ex.Redirects = append(ex.Redirects, redactURL(loc.String()))
+			switch resp.StatusCode {
+			case http.StatusSeeOther:
+				if method != http.MethodHead {
+					method = http.MethodGet
+				}
+				body = nil
+			case http.StatusMovedPermanently, http.StatusFound:
+				if method == http.MethodPost {
+					method = http.MethodGet
+					body = nil
+				}
+			}
+			cur = loc
+			continue
+		}
+		s.readBody(ctx, ex, resp)
+		return
+	}
+}
+
+func isRedirect(code int) bool {
+	switch code {
+	case http.StatusMovedPermanently, http.StatusFound, http.StatusSeeOther,
+		http.StatusTemporaryRedirect, http.StatusPermanentRedirect:
+		return true
+	}
+	return false
+}
+
+// sameOrigin compares scheme, host and effective port.
+func sameOrigin(a, b *url.URL) bool {
+	return strings.EqualFold(a.Scheme, b.Scheme) &&
+		strings.EqualFold(a.Hostname(), b.Hostname()) &&
+		effectivePort(a) == effectivePort(b)
+}
+
+func effectivePort(u *url.URL) string {
+	if p := u.Port(); p != "" {
+		return p
+	}
+	switch strings.ToLower(u.Scheme) {
+	case "http":
+		return "80"
+	case "https":
+		return "443"
+	}
+	return ""
+}
+
+// readBody reads at most MaxBody decoded bytes (the transport decodes gzip)
+// and closes the body. Reading stops at the cap, so a compression bomb costs
+// at most MaxBody bytes of memory.
+func (s *Store) readBody(ctx context.Context, ex *Exchange, resp *http.Response) {
+	defer resp.Body.Close()
+	var buf bytes.Buffer
+	if resp.ContentLength > 0 && resp.ContentLength <= s.cfg.MaxBody {
+		buf.Grow(int(resp.ContentLength))
+	}
+	n, err := buf.ReadFrom(io.LimitReader(resp.Body, s.cfg.MaxBody+1))
+	b := buf.Bytes()
+	if n > s.cfg.MaxBody {
+		b = b[:s.cfg.MaxBody]
+		ex.BodyTruncated = true
+		ex.Err = ErrBodyTooLarge
+	} else if err != nil {
+		ex.Err = s.transportError(ctx, fmt.Errorf("reading response body: %w", err))
+	}
+	if len(b) > 0 {
+		ex.Body = b
+	}
+}
+
+// transportError makes a deadline hit recognisable (errors.Is
+// context.DeadlineExceeded) whatever the transport wrapped it in.
+func (s *Store) transportError(ctx context.Context, err error) error {
+	if ctx.Err() == context.DeadlineExceeded && !errors.Is(err, context.DeadlineExceeded) {
+		return fmt.Errorf("request timeout (%s): %w (%v)", s.cfg.RequestTimeout, context.DeadlineExceeded, err)
+	}
+	if ctx.Err() == context.DeadlineExceeded {
+		return fmt.Errorf("request timeout (%s): %w", s.cfg.RequestTimeout, err)
+	}
+	return err
+}
+
+// ---------------------------------------------------------------------------
+// redaction
+
+// redactURL removes every oauth_* query parameter (by decoded name), keeping
+// the other parameters byte for byte. An unparsable URL is returned as is.
+func redactURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.RawQuery == "" {
+		return raw
+	}
+	segs := strings.Split(u.RawQuery, "&")
+	kept := segs[:0]
+	for _, seg := range segs {
+		name, _, _ := strings.Cut(seg, "=")
+		if dn, err := url.QueryUnescape(name); err == nil {
+			name = dn
+		}
+		if strings.HasPrefix(name, "oauth_") {
+			continue
+		}
+		kept = append(kept, seg)
+	}
+	u.RawQuery = strings.Join(kept, "&")
+	return u.String()
+}
+
+var sensitiveHeaders = []string{"Authorization", "Proxy-Authorization"}
+
+// redactExchange applies evidence redaction to a finished exchange:
+// credentials headers become "<scheme> <redacted>", cookies are dropped,
+// oauth_* query parameters are removed and known tokens are scrubbed.
+func (s *Store) redactExchange(ex *Exchange) {
+	tokens := s.Tokens()
+	if h := ex.RequestHeader; h != nil {
+		for _, k := range sensitiveHeaders {
+			if vs, ok := h[k]; ok {
+				for i, v := range vs {
+					vs[i] = redactCredential(v)
+				}
+			}
+		}
+		if _, ok := h["Cookie"]; ok {
+			h["Cookie"] = []string{"<redacted>"}
+		}
+		for k, vs := range h {
+			for i, v := range vs {
+				vs[i] = scrub(v, tokens...)
+			}
+			h[k] = vs
+		}
+	}
+	ex.URL = scrub(ex.URL, tokens...)
+	for i := range ex.Redirects {
+		ex.Redirects[i] = scrub(ex.Redirects[i], tokens...)
+	}
+	if ex.Err != nil && len(tokens) > 0 {
+		if msg := ex.Err.Error(); scrub(msg, tokens...) != msg {
+			ex.Err = &redactedError{msg: scrub(msg, tokens...), err: ex.Err}
+		}
+	}
+}
+
+// redactedError carries a scrubbed message but still unwraps to the
+// original error for errors.Is/As.
+type redactedError struct {
+	msg string
+	err error
+}
+
+func (e *redactedError) Error() string { return e.msg }
+func (e *redactedError) Unwrap() error { return e.err }
+
+func redactCredential(v string) string {
+	scheme, _, ok := strings.Cut(strings.TrimSpace(v), " ")
+	if !ok || scheme == "" {
+		return "<redacted>"
+	}
+	return scheme + " <redacted>"
+}
