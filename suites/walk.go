@@ -371,7 +371,7 @@ func parseLinks(h string) map[string]string {
 			if !ok || !strings.EqualFold(strings.TrimSpace(name), "rel") {
 				continue
 			}
-			for _, rel := range strings.Fields(strings.Trim(strings.TrimSpace(val), `"`)) {
+			for _, rel := range strings.Fields(strings.Trim(strings.TrimSpace(val), `", `)) {
 				if _, dup := out[rel]; !dup {
 					out[strings.ToLower(rel)] = u
 				}
