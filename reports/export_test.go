@@ -1,0 +1,4 @@
+package reports
+
+// MarkupWriter exposes markupWriter to the external tests.
+var MarkupWriter = (*Redactor).markupWriter

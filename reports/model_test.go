@@ -1,0 +1,24 @@
+package reports_test
+
+import (
+	"testing"
+
+	"github.com/rostercheck/rostercheck/reports"
+)
+
+func TestRecount(t *testing.T) {
+	run := &reports.Run{Summary: reports.Summary{Total: 99, Pass: 99}}
+	for _, o := range []reports.Outcome{reports.Pass, reports.Pass, reports.Fail, reports.NotSupported, reports.Disabled, reports.Disabled, reports.Error, "bogus"} {
+		run.Checks = append(run.Checks, reports.CheckResult{Outcome: o})
+	}
+	run.Recount()
+	want := reports.Summary{Total: 8, Pass: 2, Fail: 1, NotSupported: 1, Disabled: 2, Error: 2}
+	if run.Summary != want {
+		t.Errorf("Recount = %+v, want %+v (unknown outcomes count as errors)", run.Summary, want)
+	}
+	run.Checks = nil
+	run.Recount()
+	if run.Summary != (reports.Summary{}) {
+		t.Errorf("Recount of no checks = %+v", run.Summary)
+	}
+}
