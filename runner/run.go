@@ -312,8 +312,11 @@ func buildRun(cfg *Config, t *target, sel *selection, env *suites.Env, gr *ginkg
 			for _, v := range res.Violations {
 				cr.Violations = append(cr.Violations, reports.Violation{Pointer: v.Pointer, RecordID: v.RecordID, Message: v.Message, ExchangeID: exID(v)})
 			}
-			for _, ex := range res.Exchanges {
-				cr.Exchanges = append(cr.Exchanges, toReportExchange(ex))
+			if res.Outcome != suites.OutcomePass {
+				// Evidence is for failures; passing checks keep reports small.
+				for _, ex := range res.Exchanges {
+					cr.Exchanges = append(cr.Exchanges, toReportExchange(ex))
+				}
 			}
 		case reported:
 			cr.Outcome, cr.Message = reports.Error, fmt.Sprintf("did not complete (%s): %s", sr.State, oneLine(sr.Failure.Message))
@@ -322,6 +325,7 @@ func buildRun(cfg *Config, t *target, sel *selection, env *suites.Env, gr *ginkg
 		}
 		run.Checks = append(run.Checks, cr)
 	}
+	run.Stats = reports.Stats{Requests: int64(env.Store.Count()), Records: int64(env.RecordsWalked())}
 	run.Recount()
 	run.Profiles = verdicts(run, sel, cfg.Strict)
 	run.Verdict = "pass"

@@ -53,25 +53,26 @@ type Result struct {
 type Recorder struct {
 	env    *Env
 	res    *Result
-	seen   map[uint64]bool
+	seen   map[uint64]*client.Exchange // exchange id -> its trimmed evidence copy
 	errMsg string
 }
 
 func newRecorder(env *Env, id string) *Recorder {
 	env.init()
-	return &Recorder{env: env, res: &Result{CheckID: id}, seen: map[uint64]bool{}}
+	return &Recorder{env: env, res: &Result{CheckID: id}, seen: map[uint64]*client.Exchange{}}
 }
 
-// Evidence attaches an exchange (trimmed) to the check.
+// Evidence attaches a trimmed copy of an exchange to the check and
+// returns the exchange itself (with its whole body) for the check to read.
 func (r *Recorder) Evidence(ex *client.Exchange) *client.Exchange {
 	if ex == nil {
 		return nil
 	}
-	if !r.seen[ex.ID] {
-		r.seen[ex.ID] = true
+	if _, ok := r.seen[ex.ID]; !ok {
+		ev := evidence(ex, r.env.Evidence)
+		r.seen[ex.ID] = ev
 		if len(r.res.Exchanges) < 50 {
-			ex = evidence(ex, r.env.Evidence)
-			r.res.Exchanges = append(r.res.Exchanges, ex)
+			r.res.Exchanges = append(r.res.Exchanges, ev)
 		}
 	}
 	return ex
@@ -82,6 +83,7 @@ func (r *Recorder) Add(v Violation) {
 	r.res.ViolationsTotal++
 	if v.Ex != nil {
 		r.Evidence(v.Ex)
+		v.Ex = r.seen[v.Ex.ID] // keep the trimmed copy, not the whole body
 	}
 	if len(r.res.Violations) < r.env.MaxViolations {
 		r.res.Violations = append(r.res.Violations, v)

@@ -115,10 +115,16 @@ func (e *Env) walk(ctx context.Context, ep catalogue.Endpoint, filled string) *W
 // itself when top-level, else one walk per sampled parent. err explains why
 // no parent could be found.
 func (e *Env) Walks(ctx context.Context, ep catalogue.Endpoint) ([]*Walk, error) {
+	e.init()
+	return e.walksFor(ctx, ep, e.Parents)
+}
+
+// walksFor is Walks with up to n parents.
+func (e *Env) walksFor(ctx context.Context, ep catalogue.Endpoint, n int) ([]*Walk, error) {
 	if ep.TopLevel() {
 		return []*Walk{e.walk(ctx, ep, ep.Path)}, nil
 	}
-	tuples, err := e.parentTuples(ctx, ep)
+	tuples, err := e.parentTuples(ctx, ep, n)
 	if err != nil {
 		return nil, err
 	}
@@ -137,20 +143,30 @@ func fillEscaped(path string, vals map[string]string) string {
 	return catalogue.Fill(path, esc)
 }
 
+// DiscoveryError says why a relationship endpoint has no parent ids; Ex is
+// the response that broke the discovery walk, if any.
+type DiscoveryError struct {
+	Msg string
+	Ex  *client.Exchange
+}
+
+func (d *DiscoveryError) Error() string { return d.Msg }
+
 // parentTuples picks up to e.Parents parameter tuples for a relationship
-// endpoint from the discovery walk of its source collection.
-func (e *Env) parentTuples(ctx context.Context, ep catalogue.Endpoint) ([]map[string]string, error) {
+// endpoint from the discovery walk of its source collection. A source walk
+// that failed still yields the records it could read.
+func (e *Env) parentTuples(ctx context.Context, ep catalogue.Endpoint, n int) ([]map[string]string, error) {
 	e.init()
 	p := ep.Parent
 	src := e.WalkTop(ctx, p.From)
-	if src.Fatal != "" {
-		return nil, fmt.Errorf("cannot pick parent ids: the walk of %s failed: %s", p.From, src.Fatal)
+	if len(src.Items) == 0 && src.Fatal != "" {
+		return nil, &DiscoveryError{fmt.Sprintf("cannot pick parent ids: the walk of %s failed: %s", p.From, src.Fatal), src.FatalEx}
 	}
 	var via map[string]*Item
 	if p.Via != "" {
 		vw := e.WalkTop(ctx, p.Via)
-		if vw.Fatal != "" {
-			return nil, fmt.Errorf("cannot pick parent ids: the walk of %s failed: %s", p.Via, vw.Fatal)
+		if len(vw.Items) == 0 && vw.Fatal != "" {
+			return nil, &DiscoveryError{fmt.Sprintf("cannot pick parent ids: the walk of %s failed: %s", p.Via, vw.Fatal), vw.FatalEx}
 		}
 		via = make(map[string]*Item, len(vw.Items))
 		for i := range vw.Items {
@@ -175,7 +191,7 @@ func (e *Env) parentTuples(ctx context.Context, ep catalogue.Endpoint) ([]map[st
 			}
 			seen[key] = true
 			out = append(out, t)
-			if len(out) == e.Parents {
+			if len(out) == n {
 				break
 			}
 		}
@@ -189,7 +205,11 @@ func (e *Env) parentTuples(ctx context.Context, ep catalogue.Endpoint) ([]map[st
 		tuples = pick(false)
 	}
 	if len(tuples) == 0 {
-		return nil, fmt.Errorf("cannot pick parent ids: %s returned no record with %v", p.From, p.Params)
+		var ex *client.Exchange
+		if len(src.Pages) > 0 {
+			ex = src.Pages[0].Ex
+		}
+		return nil, &DiscoveryError{fmt.Sprintf("cannot pick parent ids: %s returned no record with %v", p.From, p.Params), ex}
 	}
 	return tuples, nil
 }

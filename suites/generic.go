@@ -4,12 +4,14 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"net/url"
 	"reflect"
 	"sort"
 	"strconv"
 
+	"github.com/rostercheck/rostercheck/internal/client"
 	"github.com/rostercheck/rostercheck/schemas"
 	"github.com/rostercheck/rostercheck/suites/catalogue"
 )
@@ -71,7 +73,13 @@ func Catalogue() []Check {
 func walksOrFail(ctx context.Context, e *Env, ep catalogue.Endpoint, r *Recorder, needComplete bool) []*Walk {
 	ws, err := e.Walks(ctx, ep)
 	if err != nil {
-		r.Addf(nil, "%v", err)
+		var de *DiscoveryError
+		errors.As(err, &de)
+		var ex *client.Exchange
+		if de != nil {
+			ex = de.Ex
+		}
+		r.Addf(ex, "%v", err)
 		return nil
 	}
 	var out []*Walk
@@ -127,9 +135,10 @@ func checkUnion(ctx context.Context, e *Env, ep catalogue.Endpoint, r *Recorder)
 		for _, v := range w.Dups {
 			r.Add(v)
 		}
+		r.res.ViolationsTotal += w.DupN - len(w.Dups)
 		if haveTotal && len(w.IDs) != total {
 			var ex = w.Pages[len(w.Pages)-1].Ex
-			r.Addf(ex, "GET %s: the walk returned %d records (%d distinct) but X-Total-Count is %d", w.Path, len(w.IDs), len(w.IDs)-len(w.Dups), total)
+			r.Addf(ex, "GET %s: the walk returned %d records (%d distinct) but X-Total-Count is %d", w.Path, len(w.IDs), w.Distinct(), total)
 		}
 		if w.Runaway != "" {
 			r.Addf(w.Pages[len(w.Pages)-1].Ex, "GET %s: %s", w.Path, w.Runaway)
@@ -146,9 +155,21 @@ func checkLimit(ctx context.Context, e *Env, ep catalogue.Endpoint, r *Recorder)
 			}
 		}
 	}
-	// A small limit shows a provider that ignores it even when the walk fits one page.
-	for _, w := range ws {
-		if w.Records() < 2 {
+	// A small limit shows a provider that ignores it even when the walk fits
+	// one page. It needs a collection of two or more: for a relationship
+	// whose sampled parents have fewer, look further for one that has.
+	probe := ws
+	if !ep.TopLevel() && !anyWithAtLeast(ws, 2) {
+		more, _ := e.walksFor(ctx, ep, maxProbeParents)
+		for _, w := range more {
+			if w.Fatal == "" && w.Distinct() >= 2 {
+				probe = []*Walk{w}
+				break
+			}
+		}
+	}
+	for _, w := range probe {
+		if w.Distinct() < 2 {
 			continue
 		}
 		ex := r.Evidence(e.get(ctx, r.res.CheckID, e.url(w.Path, url.Values{"limit": {"1"}, "offset": {"0"}})))
@@ -163,6 +184,18 @@ func checkLimit(ctx context.Context, e *Env, ep catalogue.Endpoint, r *Recorder)
 	}
 }
 
+// maxProbeParents bounds the search for a parent with enough children.
+const maxProbeParents = 100
+
+func anyWithAtLeast(ws []*Walk, n int) bool {
+	for _, w := range ws {
+		if w.Distinct() >= n {
+			return true
+		}
+	}
+	return false
+}
+
 func checkLargeLimit(ctx context.Context, e *Env, ep catalogue.Endpoint, r *Recorder) {
 	for _, w := range walksOrFail(ctx, e, ep, r, true) {
 		lim := e.LargeLimit
@@ -173,7 +206,7 @@ func checkLargeLimit(ctx context.Context, e *Env, ep catalogue.Endpoint, r *Reco
 			continue
 		}
 		n := len(doc[ep.Key].([]any))
-		want := min(lim, w.Records())
+		want := min(lim, w.Distinct())
 		switch {
 		case n > lim:
 			r.Addf(ex, "GET %s?limit=%d returned %d records", w.Path, lim, n)
@@ -181,7 +214,7 @@ func checkLargeLimit(ctx context.Context, e *Env, ep catalogue.Endpoint, r *Reco
 			// Capped: the consumer must be able to see there is more.
 			_, hasNext := pg.Links["next"]
 			if !(pg.HasTotal && pg.Total > n) && !hasNext {
-				r.Addf(ex, "GET %s?limit=%d was capped to %d of %d records without X-Total-Count or rel=\"next\" saying so; a consumer stops here and loses data", w.Path, lim, n, w.Records())
+				r.Addf(ex, "GET %s?limit=%d was capped to %d of %d records without X-Total-Count or rel=\"next\" saying so; a consumer stops here and loses data", w.Path, lim, n, w.Distinct())
 			}
 		}
 	}
@@ -192,9 +225,15 @@ func checkLinks(ctx context.Context, e *Env, ep catalogue.Endpoint, r *Recorder)
 		if w.Loop != "" {
 			r.Addf(w.Pages[len(w.Pages)-1].Ex, "GET %s: %s", w.Path, w.Loop)
 		}
-		lastPage := len(w.Pages) - 1
-		finalOffset := w.Pages[lastPage].Offset
-		for i, pg := range w.Pages {
+		pages := w.Pages
+		if n := len(pages); n > 1 && pages[n-1].Count == 0 && !hasRel(pages[n-2], "next") {
+			// Without X-Total-Count the walk probes one empty page past
+			// the end; it is not a page the server paginated to.
+			pages = pages[:n-1]
+		}
+		lastPage := len(pages) - 1
+		finalOffset := pages[lastPage].Offset
+		for i, pg := range pages {
 			if pg.LinkRaw == "" {
 				if len(w.Pages) > 1 {
 					r.Addf(pg.Ex, "page %d of a %d-page walk has no Link header", i+1, len(w.Pages))
@@ -231,6 +270,11 @@ func checkLinks(ctx context.Context, e *Env, ep catalogue.Endpoint, r *Recorder)
 			}
 		}
 	}
+}
+
+func hasRel(pg Page, rel string) bool {
+	_, ok := pg.Links[rel]
+	return ok
 }
 
 func checkPastEnd(ctx context.Context, e *Env, ep catalogue.Endpoint, r *Recorder) {

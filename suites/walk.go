@@ -60,7 +60,8 @@ type Walk struct {
 	Pages    []Page
 	Items    []Item
 	IDs      []string
-	Dups     []Violation // sourcedIds seen on more than one page position
+	Dups     []Violation // sourcedIds seen on more than one page position (capped)
+	DupN     int         // all repeated sourcedIds
 	Schema   []Violation // capped
 	SchemaN  int         // all schema violations
 	Samples  []map[string]any
@@ -73,6 +74,9 @@ type Walk struct {
 
 // Records returns how many records the walk read.
 func (w *Walk) Records() int { return len(w.IDs) }
+
+// Distinct returns how many distinct sourcedIds the walk read.
+func (w *Walk) Distinct() int { return len(w.IDs) - w.DupN }
 
 // evidence copies an exchange keeping at most n body bytes, so that walks
 // of large pages do not pin their bodies in memory.
@@ -113,6 +117,9 @@ func (e *Env) runWalk(ctx context.Context, ep catalogue.Endpoint, path string, k
 		if doc == nil {
 			w.Pages = append(w.Pages, pg)
 			w.Fatal, w.FatalEx = strings.Join(pg.Problems, "; "), ev
+			if keepRefs && len(w.Items) == 0 {
+				w.Items = loneArrayItems(ex)
+			}
 			return w
 		}
 		recs, _ := doc[ep.Key].([]any)
@@ -134,6 +141,7 @@ func (e *Env) runWalk(ctx context.Context, ep catalogue.Endpoint, path string, k
 			m, _ := r.(map[string]any)
 			id, _ := m["sourcedId"].(string)
 			if n, dup := seenID[id]; dup && id != "" {
+				w.DupN++
 				if len(w.Dups) < e.MaxViolations {
 					w.Dups = append(w.Dups, Violation{Pointer: fmt.Sprintf("/%s/%d/sourcedId", ep.Key, i), RecordID: id,
 						Message: fmt.Sprintf("sourcedId already returned at position %d of the walk", n), Ex: ev})
@@ -184,6 +192,39 @@ func (e *Env) runWalk(ctx context.Context, ep catalogue.Endpoint, path string, k
 			return w
 		}
 	}
+}
+
+// loneArrayItems reads discovery items from a page whose wrapper key is
+// wrong but which holds exactly one array of objects (e.g. {"schools": [...]}),
+// so that one misnamed wrapper does not hide every relationship endpoint
+// below it. The page itself still fails its own checks.
+func loneArrayItems(ex *client.Exchange) []Item {
+	if ex.Err != nil || ex.Status != 200 {
+		return nil
+	}
+	doc, err := decodeObject(ex.Body)
+	if err != nil {
+		return nil
+	}
+	var arr []any
+	for _, v := range doc {
+		if a, ok := v.([]any); ok {
+			if arr != nil {
+				return nil
+			}
+			arr = a
+		}
+	}
+	var items []Item
+	for _, r := range arr {
+		m, ok := r.(map[string]any)
+		if !ok {
+			return nil
+		}
+		id, _ := m["sourcedId"].(string)
+		items = append(items, itemOf(id, m))
+	}
+	return items
 }
 
 func itemOf(id string, m map[string]any) Item {
