@@ -117,6 +117,19 @@ func TestCleanProviderPassesEveryCheck(t *testing.T) {
 	}
 }
 
+// hostileHints: what the one-line message must say for each hostile
+// response, so a vendor reading the report knows what happened.
+var hostileHints = map[string]string{
+	"malformed-json":    "body is not valid JSON",
+	"html-error-page":   "Content-Type is text/html",
+	"redirect-offhost":  "redirected to another host",
+	"huge-body":         "larger than the cap",
+	"gzip-bomb":         "larger than the cap",
+	"endless-next":      "points back to an already walked page",
+	"slow-body":         "no complete answer within the request timeout",
+	"large-limit-error": "status 500",
+}
+
 // TestEveryDefectFailsExactlyItsChecks is the mutation test of the
 // harness: each provider defect must fail exactly the checks it declares,
 // and every check must be failed by at least one defect.
@@ -130,7 +143,7 @@ func TestEveryDefectFailsExactlyItsChecks(t *testing.T) {
 			t.Run(d.Name, func(t *testing.T) {
 				t.Parallel()
 				dir := t.TempDir()
-				r := rostercheck(t, nil, "run", "--profile", "oneroster-1.1", "--defect", d.Name, "--out", dir, "--request-timeout", "10s", "--max-body", "4MiB")
+				r := rostercheck(t, nil, "run", "--profile", "oneroster-1.1", "--defect", d.Name, "--out", dir, "--request-timeout", "3s", "--max-body", "4MiB")
 				run := readResults(t, dir)
 				wantCode := runner.ExitPass // SHOULD failures are advisory
 				for _, c := range run.Checks {
@@ -156,6 +169,15 @@ func TestEveryDefectFailsExactlyItsChecks(t *testing.T) {
 					}
 					if got && (c.ViolationsTotal == 0 || c.Message == "" || len(c.Exchanges) == 0) {
 						t.Errorf("%s failed without violations, message or evidence: %+v", c.ID, c)
+					}
+				}
+				if hint, ok := hostileHints[d.Name]; ok {
+					said := false
+					for _, c := range run.Checks {
+						said = said || strings.Contains(c.Message, hint)
+					}
+					if !said {
+						t.Errorf("no failure message says %q", hint)
 					}
 				}
 				if len(missing) > 0 || len(extra) > 0 {

@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/rostercheck/rostercheck/internal/client"
 	"github.com/rostercheck/rostercheck/schemas"
@@ -316,6 +317,8 @@ func describeErr(ex *client.Exchange) string {
 		return fmt.Sprintf("response body larger than the cap (%d bytes read); reading stopped", len(ex.Body))
 	case errors.As(ex.Err, &ae):
 		return "could not obtain credentials: " + ae.Error()
+	case errors.Is(ex.Err, context.DeadlineExceeded):
+		return fmt.Sprintf("no complete answer within the request timeout (%d bytes of body after %s)", len(ex.Body), ex.Duration.Round(time.Millisecond))
 	}
 	return "request failed: " + ex.Err.Error()
 }
