@@ -15,6 +15,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/rostercheck/rostercheck/fixtures/district"
 	"github.com/rostercheck/rostercheck/fixtures/provider"
@@ -249,5 +250,50 @@ func TestServe(t *testing.T) {
 	_ = cmd.Process.Signal(os.Interrupt)
 	if err := cmd.Wait(); err != nil {
 		t.Fatalf("serve did not exit cleanly on SIGINT: %v", err)
+	}
+}
+
+// TestInterruptWritesReports interrupts a run that is stuck on a provider
+// that never finishes a body: the run must stop promptly, say so, and still
+// write every report.
+func TestInterruptWritesReports(t *testing.T) {
+	exe, _ := os.Executable()
+	dir := t.TempDir()
+	cmd := exec.Command(exe, "run", "--defect", "slow-body", "--request-timeout", "60s", "--out", dir)
+	cmd.Env = append(filteredEnv(), mainEnv+"=1")
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stdout bytes.Buffer
+	cmd.Stdout = &stdout
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill()
+	sc := bufio.NewScanner(stderr)
+	for sc.Scan() && !strings.Contains(sc.Text(), "running 305 checks") {
+	}
+	_ = cmd.Process.Signal(os.Interrupt)
+	go func() {
+		for sc.Scan() {
+		}
+	}()
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case <-done:
+	case <-time.After(45 * time.Second): // a hang guard, not a timing assertion
+		t.Fatal("the interrupted run did not stop")
+	}
+	if code := cmd.ProcessState.ExitCode(); code != runner.ExitFail {
+		t.Fatalf("exit %d, want 1\n%s", code, stdout.String())
+	}
+	run := readResults(t, dir)
+	if run.Verdict != "error" || len(run.SuiteErrors) == 0 || !strings.Contains(strings.Join(run.SuiteErrors, " "), "Interrupted") {
+		t.Fatalf("verdict %q suite errors %v", run.Verdict, run.SuiteErrors)
+	}
+	if !strings.Contains(stdout.String(), "verdict: ERROR") {
+		t.Fatalf("stdout:\n%s", stdout.String())
 	}
 }

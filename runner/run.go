@@ -6,7 +6,10 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
+	"os/signal"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/onsi/ginkgo/v2"
@@ -146,10 +149,8 @@ func preflight(ctx context.Context, store *client.Store, base string) error {
 // Run executes `rostercheck run`.
 func Run(ctx context.Context, cfg *Config, stdout, stderr io.Writer) int {
 	red := reports.NewRedactor()
-	out := red.Writer(stdout)
-	errw := red.Writer(stderr)
-	defer closeWriter(out)
-	defer closeWriter(errw)
+	out := console{stdout, red}
+	errw := console{stderr, red}
 
 	sel, err := selectChecks(cfg)
 	if err != nil {
@@ -182,7 +183,11 @@ func Run(ctx context.Context, cfg *Config, stdout, stderr io.Writer) int {
 		fmt.Fprintf(errw, "rostercheck: %v\n", err)
 		return ExitUsage
 	}
-	runCtx, cancel := context.WithTimeout(ctx, cfg.Timeout)
+	// Ginkgo handles SIGINT/SIGTERM for the specs; this context lets the
+	// shared page walks and in-flight requests stop at once as well.
+	sigCtx, stopSignals := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stopSignals()
+	runCtx, cancel := context.WithTimeout(sigCtx, cfg.Timeout)
 	defer cancel()
 
 	started := time.Now()
@@ -195,9 +200,14 @@ func Run(ctx context.Context, cfg *Config, stdout, stderr io.Writer) int {
 	}
 	if err := preflight(runCtx, store, t.baseURL); err != nil {
 		red.Add(store.Tokens()...)
+		if runCtx.Err() != nil {
+			fmt.Fprintf(errw, "rostercheck: stopped before the checks started: %v\n", context.Cause(runCtx))
+			return ExitFail
+		}
 		fmt.Fprintf(errw, "rostercheck: %v\n", err)
 		return ExitUnreachable
 	}
+	fmt.Fprintf(errw, "rostercheck: running %d checks (profile %s)\n", len(sel.checks), strings.Join(cfg.Profiles, ", "))
 
 	env := &suites.Env{
 		BaseURL:    strings.TrimRight(t.baseURL, "/"),
@@ -205,11 +215,18 @@ func Run(ctx context.Context, cfg *Config, stdout, stderr io.Writer) int {
 		PageSize:   cfg.PageSize,
 		Parents:    cfg.Parents,
 		LargeLimit: largestLimit(sel.profiles),
+		RunCtx:     runCtx,
 	}
-	gr := runGinkgo(env, sel, cfg, errw)
+	ginkgoOut := red.Writer(stderr) // Ginkgo's own stream may split lines across writes
+	gr := runGinkgo(env, sel, cfg, ginkgoOut)
+	_ = ginkgoOut.Close()
 	red.Add(store.Tokens()...)
 
 	run := buildRun(cfg, t, sel, env, gr, started)
+	if err := context.Cause(runCtx); err != nil && runCtx.Err() != nil {
+		run.SuiteErrors = append(run.SuiteErrors, "the run stopped early: "+err.Error())
+		run.Verdict = "error"
+	}
 	code := exitCode(run)
 	printSummary(out, run)
 	if cfg.Out != "none" {
@@ -225,10 +242,18 @@ func Run(ctx context.Context, cfg *Config, stdout, stderr io.Writer) int {
 	return code
 }
 
-func closeWriter(w io.Writer) {
-	if c, ok := w.(io.Closer); ok {
-		_ = c.Close()
+// console redacts each message as a whole: every Fprintf is one Write of
+// complete lines, so nothing needs holding back and lines appear at once.
+type console struct {
+	w   io.Writer
+	red *reports.Redactor
+}
+
+func (c console) Write(p []byte) (int, error) {
+	if _, err := io.WriteString(c.w, c.red.String(string(p))); err != nil {
+		return 0, err
 	}
+	return len(p), nil
 }
 
 // ginkgoResult is what the in-process Ginkgo run reported.
@@ -253,6 +278,7 @@ func runGinkgo(env *suites.Env, sel *selection, cfg *Config, errw io.Writer) *gi
 		fmt.Fprintf(errw, "rostercheck: random order, --order-seed %d\n", suiteCfg.RandomSeed)
 	}
 	suiteCfg.FailFast = false
+	suiteCfg.GracePeriod = 5 * time.Second // an interrupted spec gets this long to return
 	repCfg.NoColor = true
 	repCfg.Succinct = !cfg.Verbose
 	repCfg.Verbose = false
@@ -318,10 +344,10 @@ func buildRun(cfg *Config, t *target, sel *selection, env *suites.Env, gr *ginkg
 					cr.Exchanges = append(cr.Exchanges, toReportExchange(ex))
 				}
 			}
-		case reported:
+		case reported && sr.Failure.Message != "":
 			cr.Outcome, cr.Message = reports.Error, fmt.Sprintf("did not complete (%s): %s", sr.State, oneLine(sr.Failure.Message))
 		default:
-			cr.Outcome, cr.Message = reports.Error, "did not run (the run was interrupted or timed out first)"
+			cr.Outcome, cr.Message = reports.Error, "not run: "+notRunReason(gr)
 		}
 		run.Checks = append(run.Checks, cr)
 	}
@@ -338,6 +364,13 @@ func buildRun(cfg *Config, t *target, sel *selection, env *suites.Env, gr *ginkg
 		run.Verdict = "error"
 	}
 	return run
+}
+
+func notRunReason(gr *ginkgoResult) string {
+	if gr.got && len(gr.report.SpecialSuiteFailureReasons) > 0 {
+		return "the run stopped first (" + strings.Join(gr.report.SpecialSuiteFailureReasons, "; ") + ")"
+	}
+	return "the run stopped first"
 }
 
 func exID(v suites.Violation) uint64 {

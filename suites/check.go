@@ -166,9 +166,19 @@ func oneLine(s string) string {
 func (e *Env) Execute(ctx context.Context, c Check) (res *Result) {
 	r := newRecorder(e, c.ID)
 	start := time.Now()
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	if e.RunCtx != nil {
+		// The run's deadline or an interrupt stops the check's own requests too.
+		defer context.AfterFunc(e.RunCtx, cancel)()
+	}
 	defer func() {
 		if p := recover(); p != nil {
 			r.Errorf("harness panic: %v", p)
+		}
+		if e.RunCtx != nil && e.RunCtx.Err() != nil {
+			r.errMsg = "" // whatever the check saw, the run stopped under it
+			r.Errorf("not completed: the run stopped (%v)", context.Cause(e.RunCtx))
 		}
 		res = r.finish(time.Since(start))
 		e.results.Store(c.ID, res)

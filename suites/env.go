@@ -32,6 +32,9 @@ type Env struct {
 	Evidence int
 	// MaxViolations caps the violations kept per check (all are counted).
 	MaxViolations int
+	// RunCtx bounds work shared between checks (page walks): it ends with
+	// the run's deadline or an interrupt. Nil means never.
+	RunCtx context.Context
 
 	walks   sync.Map // filled path -> *walkEntry
 	results sync.Map // check id -> *Result
@@ -76,6 +79,13 @@ func (e *Env) init() {
 	})
 }
 
+func (e *Env) runCtx(ctx context.Context) context.Context {
+	if e.RunCtx != nil {
+		return e.RunCtx
+	}
+	return context.WithoutCancel(ctx)
+}
+
 // url joins the base URL, a filled path and a query.
 func (e *Env) url(path string, q url.Values) string {
 	u := strings.TrimRight(e.BaseURL, "/") + path
@@ -106,7 +116,7 @@ func (e *Env) walk(ctx context.Context, ep catalogue.Endpoint, filled string) *W
 	we.once.Do(func() {
 		// A walk is shared by several checks, so it runs under the run's
 		// context rather than the first asking spec's.
-		we.walk.Store(e.runWalk(context.WithoutCancel(ctx), ep, filled, e.sources[ep.Path]))
+		we.walk.Store(e.runWalk(e.runCtx(ctx), ep, filled, e.sources[ep.Path]))
 	})
 	return we.walk.Load()
 }

@@ -1,7 +1,6 @@
 package suites
 
 import (
-	"context"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2" //nolint:revive // the Ginkgo DSL reads best dot-imported
@@ -31,6 +30,6 @@ func Register(env *Env, checks []Check, timeout time.Duration) {
 		}
 	})
 	BeforeSuite(func(ctx SpecContext) {
-		env.Prefetch(context.WithoutCancel(ctx), checks)
+		env.Prefetch(env.runCtx(ctx), checks)
 	})
 }
