@@ -290,7 +290,7 @@ func TestInterruptWritesReports(t *testing.T) {
 		t.Fatalf("exit %d, want 1\n%s", code, stdout.String())
 	}
 	run := readResults(t, dir)
-	if run.Verdict != "error" || len(run.SuiteErrors) == 0 || !strings.Contains(strings.Join(run.SuiteErrors, " "), "Interrupted") {
+	if run.Verdict != "error" || len(run.SuiteErrors) == 0 || !strings.Contains(strings.ToLower(strings.Join(run.SuiteErrors, " ")), "interrupt") {
 		t.Fatalf("verdict %q suite errors %v", run.Verdict, run.SuiteErrors)
 	}
 	if !strings.Contains(stdout.String(), "verdict: ERROR") {
