@@ -16,6 +16,8 @@ import (
 	"strings"
 	"sync/atomic"
 	"time"
+
+	"github.com/rostercheck/rostercheck/internal/oauth1"
 )
 
 // Defaults applied by New to zero Config fields.
@@ -451,19 +453,7 @@ func redactURL(raw string) string {
 	if err != nil || u.RawQuery == "" {
 		return raw
 	}
-	segs := strings.Split(u.RawQuery, "&")
-	kept := segs[:0]
-	for _, seg := range segs {
-		name, _, _ := strings.Cut(seg, "=")
-		if dn, err := url.QueryUnescape(name); err == nil {
-			name = dn
-		}
-		if strings.HasPrefix(name, "oauth_") {
-			continue
-		}
-		kept = append(kept, seg)
-	}
-	u.RawQuery = strings.Join(kept, "&")
+	u.RawQuery = oauth1.StripOAuthParams(u.RawQuery)
 	return u.String()
 }
 

@@ -116,7 +116,7 @@ func (s *Signer) Sign(req *http.Request) (baseString string, err error) {
 	// Work on a copy of the URL: req.URL is replaced only on success.
 	u := *req.URL
 	if s.Placement == Query {
-		u.RawQuery = stripOAuthParams(u.RawQuery)
+		u.RawQuery = StripOAuthParams(u.RawQuery)
 	}
 	if _, err := parseQuery(u.RawQuery); err != nil {
 		return "", fmt.Errorf("oauth1: cannot normalize query: %w", err)
@@ -160,7 +160,7 @@ func (s *Signer) Sign(req *http.Request) (baseString string, err error) {
 		req.Header.Set("Authorization", headerValue(s.Realm, params))
 	case Query:
 		nu := *req.URL
-		nu.RawQuery = stripOAuthParams(nu.RawQuery)
+		nu.RawQuery = StripOAuthParams(nu.RawQuery)
 		enc := encodeSorted(params)
 		if nu.RawQuery == "" {
 			nu.RawQuery = enc
@@ -241,9 +241,9 @@ func sortedKeys(m map[string]string) []string {
 	return keys
 }
 
-// stripOAuthParams removes every oauth_* parameter (by decoded name) from a
+// StripOAuthParams removes every oauth_* parameter (by decoded name) from a
 // raw query, keeping the other segments byte for byte.
-func stripOAuthParams(rawQuery string) string {
+func StripOAuthParams(rawQuery string) string {
 	if rawQuery == "" {
 		return ""
 	}
