@@ -245,9 +245,14 @@ func checkLinks(ctx context.Context, e *Env, ep catalogue.Endpoint, r *Recorder)
 					r.Addf(pg.Ex, "page %d: Link has no rel=%q", i+1, rel)
 				}
 			}
-			for rel, u := range pg.Links {
-				if pu, err := url.Parse(u); err != nil || !pu.IsAbs() {
-					r.Addf(pg.Ex, "page %d: Link rel=%q is not an absolute URL: %q", i+1, rel, u)
+			rels := make([]string, 0, len(pg.Links))
+			for rel := range pg.Links {
+				rels = append(rels, rel)
+			}
+			sort.Strings(rels)
+			for _, rel := range rels {
+				if pu, err := url.Parse(pg.Links[rel]); err != nil || !pu.IsAbs() {
+					r.Addf(pg.Ex, "page %d: Link rel=%q is not an absolute URL: %q", i+1, rel, pg.Links[rel])
 				}
 			}
 			next, hasNext := pg.Links["next"]
