@@ -5,6 +5,7 @@ import (
 
 	. "github.com/onsi/ginkgo/v2" //nolint:revive // the Ginkgo DSL reads best dot-imported
 	"github.com/onsi/ginkgo/v2/types"
+	"github.com/onsi/gomega"
 )
 
 // CheckLabel is the Ginkgo label carrying a check's ID.
@@ -16,6 +17,7 @@ func CheckLabel(id string) string { return "check:" + id }
 // Checks never depend on each other; shared page walks are read-only and
 // prefetched in BeforeSuite, which never fails.
 func Register(env *Env, checks []Check, timeout time.Duration) {
+	gomega.RegisterFailHandler(Fail)
 	Describe("OneRoster", func() {
 		for i, c := range checks {
 			c := c
@@ -23,9 +25,8 @@ func Register(env *Env, checks []Check, timeout time.Duration) {
 				func(ctx SpecContext) {
 					res := env.Execute(ctx, c)
 					AddReportEntry("check", c.ID, ReportEntryVisibilityNever)
-					if res.Outcome != OutcomePass {
-						Fail(res.Format())
-					}
+					// One assertion per check, listing every violation.
+					gomega.Expect(res.Outcome).To(gomega.Equal(OutcomePass), res.Format())
 				})
 		}
 	})
