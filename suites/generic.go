@@ -206,16 +206,25 @@ func checkLargeLimit(ctx context.Context, e *Env, ep catalogue.Endpoint, r *Reco
 			continue
 		}
 		n := len(doc[ep.Key].([]any))
-		want := min(lim, w.Distinct())
-		switch {
-		case n > lim:
+		if n > lim {
 			r.Addf(ex, "GET %s?limit=%d returned %d records", w.Path, lim, n)
-		case n < want:
-			// Capped: the consumer must be able to see there is more.
-			_, hasNext := pg.Links["next"]
-			if !(pg.HasTotal && pg.Total > n) && !hasNext {
-				r.Addf(ex, "GET %s?limit=%d was capped to %d of %d records without X-Total-Count or rel=\"next\" saying so; a consumer stops here and loses data", w.Path, lim, n, w.Distinct())
-			}
+			continue
+		}
+		if n == lim || pg.HasTotal || hasRel(pg, "next") {
+			// A full page, or one whose X-Total-Count or rel="next" tells
+			// the consumer whether there is more (the union check holds
+			// X-Total-Count to the truth).
+			continue
+		}
+		// A short page that does not say there is more: a consumer stops
+		// here. Is there more?
+		if w.Distinct() > n {
+			r.Addf(ex, "GET %s?limit=%d was capped to %d of the %d records the page walk found, without X-Total-Count or rel=\"next\" saying so; a consumer stops here and loses data", w.Path, lim, n, w.Distinct())
+			continue
+		}
+		more := r.Evidence(e.get(ctx, r.res.CheckID, e.url(w.Path, url.Values{"limit": {"1"}, "offset": {strconv.Itoa(n)}})))
+		if _, mdoc := e.readPage(more, ep.Key); mdoc != nil && len(mdoc[ep.Key].([]any)) > 0 {
+			r.Addf(more, "GET %s?limit=%d was capped to %d records without X-Total-Count or rel=\"next\" saying so, but offset=%d still has records; a consumer stops here and loses data", w.Path, lim, n, n)
 		}
 	}
 }
