@@ -51,6 +51,11 @@ type Config struct {
 	// disables retries. Retry-After (seconds or HTTP date) is honoured up to
 	// 10 s; without it the backoff is 1 s.
 	MaxRetries429 int
+	// Origin, when set (e.g. "https://sis.example.com"), is the only
+	// scheme://host[:port] requests may go to: a URL elsewhere (a rel="next"
+	// pointing at another host, or at http:// instead of https://) is
+	// refused with *OffHostRedirectError before anything is sent.
+	Origin string
 }
 
 // Request is one request to make.
@@ -77,6 +82,7 @@ func (e *OffHostRedirectError) Error() string {
 // Store makes requests with bounded concurrency and records exchanges.
 type Store struct {
 	cfg    Config
+	origin *url.URL // nil: any origin
 	hc     *http.Client
 	sem    chan struct{}
 	nextID atomic.Uint64
@@ -114,6 +120,14 @@ func New(cfg Config) (*Store, error) {
 	} else if cfg.MaxRetries429 < 0 {
 		cfg.MaxRetries429 = 0
 	}
+	var origin *url.URL
+	if cfg.Origin != "" {
+		o, err := url.Parse(cfg.Origin)
+		if err != nil || o.Host == "" || (o.Scheme != "http" && o.Scheme != "https") {
+			return nil, fmt.Errorf("client: Origin %q is not an http(s) origin", cfg.Origin)
+		}
+		origin = o
+	}
 	rt := cfg.Transport
 	if rt == nil {
 		if dt, ok := http.DefaultTransport.(*http.Transport); ok {
@@ -125,7 +139,8 @@ func New(cfg Config) (*Store, error) {
 		}
 	}
 	return &Store{
-		cfg: cfg,
+		cfg:    cfg,
+		origin: origin,
 		hc: &http.Client{
 			Transport: rt,
 			// Redirects are handled by the store: host check and re-auth.
@@ -227,6 +242,10 @@ func (s *Store) Do(ctx context.Context, r Request) *Exchange {
 	}
 	if u.Scheme != "http" && u.Scheme != "https" {
 		ex.Err = fmt.Errorf("invalid request URL: unsupported scheme %q", u.Scheme)
+		return ex
+	}
+	if s.origin != nil && !sameOrigin(s.origin, u) {
+		ex.Err = &OffHostRedirectError{Location: redactURL(u.String())}
 		return ex
 	}
 

@@ -536,3 +536,29 @@ func TestEvidenceBody(t *testing.T) {
 		t.Fatalf("default evidence size: %d %v", len(b), tr)
 	}
 }
+
+// TestOriginGuard: with Origin set, a URL on another host (a rel="next"
+// pointing elsewhere) is refused before anything is sent, credentials
+// included.
+func TestOriginGuard(t *testing.T) {
+	var hits atomic.Int32
+	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { hits.Add(1) }))
+	defer other.Close()
+	home := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	defer home.Close()
+	s, err := New(Config{Origin: home.URL, Auth: Bearer("origin-guard-token-123")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ex := s.Do(context.Background(), Request{URL: other.URL + "/users?offset=100"})
+	var off *OffHostRedirectError
+	if !errors.As(ex.Err, &off) || hits.Load() != 0 {
+		t.Fatalf("err %v, other host hit %d times", ex.Err, hits.Load())
+	}
+	if ex := s.Do(context.Background(), Request{URL: home.URL + "/users"}); ex.Err != nil || ex.Status != 200 {
+		t.Fatalf("same origin: %v %d", ex.Err, ex.Status)
+	}
+	if _, err := New(Config{Origin: "ftp://x"}); err == nil {
+		t.Fatal("a non-http origin was accepted")
+	}
+}
