@@ -221,9 +221,12 @@ func usageErr(format string, args ...any) error {
 	return &UsageError{Msg: fmt.Sprintf(format, args...)}
 }
 
-// Load builds the configuration of cmd from args, the environment (getenv)
-// and the YAML file named by --config or $ROSTERCHECK_CONFIG (readFile).
-func Load(cmd string, args []string, getenv func(string) string, readFile func(string) ([]byte, error)) (*Config, error) {
+// Load builds the configuration of cmd from args, the environment
+// (lookupEnv, e.g. os.LookupEnv: a variable set to "" still overrides the
+// file) and the YAML file named by --config or $ROSTERCHECK_CONFIG
+// (readFile). One file serves every command: keys another command uses are
+// ignored, keys no command knows are errors.
+func Load(cmd string, args []string, lookupEnv func(string) (string, bool), readFile func(string) ([]byte, error)) (*Config, error) {
 	fs := flag.NewFlagSet("rostercheck "+cmd, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	raw := map[string]*rawValue{}
@@ -254,14 +257,14 @@ func Load(cmd string, args []string, getenv func(string) string, readFile func(s
 	file := map[string]string{}
 	path := cfgFile.v
 	if path == "" {
-		path = getenv(envPrefix + "CONFIG")
+		path, _ = lookupEnv(envPrefix + "CONFIG")
 	}
 	if path != "" {
 		b, err := readFile(path)
 		if err != nil {
 			return nil, usageErr("config file: %v", err)
 		}
-		if file, err = parseFile(b, mine); err != nil {
+		if file, err = parseFile(b); err != nil {
 			return nil, usageErr("config file %s: %v", path, err)
 		}
 	}
@@ -272,7 +275,7 @@ func Load(cmd string, args []string, getenv func(string) string, readFile func(s
 		if fv, ok := file[o.name]; ok {
 			v, src = fv, "config file key "+o.name
 		}
-		if ev := getenv(envName(o.name)); ev != "" {
+		if ev, ok := lookupEnv(envName(o.name)); ok {
 			v, src = ev, "$"+envName(o.name)
 		}
 		if given[o.name] {
@@ -291,14 +294,14 @@ func Load(cmd string, args []string, getenv func(string) string, readFile func(s
 	return c, nil
 }
 
-func parseFile(b []byte, opts []option) (map[string]string, error) {
+func parseFile(b []byte) (map[string]string, error) {
 	var m map[string]any
 	dec := yaml.NewDecoder(bytes.NewReader(b))
 	if err := dec.Decode(&m); err != nil && !errors.Is(err, io.EOF) {
 		return nil, err
 	}
 	known := map[string]bool{}
-	for _, o := range opts {
+	for _, o := range options {
 		known[o.name] = true
 	}
 	out := map[string]string{}
@@ -419,6 +422,9 @@ func checkURL(flagName, raw string) error {
 	}
 	if u.User != nil {
 		return usageErr("%s: credentials in the URL are not accepted; use --client-id and $ROSTERCHECK_CLIENT_SECRET", flagName)
+	}
+	if u.RawQuery != "" || u.Fragment != "" {
+		return usageErr("%s: want a URL without a query or fragment, got %q", flagName, raw)
 	}
 	return nil
 }

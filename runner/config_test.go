@@ -10,7 +10,9 @@ import (
 	"github.com/rostercheck/rostercheck/runner"
 )
 
-func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+func env(m map[string]string) func(string) (string, bool) {
+	return func(k string) (string, bool) { v, ok := m[k]; return v, ok }
+}
 
 func files(m map[string]string) func(string) ([]byte, error) {
 	return func(p string) ([]byte, error) {
@@ -46,6 +48,12 @@ func TestLoadPrecedenceFlagEnvFileDefault(t *testing.T) {
 	if c.Out != "rostercheck-report" || c.Size != "small" || c.Auth != "oauth2" {
 		t.Errorf("defaults: out %q size %q auth %q", c.Out, c.Size, c.Auth)
 	}
+	// An empty environment variable still beats the file.
+	c, err = runner.Load("run", nil, env(map[string]string{"ROSTERCHECK_CONFIG": "rc.yaml", "ROSTERCHECK_CHECK": ""}),
+		files(map[string]string{"rc.yaml": "check: rostering.users.*\n"}))
+	if err != nil || len(c.Checks) != 0 {
+		t.Errorf("empty $ROSTERCHECK_CHECK did not override the file: %v %v", c.Checks, err)
+	}
 }
 
 func TestLoadRejects(t *testing.T) {
@@ -62,6 +70,9 @@ func TestLoadRejects(t *testing.T) {
 		{[]string{"--max-body", "lots"}, nil, nil, "--max-body"},
 		{[]string{"--base-url", "ftp://x"}, nil, nil, "--base-url"},
 		{[]string{"--base-url", "https://u:p@x/ims"}, nil, nil, "credentials in the URL"},
+		{[]string{"--base-url", "https://x/ims?tenant=1"}, nil, nil, "without a query"},
+		{[]string{"--config", "x.yaml"}, nil, map[string]string{"x.yaml": "addr: 127.0.0.1:1\n"}, ""}, // serve's key: ignored by run
+
 		{[]string{"--base-url", "https://x/ims", "--auth", "oauth1", "--client-id", "k"}, nil, nil, "client secret"},
 		{[]string{"--base-url", "https://x/ims", "--auth", "bearer"}, nil, nil, "ROSTERCHECK_TOKEN"},
 		{[]string{"--base-url", "https://x/ims", "--auth", "kerberos"}, nil, nil, "--auth"},
@@ -70,6 +81,12 @@ func TestLoadRejects(t *testing.T) {
 	}
 	for _, c := range cases {
 		_, err := runner.Load("run", c.args, env(c.env), files(c.files))
+		if c.want == "" {
+			if err != nil {
+				t.Errorf("%v: %v", c.args, err)
+			}
+			continue
+		}
 		var ue *runner.UsageError
 		if !errors.As(err, &ue) || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%v: error %v, want a usage error mentioning %q", c.args, err, c.want)

@@ -83,7 +83,7 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "rostercheck: unknown command %q (run, serve, list, report, version)\n", cmd)
 		return ExitUsage
 	}
-	cfg, err := Load(cmd, rest, os.Getenv, os.ReadFile)
+	cfg, err := Load(cmd, rest, os.LookupEnv, os.ReadFile)
 	if errors.Is(err, flag.ErrHelp) {
 		printFlags(stdout, cmd)
 		return ExitPass

@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"os/signal"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -149,8 +151,16 @@ func preflight(ctx context.Context, store *client.Store, base string) error {
 // Run executes `rostercheck run`.
 func Run(ctx context.Context, cfg *Config, stdout, stderr io.Writer) int {
 	red := reports.NewRedactor()
-	out := console{stdout, red}
-	errw := console{stderr, red}
+	var store *client.Store
+	// Access tokens are secrets too; they exist once the store has fetched
+	// one, so every write first picks up the tokens obtained so far.
+	refresh := func() {
+		if store != nil {
+			red.Add(store.Tokens()...)
+		}
+	}
+	out := console{stdout, red, refresh}
+	errw := console{stderr, red, refresh}
 
 	sel, err := selectChecks(cfg)
 	if err != nil {
@@ -166,18 +176,25 @@ func Run(ctx context.Context, cfg *Config, stdout, stderr io.Writer) int {
 	red.Add(t.secret, cfg.Password, cfg.Token)
 	red.AddBasicPair(t.clientID, t.secret)
 
-	hc := &http.Client{Timeout: cfg.RequestTimeout}
+	// Token requests: no redirects (a redirect would re-send the password
+	// or secret to wherever it points) and the same User-Agent as the rest.
+	hc := &http.Client{
+		Timeout:       cfg.RequestTimeout,
+		Transport:     userAgent{"rostercheck/" + Version(), http.DefaultTransport},
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
 	auth, err := authFor(cfg, t, hc)
 	if err != nil {
 		fmt.Fprintf(errw, "rostercheck: %v\n", err)
 		return ExitUsage
 	}
-	store, err := client.New(client.Config{
+	store, err = client.New(client.Config{
 		Concurrency:    cfg.Concurrency,
 		RequestTimeout: cfg.RequestTimeout,
 		MaxBody:        cfg.MaxBody,
 		UserAgent:      "rostercheck/" + Version(),
 		Auth:           auth,
+		Origin:         originOf(t.baseURL), // never follow the target's links elsewhere
 	})
 	if err != nil {
 		fmt.Fprintf(errw, "rostercheck: %v\n", err)
@@ -198,14 +215,18 @@ func Run(ctx context.Context, cfg *Config, stdout, stderr io.Writer) int {
 		}
 		fmt.Fprintln(errw)
 	}
+	warnAuth(errw, cfg, sel)
 	if err := preflight(runCtx, store, t.baseURL); err != nil {
-		red.Add(store.Tokens()...)
+		code, msg := ExitUnreachable, err.Error()
 		if runCtx.Err() != nil {
-			fmt.Fprintf(errw, "rostercheck: stopped before the checks started: %v\n", context.Cause(runCtx))
-			return ExitFail
+			code, msg = ExitFail, fmt.Sprintf("stopped before the checks started: %v", context.Cause(runCtx))
 		}
-		fmt.Fprintf(errw, "rostercheck: %v\n", err)
-		return ExitUnreachable
+		fmt.Fprintf(errw, "rostercheck: %s\n", msg)
+		// CI still gets red reports saying why nothing ran.
+		run := newRun(cfg, t, started)
+		run.SuiteErrors, run.Verdict = []string{msg}, "error"
+		writeReports(cfg, run, red, out, errw)
+		return code
 	}
 	fmt.Fprintf(errw, "rostercheck: running %d checks (profile %s)\n", len(sel.checks), strings.Join(cfg.Profiles, ", "))
 
@@ -215,12 +236,18 @@ func Run(ctx context.Context, cfg *Config, stdout, stderr io.Writer) int {
 		PageSize:   cfg.PageSize,
 		Parents:    cfg.Parents,
 		LargeLimit: largestLimit(sel.profiles),
+		Evidence:   16 << 10,
 		RunCtx:     runCtx,
+		Redact: func(s string) string {
+			refresh()
+			return red.String(s)
+		},
 	}
-	ginkgoOut := red.Writer(stderr) // Ginkgo's own stream may split lines across writes
-	gr := runGinkgo(env, sel, cfg, ginkgoOut)
+	// Ginkgo's own stream may split lines across writes: buffer-redact it.
+	ginkgoOut := red.Writer(stderr)
+	gr := runGinkgo(env, sel, cfg, refreshing{ginkgoOut, refresh})
 	_ = ginkgoOut.Close()
-	red.Add(store.Tokens()...)
+	refresh()
 
 	run := buildRun(cfg, t, sel, env, gr, started)
 	if err := context.Cause(runCtx); err != nil && runCtx.Err() != nil {
@@ -229,31 +256,81 @@ func Run(ctx context.Context, cfg *Config, stdout, stderr io.Writer) int {
 	}
 	code := exitCode(run)
 	printSummary(out, run)
-	if cfg.Out != "none" {
-		if err := reports.WriteAll(cfg.Out, run, red); err != nil {
-			fmt.Fprintf(errw, "rostercheck: writing reports: %v\n", err)
-			if code == ExitPass {
-				code = ExitFail
-			}
-		} else {
-			fmt.Fprintf(out, "reports: %s/{junit.xml,results.json,report.html}\n", strings.TrimRight(cfg.Out, "/"))
-		}
+	if !writeReports(cfg, run, red, out, errw) && code == ExitPass {
+		code = ExitFail
 	}
 	return code
+}
+
+// writeReports writes every report unless --out none; false when one failed.
+func writeReports(cfg *Config, run *reports.Run, red *reports.Redactor, out, errw io.Writer) bool {
+	if cfg.Out == "none" {
+		return true
+	}
+	if err := reports.WriteAll(cfg.Out, run, red); err != nil {
+		fmt.Fprintf(errw, "rostercheck: writing reports: %v\n", err)
+		return false
+	}
+	fmt.Fprintf(out, "reports: %s/{junit.xml,results.json,report.html}\n", strings.TrimRight(cfg.Out, "/"))
+	return true
 }
 
 // console redacts each message as a whole: every Fprintf is one Write of
 // complete lines, so nothing needs holding back and lines appear at once.
 type console struct {
-	w   io.Writer
-	red *reports.Redactor
+	w       io.Writer
+	red     *reports.Redactor
+	refresh func()
 }
 
 func (c console) Write(p []byte) (int, error) {
+	c.refresh()
 	if _, err := io.WriteString(c.w, c.red.String(string(p))); err != nil {
 		return 0, err
 	}
 	return len(p), nil
+}
+
+// refreshing picks up new secrets before every write to w.
+type refreshing struct {
+	w       io.Writer
+	refresh func()
+}
+
+func (r refreshing) Write(p []byte) (int, error) {
+	r.refresh()
+	return r.w.Write(p)
+}
+
+// userAgent sets the User-Agent of token requests.
+type userAgent struct {
+	ua   string
+	base http.RoundTripper
+}
+
+func (u userAgent) RoundTrip(r *http.Request) (*http.Response, error) {
+	r = r.Clone(r.Context())
+	r.Header.Set("User-Agent", u.ua)
+	return u.base.RoundTrip(r)
+}
+
+// originOf returns scheme://host[:port] of a URL.
+func originOf(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return ""
+	}
+	return u.Scheme + "://" + u.Host
+}
+
+// warnAuth notes when the run authenticates differently from the
+// consumers of the selected profiles.
+func warnAuth(w io.Writer, cfg *Config, sel *selection) {
+	for _, p := range sel.profiles {
+		if len(p.Auth) > 0 && !slices.Contains(p.Auth, cfg.Auth) {
+			fmt.Fprintf(w, "rostercheck: note: %s authenticates with %s; this run uses --auth %s\n", p.Name, strings.Join(p.Auth, " or "), cfg.Auth)
+		}
+	}
 }
 
 // ginkgoResult is what the in-process Ginkgo run reported.
@@ -264,7 +341,7 @@ type ginkgoResult struct {
 
 func runGinkgo(env *suites.Env, sel *selection, cfg *Config, errw io.Writer) *ginkgoResult {
 	gr := &ginkgoResult{}
-	suites.Register(env, sel.checks, cfg.RequestTimeout*4+time.Minute)
+	suites.Register(env, sel.checks)
 	ginkgo.ReportAfterSuite("rostercheck", func(r types.Report) {
 		gr.report, gr.got = r, true
 	})
@@ -292,15 +369,20 @@ func runGinkgo(env *suites.Env, sel *selection, cfg *Config, errw io.Writer) *gi
 }
 
 // buildRun maps the check results and Ginkgo's report into our model.
-func buildRun(cfg *Config, t *target, sel *selection, env *suites.Env, gr *ginkgoResult, started time.Time) *reports.Run {
-	run := &reports.Run{
-		SchemaVersion: 1,
+// newRun starts the report model of a run.
+func newRun(cfg *Config, t *target, started time.Time) *reports.Run {
+	return &reports.Run{
+		SchemaVersion: reports.SchemaVersion,
 		Tool:          reports.Tool{Name: "rostercheck", Version: Version(), Spec: "oneroster-1.1", CatalogueHash: CatalogueHash()},
 		Target:        reports.Target{BaseURL: t.baseURL, TokenURL: t.tokenURL, Auth: cfg.Auth, Builtin: t.builtin, Defect: cfg.Defect},
 		Started:       started,
 		Finished:      time.Now(),
 		Config:        cfg.Redacted(),
 	}
+}
+
+func buildRun(cfg *Config, t *target, sel *selection, env *suites.Env, gr *ginkgoResult, started time.Time) *reports.Run {
+	run := newRun(cfg, t, started)
 	states := map[string]types.SpecReport{}
 	if gr.got {
 		for _, sr := range gr.report.SpecReports {
@@ -330,22 +412,31 @@ func buildRun(cfg *Config, t *target, sel *selection, env *suites.Env, gr *ginkg
 		sr, reported := states[c.ID]
 		switch {
 		case ran && reported && (sr.State == types.SpecStateTimedout || sr.State == types.SpecStateInterrupted):
-			cr.Outcome, cr.Message = reports.Error, fmt.Sprintf("%s: %s", sr.State, oneLine(sr.Failure.Message))
+			cr.Outcome, cr.Message = reports.Error, fmt.Sprintf("%s: %s", sr.State, suites.OneLine(sr.Failure.Message))
 		case ran:
 			cr.Outcome, cr.Message = reports.Outcome(res.Outcome), res.Message
 			cr.DurationMs = res.Duration.Milliseconds()
 			cr.ViolationsTotal = res.ViolationsTotal
-			for _, v := range res.Violations {
-				cr.Violations = append(cr.Violations, reports.Violation{Pointer: v.Pointer, RecordID: v.RecordID, Message: v.Message, ExchangeID: exID(v)})
-			}
+			kept := map[uint64]bool{}
 			if res.Outcome != suites.OutcomePass {
 				// Evidence is for failures; passing checks keep reports small.
 				for _, ex := range res.Exchanges {
-					cr.Exchanges = append(cr.Exchanges, toReportExchange(ex))
+					cr.Exchanges = append(cr.Exchanges, toReportExchange(ex, env.Evidence))
+					kept[ex.ID] = true
 				}
 			}
+			for _, v := range res.Violations {
+				rv := reports.Violation{Pointer: v.Pointer, RecordID: v.RecordID, Message: v.Message}
+				switch {
+				case v.Ex != nil && kept[v.Ex.ID]:
+					rv.ExchangeID = v.Ex.ID
+				case v.Ex != nil: // evidence capped: name the request instead
+					rv.Message += fmt.Sprintf(" (%s %s)", v.Ex.Method, v.Ex.URL)
+				}
+				cr.Violations = append(cr.Violations, rv)
+			}
 		case reported && sr.Failure.Message != "":
-			cr.Outcome, cr.Message = reports.Error, fmt.Sprintf("did not complete (%s): %s", sr.State, oneLine(sr.Failure.Message))
+			cr.Outcome, cr.Message = reports.Error, fmt.Sprintf("did not complete (%s): %s", sr.State, suites.OneLine(sr.Failure.Message))
 		default:
 			cr.Outcome, cr.Message = reports.Error, "not run: "+notRunReason(gr)
 		}
@@ -373,23 +464,8 @@ func notRunReason(gr *ginkgoResult) string {
 	return "the run stopped first"
 }
 
-func exID(v suites.Violation) uint64 {
-	if v.Ex == nil {
-		return 0
-	}
-	return v.Ex.ID
-}
-
-func oneLine(s string) string {
-	s = strings.Join(strings.Fields(s), " ")
-	if len(s) > 300 {
-		s = s[:300] + "…"
-	}
-	return s
-}
-
-func toReportExchange(ex *client.Exchange) reports.Exchange {
-	body, trunc := ex.EvidenceBody(16 << 10)
+func toReportExchange(ex *client.Exchange, evidence int) reports.Exchange {
+	body, trunc := ex.EvidenceBody(evidence)
 	re := reports.Exchange{
 		ID: ex.ID, Method: ex.Method, URL: ex.URL, Status: ex.Status,
 		RequestHeaders: flatten(ex.RequestHeader), ResponseHeaders: flatten(ex.ResponseHeader),
@@ -456,7 +532,7 @@ func printSummary(w io.Writer, run *reports.Run) {
 		}
 	}
 	for _, e := range run.SuiteErrors {
-		fmt.Fprintf(w, "ERROR suite: %s\n", oneLine(e))
+		fmt.Fprintf(w, "ERROR suite: %s\n", suites.OneLine(e))
 	}
 	s := run.Summary
 	fmt.Fprintf(w, "%d checks: %d passed, %d failed, %d errors, %d not supported, %d disabled\n", s.Total, s.Pass, s.Fail, s.Error, s.NotSupported, s.Disabled)

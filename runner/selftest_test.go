@@ -122,12 +122,13 @@ func TestCleanProviderPassesEveryCheck(t *testing.T) {
 var hostileHints = map[string]string{
 	"malformed-json":    "body is not valid JSON",
 	"html-error-page":   "Content-Type is text/html",
-	"redirect-offhost":  "redirected to another host",
 	"huge-body":         "larger than the cap",
 	"gzip-bomb":         "larger than the cap",
 	"endless-next":      "points back to an already walked page",
 	"slow-body":         "no complete answer within the request timeout",
 	"large-limit-error": "status 500",
+	"next-offhost":      "led to another host",
+	"redirect-offhost":  "led to another host",
 }
 
 // TestEveryDefectFailsExactlyItsChecks is the mutation test of the

@@ -48,6 +48,10 @@ type Result struct {
 	Duration        time.Duration
 }
 
+// maxEvidence caps the exchanges a check keeps as evidence; violations
+// whose exchange was not kept name their request instead.
+const maxEvidence = 100
+
 // Recorder collects a check's violations and evidence; the check asserts
 // once at the end, listing them all.
 type Recorder struct {
@@ -55,6 +59,8 @@ type Recorder struct {
 	res    *Result
 	seen   map[uint64]*client.Exchange // exchange id -> its trimmed evidence copy
 	errMsg string
+	// notSupported is why the target gave the check nothing to test.
+	notSupported string
 }
 
 func newRecorder(env *Env, id string) *Recorder {
@@ -71,7 +77,7 @@ func (r *Recorder) Evidence(ex *client.Exchange) *client.Exchange {
 	if _, ok := r.seen[ex.ID]; !ok {
 		ev := evidence(ex, r.env.Evidence)
 		r.seen[ex.ID] = ev
-		if len(r.res.Exchanges) < 50 {
+		if len(r.res.Exchanges) < maxEvidence {
 			r.res.Exchanges = append(r.res.Exchanges, ev)
 		}
 	}
@@ -95,6 +101,18 @@ func (r *Recorder) Addf(ex *client.Exchange, format string, args ...any) {
 	r.Add(Violation{Message: fmt.Sprintf(format, args...), Ex: ex})
 }
 
+// Uncounted counts violations that were found but not kept (caps).
+func (r *Recorder) Uncounted(n int) { r.res.ViolationsTotal += n }
+
+// NotSupported says the target gives the check nothing to exercise (an
+// empty collection, no parent with children). It counts only when the
+// check found no violation.
+func (r *Recorder) NotSupported(reason string) {
+	if r.notSupported == "" {
+		r.notSupported = reason
+	}
+}
+
 // Errorf marks the check as broken by the harness or the network, not the provider.
 func (r *Recorder) Errorf(format string, args ...any) {
 	if r.errMsg == "" {
@@ -109,6 +127,8 @@ func (r *Recorder) finish(d time.Duration) *Result {
 	switch {
 	case r.errMsg != "":
 		res.Outcome, res.Message = OutcomeError, r.errMsg
+	case res.ViolationsTotal > 0 && len(res.Violations) == 0:
+		res.Outcome, res.Message = OutcomeFail, fmt.Sprintf("%d violations", res.ViolationsTotal)
 	case res.ViolationsTotal > 0:
 		res.Outcome = OutcomeFail
 		first := res.Violations[0]
@@ -122,7 +142,9 @@ func (r *Recorder) finish(d time.Duration) *Result {
 		if res.ViolationsTotal > 1 {
 			msg = fmt.Sprintf("%d violations; first: %s", res.ViolationsTotal, msg)
 		}
-		res.Message = oneLine(msg)
+		res.Message = OneLine(msg)
+	case r.notSupported != "":
+		res.Outcome, res.Message = OutcomeNotSupported, OneLine(r.notSupported)
 	default:
 		res.Outcome = OutcomePass
 	}
@@ -154,7 +176,8 @@ func (res *Result) Format() string {
 	return b.String()
 }
 
-func oneLine(s string) string {
+// OneLine folds whitespace and cuts s for a one-line message.
+func OneLine(s string) string {
 	s = strings.Join(strings.Fields(s), " ")
 	if len(s) > 300 {
 		s = s[:300] + "…"

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/url"
+	"sort"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -35,6 +36,9 @@ type Env struct {
 	// RunCtx bounds work shared between checks (page walks): it ends with
 	// the run's deadline or an interrupt. Nil means never.
 	RunCtx context.Context
+	// Redact hides the run's secrets in text quoted from responses (nil:
+	// quote as is). It is applied before any cutting.
+	Redact func(string) string
 
 	walks   sync.Map // filled path -> *walkEntry
 	results sync.Map // check id -> *Result
@@ -158,6 +162,9 @@ func fillEscaped(path string, vals map[string]string) string {
 type DiscoveryError struct {
 	Msg string
 	Ex  *client.Exchange
+	// Empty: the source collection was read fine but holds nothing to use,
+	// so the relationship cannot be exercised on this target's data.
+	Empty bool
 }
 
 func (d *DiscoveryError) Error() string { return d.Msg }
@@ -170,13 +177,13 @@ func (e *Env) parentTuples(ctx context.Context, ep catalogue.Endpoint, n int) ([
 	p := ep.Parent
 	src := e.WalkTop(ctx, p.From)
 	if len(src.Items) == 0 && src.Fatal != "" {
-		return nil, &DiscoveryError{fmt.Sprintf("cannot pick parent ids: the walk of %s failed: %s", p.From, src.Fatal), src.FatalEx}
+		return nil, &DiscoveryError{Msg: fmt.Sprintf("cannot pick parent ids: the walk of %s failed: %s", p.From, src.Fatal), Ex: src.FatalEx}
 	}
 	var via map[string]*Item
 	if p.Via != "" {
 		vw := e.WalkTop(ctx, p.Via)
 		if len(vw.Items) == 0 && vw.Fatal != "" {
-			return nil, &DiscoveryError{fmt.Sprintf("cannot pick parent ids: the walk of %s failed: %s", p.Via, vw.Fatal), vw.FatalEx}
+			return nil, &DiscoveryError{Msg: fmt.Sprintf("cannot pick parent ids: the walk of %s failed: %s", p.Via, vw.Fatal), Ex: vw.FatalEx}
 		}
 		via = make(map[string]*Item, len(vw.Items))
 		for i := range vw.Items {
@@ -219,7 +226,7 @@ func (e *Env) parentTuples(ctx context.Context, ep catalogue.Endpoint, n int) ([
 		if len(src.Pages) > 0 {
 			ex = src.Pages[0].Ex
 		}
-		return nil, &DiscoveryError{fmt.Sprintf("cannot pick parent ids: %s returned no record with %v", p.From, p.Params), ex}
+		return nil, &DiscoveryError{Msg: fmt.Sprintf("no parent ids to test with: %s returned no record with %v", p.From, paramFields(p.Params)), Ex: ex, Empty: src.Fatal == ""}
 	}
 	return tuples, nil
 }
@@ -245,6 +252,36 @@ func tupleFor(it *Item, params map[string]string, via map[string]*Item) (map[str
 		t[param] = id
 	}
 	return t, true
+}
+
+func paramFields(params map[string]string) string {
+	var fs []string
+	for _, f := range params {
+		if f == "" {
+			f = "sourcedId"
+		}
+		fs = append(fs, f)
+	}
+	sort.Strings(fs)
+	return strings.Join(fs, " and ")
+}
+
+// maxProbeParents bounds the search for a parent with enough children.
+const maxProbeParents = 100
+
+// findParentWith walks further parents of a relationship endpoint, one at
+// a time, and returns the first walk with at least n distinct records.
+func (e *Env) findParentWith(ctx context.Context, ep catalogue.Endpoint, n int) *Walk {
+	tuples, err := e.parentTuples(ctx, ep, maxProbeParents)
+	if err != nil {
+		return nil
+	}
+	for _, t := range tuples {
+		if w := e.walk(ctx, ep, fillEscaped(ep.Path, t)); w.Fatal == "" && w.Distinct() >= n {
+			return w
+		}
+	}
+	return nil
 }
 
 // Prefetch starts, without waiting, every walk the given checks will read,

@@ -10,6 +10,7 @@ import (
 	"reflect"
 	"sort"
 	"strconv"
+	"strings"
 
 	"github.com/rostercheck/rostercheck/internal/client"
 	"github.com/rostercheck/rostercheck/schemas"
@@ -69,12 +70,17 @@ func Catalogue() []Check {
 }
 
 // walksOrFail returns the walks of an endpoint; a walk that could not
-// complete is recorded as a violation (the provider broke the walk).
+// complete is recorded as a violation (the provider broke the walk). An
+// endpoint whose parents cannot be found in an empty source collection is
+// not supported by this target's data, not failed.
 func walksOrFail(ctx context.Context, e *Env, ep catalogue.Endpoint, r *Recorder, needComplete bool) []*Walk {
 	ws, err := e.Walks(ctx, ep)
 	if err != nil {
 		var de *DiscoveryError
-		errors.As(err, &de)
+		if errors.As(err, &de) && de.Empty {
+			r.NotSupported(err.Error())
+			return nil
+		}
 		var ex *client.Exchange
 		if de != nil {
 			ex = de.Ex
@@ -95,6 +101,19 @@ func walksOrFail(ctx context.Context, e *Env, ep catalogue.Endpoint, r *Recorder
 	return out
 }
 
+// probe fetches one page of a walked endpoint with the given query. The
+// exchange is attached as evidence; an unusable page is recorded as a
+// violation and recs is nil.
+func probe(ctx context.Context, e *Env, r *Recorder, ep catalogue.Endpoint, w *Walk, q url.Values) (Page, []any, *client.Exchange) {
+	ex := r.Evidence(e.get(ctx, r.res.CheckID, e.url(w.Path, q)))
+	pg, doc := e.readPage(ex, ep.Key)
+	if doc == nil {
+		r.Addf(ex, "GET %s?%s: %s", w.Path, q.Encode(), strings.Join(pg.Problems, "; "))
+		return pg, nil, ex
+	}
+	return pg, doc[ep.Key].([]any), ex
+}
+
 func checkEnvelope(ctx context.Context, e *Env, ep catalogue.Endpoint, r *Recorder) {
 	for _, w := range walksOrFail(ctx, e, ep, r, false) {
 		for i, pg := range w.Pages {
@@ -102,7 +121,7 @@ func checkEnvelope(ctx context.Context, e *Env, ep catalogue.Endpoint, r *Record
 				continue // already reported
 			}
 			for _, p := range pg.Problems {
-				r.Addf(pg.Ex, "page %d: %s", i+1, p)
+				r.Addf(pg.Ex, "%s: %s", pg.Where(i), p)
 			}
 		}
 	}
@@ -113,7 +132,7 @@ func checkSchema(ctx context.Context, e *Env, ep catalogue.Endpoint, r *Recorder
 		for _, v := range w.Schema {
 			r.Add(v)
 		}
-		r.res.ViolationsTotal += w.SchemaN - len(w.Schema)
+		r.Uncounted(w.SchemaN - len(w.Schema))
 	}
 }
 
@@ -123,11 +142,11 @@ func checkUnion(ctx context.Context, e *Env, ep catalogue.Endpoint, r *Recorder)
 		for i, pg := range w.Pages {
 			switch {
 			case pg.TotalRaw == "":
-				r.Addf(pg.Ex, "page %d has no X-Total-Count header", i+1)
+				r.Addf(pg.Ex, "%s has no X-Total-Count header", pg.Where(i))
 			case !pg.HasTotal:
-				r.Addf(pg.Ex, "page %d: X-Total-Count %q is not a non-negative integer", i+1, pg.TotalRaw)
+				r.Addf(pg.Ex, "%s: X-Total-Count %q is not a non-negative integer", pg.Where(i), pg.TotalRaw)
 			case haveTotal && pg.Total != total:
-				r.Addf(pg.Ex, "page %d: X-Total-Count %d differs from the first page's %d", i+1, pg.Total, total)
+				r.Addf(pg.Ex, "%s: X-Total-Count %d differs from the first page's %d", pg.Where(i), pg.Total, total)
 			case !haveTotal:
 				total, haveTotal = pg.Total, true
 			}
@@ -135,13 +154,13 @@ func checkUnion(ctx context.Context, e *Env, ep catalogue.Endpoint, r *Recorder)
 		for _, v := range w.Dups {
 			r.Add(v)
 		}
-		r.res.ViolationsTotal += w.DupN - len(w.Dups)
-		if haveTotal && len(w.IDs) != total {
-			var ex = w.Pages[len(w.Pages)-1].Ex
-			r.Addf(ex, "GET %s: the walk returned %d records (%d distinct) but X-Total-Count is %d", w.Path, len(w.IDs), w.Distinct(), total)
+		r.Uncounted(w.DupN - len(w.Dups))
+		lastPg := w.Pages[len(w.Pages)-1]
+		if haveTotal && w.Records() != total {
+			r.Addf(lastPg.Ex, "GET %s: the walk returned %d records (%d distinct) but X-Total-Count is %d", w.Path, w.Records(), w.Distinct(), total)
 		}
 		if w.Runaway != "" {
-			r.Addf(w.Pages[len(w.Pages)-1].Ex, "GET %s: %s", w.Path, w.Runaway)
+			r.Addf(lastPg.Ex, "GET %s: %s", w.Path, w.Runaway)
 		}
 	}
 }
@@ -151,107 +170,88 @@ func checkLimit(ctx context.Context, e *Env, ep catalogue.Endpoint, r *Recorder)
 	for _, w := range ws {
 		for i, pg := range w.Pages {
 			if pg.Count > pg.Limit {
-				r.Addf(pg.Ex, "page %d holds %d records, more than limit=%d", i+1, pg.Count, pg.Limit)
+				r.Addf(pg.Ex, "%s holds %d records, more than limit=%d", pg.Where(i), pg.Count, pg.Limit)
 			}
 		}
 	}
 	// A small limit shows a provider that ignores it even when the walk fits
 	// one page. It needs a collection of two or more: for a relationship
-	// whose sampled parents have fewer, look further for one that has.
-	probe := ws
-	if !ep.TopLevel() && !anyWithAtLeast(ws, 2) {
-		more, _ := e.walksFor(ctx, ep, maxProbeParents)
-		for _, w := range more {
-			if w.Fatal == "" && w.Distinct() >= 2 {
-				probe = []*Walk{w}
-				break
-			}
-		}
+	// whose sampled parents have fewer, look further, one parent at a time.
+	target := firstWithAtLeast(ws, 2)
+	if target == nil && !ep.TopLevel() {
+		target = e.findParentWith(ctx, ep, 2)
 	}
-	for _, w := range probe {
-		if w.Distinct() < 2 {
-			continue
-		}
-		ex := r.Evidence(e.get(ctx, r.res.CheckID, e.url(w.Path, url.Values{"limit": {"1"}, "offset": {"0"}})))
-		pg, doc := e.readPage(ex, ep.Key)
-		if doc == nil {
-			r.Addf(ex, "GET %s?limit=1: %v", w.Path, pg.Problems)
-			continue
-		}
-		if n := len(doc[ep.Key].([]any)); n > 1 {
-			r.Addf(ex, "GET %s?limit=1 returned %d records", w.Path, n)
-		}
+	if target == nil {
+		return
+	}
+	if _, recs, ex := probe(ctx, e, r, ep, target, url.Values{"limit": {"1"}, "offset": {"0"}}); recs != nil && len(recs) > 1 {
+		r.Addf(ex, "GET %s?limit=1 returned %d records", target.Path, len(recs))
 	}
 }
 
-// maxProbeParents bounds the search for a parent with enough children.
-const maxProbeParents = 100
-
-func anyWithAtLeast(ws []*Walk, n int) bool {
+func firstWithAtLeast(ws []*Walk, n int) *Walk {
 	for _, w := range ws {
-		if w.Distinct() >= n {
-			return true
+		if w.Fatal == "" && w.Distinct() >= n {
+			return w
 		}
 	}
-	return false
+	return nil
 }
 
 func checkLargeLimit(ctx context.Context, e *Env, ep catalogue.Endpoint, r *Recorder) {
+	lim := e.LargeLimit
 	for _, w := range walksOrFail(ctx, e, ep, r, true) {
-		lim := e.LargeLimit
-		ex := r.Evidence(e.get(ctx, r.res.CheckID, e.url(w.Path, url.Values{"limit": {strconv.Itoa(lim)}, "offset": {"0"}})))
-		pg, doc := e.readPage(ex, ep.Key)
-		if doc == nil {
-			r.Addf(ex, "GET %s?limit=%d: %s", w.Path, lim, join(pg.Problems))
+		q := url.Values{"limit": {strconv.Itoa(lim)}, "offset": {"0"}}
+		pg, recs, ex := probe(ctx, e, r, ep, w, q)
+		if recs == nil {
 			continue
 		}
-		n := len(doc[ep.Key].([]any))
+		n, walked := len(recs), w.Distinct()
 		if n > lim {
 			r.Addf(ex, "GET %s?limit=%d returned %d records", w.Path, lim, n)
 			continue
 		}
-		if n == lim || pg.HasTotal || hasRel(pg, "next") {
-			// A full page, or one whose X-Total-Count or rel="next" tells
-			// the consumer whether there is more (the union check holds
-			// X-Total-Count to the truth).
-			continue
+		if wt, ok := w.Total(); ok && pg.HasTotal && pg.Total != wt {
+			r.Addf(ex, "GET %s?limit=%d answers X-Total-Count %d, but %d with limit=%d", w.Path, lim, pg.Total, wt, w.Limit)
 		}
-		// A short page that does not say there is more: a consumer stops
-		// here. Is there more?
-		if w.Distinct() > n {
-			r.Addf(ex, "GET %s?limit=%d was capped to %d of the %d records the page walk found, without X-Total-Count or rel=\"next\" saying so; a consumer stops here and loses data", w.Path, lim, n, w.Distinct())
-			continue
+		if n == lim || (n >= walked && pg.HasTotal) || hasRel(pg, "next") {
+			continue // full, complete, or says there is more
 		}
-		more := r.Evidence(e.get(ctx, r.res.CheckID, e.url(w.Path, url.Values{"limit": {"1"}, "offset": {strconv.Itoa(n)}})))
-		if _, mdoc := e.readPage(more, ep.Key); mdoc != nil && len(mdoc[ep.Key].([]any)) > 0 {
-			r.Addf(more, "GET %s?limit=%d was capped to %d records without X-Total-Count or rel=\"next\" saying so, but offset=%d still has records; a consumer stops here and loses data", w.Path, lim, n, n)
+		switch {
+		case n < walked && !(pg.HasTotal && pg.Total > n):
+			r.Addf(ex, "GET %s?limit=%d was capped to %d of the %d records the page walk found, without X-Total-Count or rel=\"next\" saying so; a consumer stops here and loses data", w.Path, lim, n, walked)
+		case !pg.HasTotal:
+			// Nothing says whether there is more: look.
+			more := url.Values{"limit": {"1"}, "offset": {strconv.Itoa(n)}}
+			if _, mrecs, mex := probe(ctx, e, r, ep, w, more); len(mrecs) > 0 {
+				r.Addf(mex, "GET %s?limit=%d was capped to %d records without X-Total-Count or rel=\"next\" saying so, but offset=%d still has records; a consumer stops here and loses data", w.Path, lim, n, n)
+			}
 		}
 	}
 }
 
 func checkLinks(ctx context.Context, e *Env, ep catalogue.Endpoint, r *Recorder) {
 	for _, w := range walksOrFail(ctx, e, ep, r, true) {
-		if w.Loop != "" {
-			r.Addf(w.Pages[len(w.Pages)-1].Ex, "GET %s: %s", w.Path, w.Loop)
-		}
-		pages := w.Pages
-		if n := len(pages); n > 1 && pages[n-1].Count == 0 && !hasRel(pages[n-2], "next") {
-			// Without X-Total-Count the walk probes one empty page past
-			// the end; it is not a page the server paginated to.
-			pages = pages[:n-1]
-		}
+		pages := w.DataPages()
 		lastPage := len(pages) - 1
+		if w.Loop != "" {
+			r.Addf(pages[lastPage].Ex, "GET %s: %s", w.Path, w.Loop)
+		}
+		if w.StrayNext != "" {
+			r.Addf(pages[lastPage].Ex, "GET %s: the last page still has rel=\"next\": %s", w.Path, w.StrayNext)
+		}
 		finalOffset := pages[lastPage].Offset
+		complete := w.Loop == "" && w.Runaway == ""
 		for i, pg := range pages {
 			if pg.LinkRaw == "" {
-				if len(w.Pages) > 1 {
-					r.Addf(pg.Ex, "page %d of a %d-page walk has no Link header", i+1, len(w.Pages))
+				if len(pages) > 1 {
+					r.Addf(pg.Ex, "%s of a %d-page walk has no Link header", pg.Where(i), len(pages))
 				}
 				continue
 			}
 			for _, rel := range []string{"first", "last"} {
 				if _, ok := pg.Links[rel]; !ok {
-					r.Addf(pg.Ex, "page %d: Link has no rel=%q", i+1, rel)
+					r.Addf(pg.Ex, "%s: Link has no rel=%q", pg.Where(i), rel)
 				}
 			}
 			rels := make([]string, 0, len(pg.Links))
@@ -261,25 +261,27 @@ func checkLinks(ctx context.Context, e *Env, ep catalogue.Endpoint, r *Recorder)
 			sort.Strings(rels)
 			for _, rel := range rels {
 				if pu, err := url.Parse(pg.Links[rel]); err != nil || !pu.IsAbs() {
-					r.Addf(pg.Ex, "page %d: Link rel=%q is not an absolute URL: %q", i+1, rel, pg.Links[rel])
+					r.Addf(pg.Ex, "%s: Link rel=%q is not an absolute URL: %q", pg.Where(i), rel, pg.Links[rel])
 				}
 			}
-			next, hasNext := pg.Links["next"]
-			switch {
-			case i < lastPage && !hasNext && w.Loop == "":
-				// The walk continued by offset because next was missing.
-				r.Addf(pg.Ex, "page %d is not the last page but Link has no rel=\"next\"", i+1)
-			case i == lastPage && hasNext && w.Loop == "":
-				r.Addf(pg.Ex, "the last page (%d) still has rel=\"next\" %s", i+1, next)
-			case hasNext:
-				off, lim := pagingOf(next, pg.Limit)
-				if off != pg.Offset+pg.Limit || lim != pg.Limit {
-					r.Addf(pg.Ex, "page %d: rel=\"next\" asks offset=%d limit=%d, want offset=%d limit=%d", i+1, off, lim, pg.Offset+pg.Limit, pg.Limit)
+			if first, ok := pg.Links["first"]; ok {
+				if off, _ := pagingOf(first, pg.Limit); off != 0 {
+					r.Addf(pg.Ex, "%s: rel=\"first\" asks offset=%d, want 0", pg.Where(i), off)
 				}
 			}
-			if last, ok := pg.Links["last"]; ok && w.Loop == "" {
+			if next, ok := pg.Links["next"]; ok && i < lastPage {
+				// The next page starts where this one ended; its limit is the
+				// one asked for, or the server's cap it just applied.
+				if off, lim := pagingOf(next, pg.Limit); off != pg.Offset+pg.Count || (lim != pg.Limit && lim != pg.Count) {
+					r.Addf(pg.Ex, "%s: rel=\"next\" asks offset=%d limit=%d, want offset=%d limit=%d", pg.Where(i), off, lim, pg.Offset+pg.Count, pg.Limit)
+				}
+			} else if !ok && i < lastPage && complete && pg.Count <= pg.Limit {
+				// (A page holding more than limit is the limit check's finding.)
+				r.Addf(pg.Ex, "%s is not the last page but Link has no rel=\"next\"", pg.Where(i))
+			}
+			if last, ok := pg.Links["last"]; ok && complete {
 				if off, _ := pagingOf(last, pg.Limit); off != finalOffset {
-					r.Addf(pg.Ex, "page %d: rel=\"last\" asks offset=%d but the walk's last page is at offset=%d", i+1, off, finalOffset)
+					r.Addf(pg.Ex, "%s: rel=\"last\" asks offset=%d but the walk's last page is at offset=%d", pg.Where(i), off, finalOffset)
 				}
 			}
 		}
@@ -293,15 +295,18 @@ func hasRel(pg Page, rel string) bool {
 
 func checkPastEnd(ctx context.Context, e *Env, ep catalogue.Endpoint, r *Recorder) {
 	for _, w := range walksOrFail(ctx, e, ep, r, true) {
-		off := w.Records() + e.PageSize
-		ex := r.Evidence(e.get(ctx, r.res.CheckID, e.url(w.Path, url.Values{"limit": {strconv.Itoa(e.PageSize)}, "offset": {strconv.Itoa(off)}})))
-		pg, doc := e.readPage(ex, ep.Key)
-		if doc == nil {
-			r.Addf(ex, "GET %s?offset=%d: %s", w.Path, off, join(pg.Problems))
+		end := w.Records()
+		if t, ok := w.Total(); ok {
+			end = max(end, t)
+		}
+		off := end + e.PageSize
+		q := url.Values{"limit": {strconv.Itoa(e.PageSize)}, "offset": {strconv.Itoa(off)}}
+		pg, recs, ex := probe(ctx, e, r, ep, w, q)
+		if recs == nil {
 			continue
 		}
-		if n := len(doc[ep.Key].([]any)); n != 0 {
-			r.Addf(ex, "GET %s?offset=%d (past the %d records) returned %d records, want none", w.Path, off, w.Records(), n)
+		if len(recs) != 0 {
+			r.Addf(ex, "GET %s?offset=%d (past the %d records) returned %d records, want none", w.Path, off, end, len(recs))
 		}
 		if next, ok := pg.Links["next"]; ok {
 			r.Addf(ex, "GET %s?offset=%d (past the end) has rel=\"next\" %s", w.Path, off, next)
@@ -310,29 +315,19 @@ func checkPastEnd(ctx context.Context, e *Env, ep catalogue.Endpoint, r *Recorde
 }
 
 func checkSingleton(ctx context.Context, e *Env, ep catalogue.Endpoint, r *Recorder) {
-	ws := walksOrFail(ctx, e, ep, r, false)
-	for _, w := range ws {
+	for _, w := range walksOrFail(ctx, e, ep, r, false) {
 		if len(w.Samples) == 0 && w.Fatal == "" {
-			r.Addf(w.Pages[0].Ex, "GET %s returned no records to fetch one by one", w.Path)
+			r.NotSupported(fmt.Sprintf("GET %s returned no records to fetch one by one", w.Path))
 		}
 		for _, want := range w.Samples {
 			id, _ := want["sourcedId"].(string)
 			ex := r.Evidence(e.get(ctx, r.res.CheckID, e.url(w.Path+"/"+url.PathEscape(id), nil)))
-			if ex.Err != nil {
-				r.Add(Violation{RecordID: id, Message: describeErr(ex), Ex: ex})
-				continue
-			}
-			if ex.Status != 200 {
-				r.Add(Violation{RecordID: id, Message: fmt.Sprintf("status %d, want 200%s", ex.Status, bodyHint(ex.Body)), Ex: ex})
-				continue
-			}
-			if p := jsonContentType(ex.ResponseHeader.Get("Content-Type")); p != "" {
-				r.Add(Violation{RecordID: id, Message: p, Ex: ex})
-			}
-			doc, err := decodeObject(ex.Body)
-			if err != nil {
-				r.Add(Violation{RecordID: id, Message: err.Error(), Ex: ex})
-				continue
+			doc, problem := e.readObject(ex)
+			if problem != "" {
+				r.Add(Violation{RecordID: id, Message: problem, Ex: ex})
+				if doc == nil {
+					continue
+				}
 			}
 			got, ok := doc[ep.SingleKey].(map[string]any)
 			if !ok {
@@ -341,14 +336,14 @@ func checkSingleton(ctx context.Context, e *Env, ep catalogue.Endpoint, r *Recor
 			}
 			vs, err := schemas.ValidateSingle(ep.SingleKey, ep.Entity, doc)
 			if err != nil {
-				r.Errorf("schema: %v", err)
+				r.Errorf("harness: schema: %v", err)
 				return
 			}
 			for _, v := range vs {
 				r.Add(Violation{RecordID: id, Pointer: v.Pointer, Message: v.Message, Ex: ex})
 			}
 			for _, k := range diffKeys(want, got) {
-				r.Add(Violation{RecordID: id, Pointer: "/" + ep.SingleKey + "/" + k, Message: fmt.Sprintf("differs from the collection: %s vs %s", short(got[k]), short(want[k])), Ex: ex})
+				r.Add(Violation{RecordID: id, Pointer: "/" + ep.SingleKey + "/" + k, Message: fmt.Sprintf("differs from the collection: %s vs %s", e.short(got[k]), e.short(want[k])), Ex: ex})
 			}
 		}
 	}
@@ -358,20 +353,20 @@ func checkUnknownID(ctx context.Context, e *Env, ep catalogue.Endpoint, r *Recor
 	id := "rostercheck-unknown-" + randomHex(8)
 	ex := r.Evidence(e.get(ctx, r.res.CheckID, e.url(ep.Path+"/"+id, nil)))
 	if ex.Err != nil {
-		r.Addf(ex, "%s", describeErr(ex))
+		r.Addf(ex, "%s", e.describeErr(ex))
 		return
 	}
 	if ex.Status != 404 {
-		r.Addf(ex, "GET %s/%s answered %d, want 404%s", ep.Path, id, ex.Status, bodyHint(ex.Body))
+		r.Addf(ex, "GET %s/%s answered %d, want 404%s", ep.Path, id, ex.Status, e.bodyHint(ex.Body))
 	}
 	doc, err := decodeObject(ex.Body)
 	if err != nil {
-		r.Addf(ex, "the 404 body is not an imsx statusInfoSet: %v", err)
+		r.Addf(ex, "the 404 body is not an imsx statusInfoSet: %s", e.decodeProblem(err, ex.Body))
 		return
 	}
 	vs, err := schemas.ValidateStatusInfoSet(doc)
 	if err != nil {
-		r.Errorf("schema: %v", err)
+		r.Errorf("harness: schema: %v", err)
 		return
 	}
 	for _, v := range vs {
@@ -400,28 +395,6 @@ func diffKeys(a, b map[string]any) []string {
 	}
 	sort.Strings(out)
 	return out
-}
-
-func short(v any) string {
-	s := fmt.Sprintf("%v", v)
-	if v == nil {
-		s = "(absent)"
-	}
-	if len(s) > 60 {
-		s = s[:60] + "…"
-	}
-	return s
-}
-
-func join(ps []string) string {
-	if len(ps) == 0 {
-		return "unusable response"
-	}
-	s := ps[0]
-	for _, p := range ps[1:] {
-		s += "; " + p
-	}
-	return s
 }
 
 func randomHex(n int) string {

@@ -16,15 +16,14 @@ var profileFS embed.FS
 
 // Profile is one consumer's (or the spec's) slice of OneRoster, as data.
 type Profile struct {
-	Name      string            `yaml:"name"`
-	Title     string            `yaml:"title"`
-	Spec      string            `yaml:"spec"`
-	Source    string            `yaml:"source"`
-	Auth      []string          `yaml:"auth"`
-	Core      []string          `yaml:"core"`
-	Optional  []string          `yaml:"optional"`
-	Query     Query             `yaml:"query"`
-	Overrides map[string]string `yaml:"overrides"`
+	Name     string   `yaml:"name"`
+	Title    string   `yaml:"title"`
+	Spec     string   `yaml:"spec"`
+	Source   string   `yaml:"source"`
+	Auth     []string `yaml:"auth"`
+	Core     []string `yaml:"core"`
+	Optional []string `yaml:"optional"`
+	Query    Query    `yaml:"query"`
 }
 
 // Query holds the consumer's request habits.
@@ -33,13 +32,9 @@ type Query struct {
 	LargeLimit int `yaml:"largeLimit"`
 }
 
-// overrideVocabulary is the closed set of expectation overrides a profile
-// may use. None is defined yet: the first consumer disagreement with the
-// spec adds its name here together with the check that reads it.
-var overrideVocabulary = map[string][]string{}
-
-// authModes is the closed set of auth mode names a profile may list.
-var authModes = map[string]bool{"oauth2-client-credentials": true, "oauth2-password": true, "oauth1": true}
+// authModes is the closed set of auth modes a profile may list: the
+// consumer's ways of authenticating, named as --auth names them.
+var authModes = map[string]bool{"oauth2": true, "oauth2-password": true, "oauth1": true}
 
 // Tier tells how a check counts for a profile.
 type Tier int
@@ -126,15 +121,6 @@ func ParseProfile(b []byte) (*Profile, error) {
 	for _, a := range p.Auth {
 		if !authModes[a] {
 			return nil, fmt.Errorf("profile %s: unknown auth mode %q", p.Name, a)
-		}
-	}
-	for k, v := range p.Overrides {
-		allowed, ok := overrideVocabulary[k]
-		if !ok {
-			return nil, fmt.Errorf("profile %s: unknown override %q", p.Name, k)
-		}
-		if !contains(allowed, v) {
-			return nil, fmt.Errorf("profile %s: override %s: value %q not in %v", p.Name, k, v, allowed)
 		}
 	}
 	if p.Query.LargeLimit == 0 {

@@ -127,13 +127,13 @@ func TestProfilesValid(t *testing.T) {
 
 func TestParseProfileRejects(t *testing.T) {
 	cases := map[string]string{
-		"unknown feature":  "name: x\nspec: oneroster-1.1\ncore: [rostering.userz]\n",
-		"unknown key":      "name: x\nspec: oneroster-1.1\ncolour: red\n",
-		"unknown override": "name: x\nspec: oneroster-1.1\noverrides: {unknown-parent: empty-200}\n",
-		"unknown auth":     "name: x\nspec: oneroster-1.1\nauth: [kerberos]\n",
-		"bad spec":         "name: x\nspec: oneroster-9\n",
-		"both tiers":       "name: x\nspec: oneroster-1.1\ncore: [schema]\noptional: [schema]\n",
-		"no name":          "spec: oneroster-1.1\n",
+		"unknown feature":          "name: x\nspec: oneroster-1.1\ncore: [rostering.userz]\n",
+		"unknown key":              "name: x\nspec: oneroster-1.1\ncolour: red\n",
+		"overrides (none defined)": "name: x\nspec: oneroster-1.1\noverrides: {unknown-parent: empty-200}\n",
+		"unknown auth":             "name: x\nspec: oneroster-1.1\nauth: [kerberos]\n",
+		"bad spec":                 "name: x\nspec: oneroster-9\n",
+		"both tiers":               "name: x\nspec: oneroster-1.1\ncore: [schema]\noptional: [schema]\n",
+		"no name":                  "spec: oneroster-1.1\n",
 	}
 	for name, y := range cases {
 		if _, err := ParseProfile([]byte(y)); err == nil {

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"mime"
 	"net/url"
 	"sort"
@@ -20,7 +21,10 @@ import (
 
 // Page is what one page of a walk showed.
 type Page struct {
-	Ex       *client.Exchange // evidence copy (body trimmed)
+	// Ex is the evidence of the page (body trimmed). Long walks keep it for
+	// the first pages, the last one and pages with problems only, so that
+	// memory follows the record count, not the page count.
+	Ex       *client.Exchange
 	URL      string
 	Offset   int // offset the request asked for
 	Limit    int // limit the request asked for
@@ -30,12 +34,25 @@ type Page struct {
 	TotalRaw string
 	Links    map[string]string // rel -> URL as sent
 	LinkRaw  string
-	// Problem is an envelope problem (status, content type, wrapper key).
+	// Problems are envelope problems (status, content type, wrapper key).
 	Problems []string
+	// Probe marks a page the walk asked for by offset after a full page
+	// without X-Total-Count or rel="next": not a page the server led to.
+	Probe bool
+}
+
+// Where names the page for a message: its number, and its URL when the
+// page kept no evidence of its own.
+func (pg Page) Where(i int) string {
+	if pg.Ex != nil {
+		return fmt.Sprintf("page %d", i+1)
+	}
+	return fmt.Sprintf("page %d (GET %s)", i+1, pg.URL)
 }
 
 // Item is the compact memory of one walked record: its id and the ids its
-// GUIDRefs point at (only kept for walks that feed parent discovery).
+// GUIDRefs point at (only kept, for a bounded number of records, by walks
+// that feed parent discovery).
 type Item struct {
 	ID    string
 	Refs  map[string]string // GUIDRef field -> sourcedId
@@ -52,32 +69,54 @@ type Violation struct {
 }
 
 // Walk is a full page walk of one filled endpoint path. It validates every
-// record of every page as the pages arrive and keeps only compact results,
-// so memory stays bounded by ids rather than by payloads.
+// record of every page as the pages arrive and keeps only compact results:
+// counts, a 64-bit hash per id for duplicate detection, bounded evidence
+// and a bounded number of discovery items.
 type Walk struct {
 	Endpoint catalogue.Endpoint
 	Path     string
 	Limit    int
 	Pages    []Page
 	Items    []Item
-	IDs      []string
+	N        int         // records read
 	Dups     []Violation // sourcedIds seen on more than one page position (capped)
 	DupN     int         // all repeated sourcedIds
 	Schema   []Violation // capped
 	SchemaN  int         // all schema violations
 	Samples  []map[string]any
 	Loop     string // a rel="next" that led back to a page already walked
-	Runaway  string // more pages than X-Total-Count allows
+	Runaway  string // more pages than the data can fill
+	// StrayNext is a rel="next" that led to an empty page; the walk stops there.
+	StrayNext string
 	// Fatal stops the walk: transport error, non-200, undecodable body, missing wrapper.
 	Fatal   string
 	FatalEx *client.Exchange
 }
 
 // Records returns how many records the walk read.
-func (w *Walk) Records() int { return len(w.IDs) }
+func (w *Walk) Records() int { return w.N }
 
 // Distinct returns how many distinct sourcedIds the walk read.
-func (w *Walk) Distinct() int { return len(w.IDs) - w.DupN }
+func (w *Walk) Distinct() int { return w.N - w.DupN }
+
+// DataPages returns the pages the server led the walk through: without
+// the walk's own probe past the end, and without an empty page a stray
+// rel="next" led to.
+func (w *Walk) DataPages() []Page {
+	ps := w.Pages
+	if n := len(ps); n > 1 && ps[n-1].Count == 0 && (ps[n-1].Probe || w.StrayNext != "") {
+		ps = ps[:n-1]
+	}
+	return ps
+}
+
+// Total returns the X-Total-Count of the first page, if it had one.
+func (w *Walk) Total() (int, bool) {
+	if len(w.Pages) == 0 || !w.Pages[0].HasTotal {
+		return 0, false
+	}
+	return w.Pages[0].Total, true
+}
 
 // evidence copies an exchange keeping at most n body bytes, so that walks
 // of large pages do not pin their bodies in memory.
@@ -93,31 +132,62 @@ func evidence(ex *client.Exchange, n int) *client.Exchange {
 	return &c
 }
 
-const walkCheckID = "walk"
+const (
+	walkCheckID = "walk"
+	// keptPages is how many leading pages of a walk keep their evidence.
+	keptPages = 3
+	// maxItems bounds the discovery items a source walk keeps.
+	maxItems = 1000
+	// maxPagesWithoutTotal stops a walk whose server never says how much there is.
+	maxPagesWithoutTotal = 100000
+)
+
+func idHash(id string) uint64 {
+	h := fnv.New64a()
+	_, _ = h.Write([]byte(id))
+	return h.Sum64()
+}
+
+// pageKey normalises a URL for loop detection: same path and the same
+// query parameters in any order and any encoding are the same page.
+func pageKey(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return raw
+	}
+	return u.Scheme + "://" + strings.ToLower(u.Host) + u.EscapedPath() + "?" + u.Query().Encode()
+}
 
 func (e *Env) runWalk(ctx context.Context, ep catalogue.Endpoint, path string, keepRefs bool) *Walk {
 	w := &Walk{Endpoint: ep, Path: path, Limit: e.PageSize}
-	seenURL := map[string]bool{}
-	seenID := map[string]int{}
+	seenPage := map[string]bool{}
+	seenID := map[uint64]int32{}
 	next := e.url(path, url.Values{"limit": {strconv.Itoa(e.PageSize)}, "offset": {"0"}})
-	maxPages := 0
+	probe := false
 	var last map[string]any
 	defer func() {
 		// The last record of the walk is the final singleton sample.
-		if last != nil && e.Samples > 1 && len(w.IDs) > len(w.Samples) {
+		if last != nil && e.Samples > 1 && w.N > len(w.Samples) {
 			w.Samples = append(w.Samples, last)
 		}
 	}()
 	for {
-		seenURL[next] = true
+		seenPage[pageKey(next)] = true
 		ex := e.get(ctx, walkCheckID+":"+ep.Slug(), next)
 		pg, doc := e.readPage(ex, ep.Key)
-		pg.URL = next
+		pg.URL, pg.Probe = next, probe
 		pg.Offset, pg.Limit = pagingOf(next, e.PageSize)
 		ev := pg.Ex
+		// Only the first pages, problem pages and the last page keep evidence.
+		if n := len(w.Pages); n > keptPages && len(w.Pages[n-1].Problems) == 0 {
+			w.Pages[n-1].Ex = nil
+		}
 		if doc == nil {
 			w.Pages = append(w.Pages, pg)
 			w.Fatal, w.FatalEx = strings.Join(pg.Problems, "; "), ev
+			if ctx.Err() != nil {
+				w.Fatal = "walk interrupted: " + ctx.Err().Error()
+			}
 			if keepRefs && len(w.Items) == 0 {
 				w.Items = loneArrayItems(ex)
 			}
@@ -129,7 +199,7 @@ func (e *Env) runWalk(ctx context.Context, ep catalogue.Endpoint, path string, k
 		// Schema: every record, every violation, pointer into the page.
 		vs, err := schemas.ValidateCollection(ep.Key, ep.Entity, doc)
 		if err != nil {
-			w.Fatal, w.FatalEx = "schema: "+err.Error(), ev
+			w.Fatal, w.FatalEx = "harness: schema: "+err.Error(), ev
 			return w
 		}
 		for _, v := range vs {
@@ -138,20 +208,23 @@ func (e *Env) runWalk(ctx context.Context, ep catalogue.Endpoint, path string, k
 				w.Schema = append(w.Schema, Violation{Pointer: v.Pointer, RecordID: recordIDAt(recs, ep.Key, v.Pointer), Message: v.Message, Ex: ev})
 			}
 		}
+		fresh := 0
 		for i, r := range recs {
 			m, _ := r.(map[string]any)
 			id, _ := m["sourcedId"].(string)
-			if n, dup := seenID[id]; dup && id != "" {
+			h := idHash(id)
+			if n, dup := seenID[h]; dup && id != "" {
 				w.DupN++
 				if len(w.Dups) < e.MaxViolations {
 					w.Dups = append(w.Dups, Violation{Pointer: fmt.Sprintf("/%s/%d/sourcedId", ep.Key, i), RecordID: id,
 						Message: fmt.Sprintf("sourcedId already returned at position %d of the walk", n), Ex: ev})
 				}
 			} else {
-				seenID[id] = len(w.IDs)
+				seenID[h] = int32(w.N)
+				fresh++
 			}
-			w.IDs = append(w.IDs, id)
-			if keepRefs {
+			w.N++
+			if keepRefs && len(w.Items) < maxItems {
 				w.Items = append(w.Items, itemOf(id, m))
 			}
 			if len(w.Samples) < e.Samples-1 && m != nil {
@@ -161,8 +234,9 @@ func (e *Env) runWalk(ctx context.Context, ep catalogue.Endpoint, path string, k
 		if len(recs) > 0 {
 			last, _ = recs[len(recs)-1].(map[string]any)
 		}
-		if pg.HasTotal && maxPages == 0 {
-			maxPages = pg.Total/max(pg.Limit, 1) + 3
+		if ctx.Err() != nil {
+			w.Fatal = "walk interrupted: " + ctx.Err().Error()
+			return w
 		}
 		// Continue: follow rel="next" when the server gives one, else advance by offset.
 		if n, ok := pg.Links["next"]; ok {
@@ -171,25 +245,34 @@ func (e *Env) runWalk(ctx context.Context, ep catalogue.Endpoint, path string, k
 				w.Fatal, w.FatalEx = fmt.Sprintf("rel=\"next\" is not a URL: %q", n), ev
 				return w
 			}
-			if seenURL[abs] {
+			if len(recs) == 0 && len(w.Pages) > 1 {
+				w.StrayNext = fmt.Sprintf("rel=\"next\" of page %d led to an empty page (%s)", len(w.Pages)-1, pg.URL)
+				return w
+			}
+			if seenPage[pageKey(abs)] {
 				w.Loop = fmt.Sprintf("rel=\"next\" on page %d points back to an already walked page: %s", len(w.Pages), abs)
 				return w
 			}
-			next = abs
+			next, probe = abs, false
 		} else {
-			off := pg.Offset + pg.Limit
+			// A short page after a longer limit was asked for is a cap:
+			// advance by what came, as a careful consumer would.
+			off := pg.Offset + min(pg.Count, pg.Limit)
 			if len(recs) == 0 || (pg.HasTotal && off >= pg.Total) || (!pg.HasTotal && len(recs) < pg.Limit) {
 				return w
 			}
-			q := url.Values{"limit": {strconv.Itoa(e.PageSize)}, "offset": {strconv.Itoa(off)}}
-			next = e.url(path, q)
+			next = e.url(path, url.Values{"limit": {strconv.Itoa(e.PageSize)}, "offset": {strconv.Itoa(off)}})
+			probe = !pg.HasTotal
 		}
-		if (maxPages > 0 && len(w.Pages) >= maxPages) || len(w.Pages) >= 100000 {
-			w.Runaway = fmt.Sprintf("still paging after %d pages although X-Total-Count is %s", len(w.Pages), pg.TotalRaw)
+		switch {
+		case pg.HasTotal && (len(w.Pages) > pg.Total+2 || w.N > 2*pg.Total+pg.Limit):
+			w.Runaway = fmt.Sprintf("still paging after %d pages and %d records although X-Total-Count is %d", len(w.Pages), w.N, pg.Total)
 			return w
-		}
-		if ctx.Err() != nil {
-			w.Fatal = "walk interrupted: " + ctx.Err().Error()
+		case !pg.HasTotal && fresh == 0:
+			w.Runaway = fmt.Sprintf("page %d brought no new records and the server still offers more", len(w.Pages))
+			return w
+		case len(w.Pages) >= maxPagesWithoutTotal:
+			w.Runaway = fmt.Sprintf("still paging after %d pages", len(w.Pages))
 			return w
 		}
 	}
@@ -274,7 +357,7 @@ func recordIDAt(recs []any, key, ptr string) string {
 func (e *Env) readPage(ex *client.Exchange, key string) (Page, map[string]any) {
 	pg := Page{Ex: evidence(ex, e.Evidence), Count: -1}
 	if ex.Err != nil {
-		pg.Problems = append(pg.Problems, describeErr(ex))
+		pg.Problems = append(pg.Problems, e.describeErr(ex))
 		return pg, nil
 	}
 	pg.TotalRaw = ex.ResponseHeader.Get("X-Total-Count")
@@ -283,16 +366,11 @@ func (e *Env) readPage(ex *client.Exchange, key string) (Page, map[string]any) {
 	}
 	pg.LinkRaw = strings.Join(ex.ResponseHeader.Values("Link"), ", ")
 	pg.Links = parseLinks(pg.LinkRaw)
-	if ex.Status != 200 {
-		pg.Problems = append(pg.Problems, fmt.Sprintf("status %d, want 200%s", ex.Status, bodyHint(ex.Body)))
-		return pg, nil
+	doc, problem := e.readObject(ex)
+	if problem != "" {
+		pg.Problems = append(pg.Problems, problem)
 	}
-	if p := jsonContentType(ex.ResponseHeader.Get("Content-Type")); p != "" {
-		pg.Problems = append(pg.Problems, p)
-	}
-	doc, err := decodeObject(ex.Body)
-	if err != nil {
-		pg.Problems = append(pg.Problems, err.Error())
+	if doc == nil {
 		return pg, nil
 	}
 	switch v := doc[key].(type) {
@@ -307,20 +385,41 @@ func (e *Env) readPage(ex *client.Exchange, key string) (Page, map[string]any) {
 	return pg, doc
 }
 
-func describeErr(ex *client.Exchange) string {
+// readObject checks the status and content type of a response that should
+// hold a JSON object and decodes it. problem says what is wrong; doc is nil
+// when the body is unusable (a wrong content type alone leaves it usable).
+func (e *Env) readObject(ex *client.Exchange) (doc map[string]any, problem string) {
+	if ex.Err != nil {
+		return nil, e.describeErr(ex)
+	}
+	if ex.Status != 200 {
+		return nil, fmt.Sprintf("status %d, want 200%s", ex.Status, e.bodyHint(ex.Body))
+	}
+	problem = jsonContentType(ex.ResponseHeader.Get("Content-Type"))
+	doc, err := decodeObject(ex.Body)
+	if err != nil {
+		if problem != "" {
+			problem += "; "
+		}
+		return nil, problem + e.decodeProblem(err, ex.Body)
+	}
+	return doc, problem
+}
+
+func (e *Env) describeErr(ex *client.Exchange) string {
 	var off *client.OffHostRedirectError
 	var ae *client.AuthError
 	switch {
 	case errors.As(ex.Err, &off):
-		return fmt.Sprintf("redirected to another host (%s); not followed, credentials not sent", off.Location)
+		return fmt.Sprintf("led to another host (%s); not followed, credentials not sent", e.redact(off.Location))
 	case errors.Is(ex.Err, client.ErrBodyTooLarge):
 		return fmt.Sprintf("response body larger than the cap (%d bytes read); reading stopped", len(ex.Body))
 	case errors.As(ex.Err, &ae):
-		return "could not obtain credentials: " + ae.Error()
+		return "could not obtain credentials: " + e.redact(ae.Error())
 	case errors.Is(ex.Err, context.DeadlineExceeded):
 		return fmt.Sprintf("no complete answer within the request timeout (%d bytes of body after %s)", len(ex.Body), ex.Duration.Round(time.Millisecond))
 	}
-	return "request failed: " + ex.Err.Error()
+	return "request failed: " + e.redact(ex.Err.Error())
 }
 
 func jsonContentType(ct string) string {
@@ -334,32 +433,71 @@ func jsonContentType(ct string) string {
 	return ""
 }
 
+// errTrailing is the error of a body with data after its JSON value.
+var errTrailing = errors.New("data after the JSON value")
+
+// errNotObject is the error of a JSON body that is not an object.
+type errNotObject struct{ kind string }
+
+func (e errNotObject) Error() string { return "body is a JSON " + e.kind + ", want an object" }
+
 func decodeObject(body []byte) (map[string]any, error) {
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber()
 	var v any
 	if err := dec.Decode(&v); err != nil {
-		return nil, fmt.Errorf("body is not valid JSON: %v%s", err, bodyHint(body))
+		return nil, err
 	}
 	if dec.More() {
-		return nil, fmt.Errorf("body has data after the JSON value%s", bodyHint(body))
+		return nil, errTrailing
 	}
 	m, ok := v.(map[string]any)
 	if !ok {
-		return nil, fmt.Errorf("body is a JSON %s, want an object", jsonType(v))
+		return nil, errNotObject{jsonType(v)}
 	}
 	return m, nil
 }
 
-func bodyHint(b []byte) string {
-	s := strings.TrimSpace(string(b))
+// decodeProblem describes why a body is not a usable JSON object.
+func (e *Env) decodeProblem(err error, body []byte) string {
+	var no errNotObject
+	if errors.As(err, &no) {
+		return no.Error()
+	}
+	return fmt.Sprintf("body is not valid JSON: %v%s", err, e.bodyHint(body))
+}
+
+// redact hides the run's secrets in text the harness quotes from responses,
+// before any cutting, so that no prefix of a secret survives a cut.
+func (e *Env) redact(s string) string {
+	if e.Redact == nil {
+		return s
+	}
+	return e.Redact(s)
+}
+
+func (e *Env) bodyHint(b []byte) string {
+	s := strings.TrimSpace(string(b[:min(len(b), 4096)]))
 	if s == "" {
 		return " (empty body)"
 	}
+	s = e.redact(s)
 	if len(s) > 80 {
 		s = s[:80] + "…"
 	}
 	return fmt.Sprintf(" (body starts %q)", s)
+}
+
+// short renders a value for a message, redacted, then cut.
+func (e *Env) short(v any) string {
+	if v == nil {
+		return "(absent)"
+	}
+	s := e.redact(fmt.Sprintf("%v", v))
+	if len(s) > 60 {
+		s = s[:60] + "…"
+	}
+	return s
 }
 
 func jsonType(v any) string {
@@ -416,8 +554,9 @@ func parseLinks(h string) map[string]string {
 				continue
 			}
 			for _, rel := range strings.Fields(strings.Trim(strings.TrimSpace(val), `", `)) {
+				rel = strings.ToLower(rel)
 				if _, dup := out[rel]; !dup {
-					out[strings.ToLower(rel)] = u
+					out[rel] = u
 				}
 			}
 		}
