@@ -60,8 +60,16 @@ func (r *Redactor) Add(secrets ...string) {
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.secrets = append(r.secrets, add...)
-	r.rebuild()
+	grew := false
+	for _, s := range add {
+		if !slices.Contains(r.secrets, s) {
+			r.secrets = append(r.secrets, s)
+			grew = true
+		}
+	}
+	if grew { // callers may re-add the same tokens on every write: stay cheap
+		r.rebuild()
+	}
 }
 
 // AddBasicPair registers secret and the base64 of "id:secret" as sent in an
