@@ -432,22 +432,58 @@ func effectivePort(u *url.URL) string {
 // at most MaxBody bytes of memory.
 func (s *Store) readBody(ctx context.Context, ex *Exchange, resp *http.Response) {
 	defer resp.Body.Close()
-	var buf bytes.Buffer
-	if resp.ContentLength > 0 && resp.ContentLength <= s.cfg.MaxBody {
-		buf.Grow(int(resp.ContentLength))
-	}
-	n, err := buf.ReadFrom(io.LimitReader(resp.Body, s.cfg.MaxBody+1))
-	b := buf.Bytes()
-	if n > s.cfg.MaxBody {
-		b = b[:s.cfg.MaxBody]
+	b, over, err := readCapped(resp.Body, s.cfg.MaxBody)
+	switch {
+	case over:
 		ex.BodyTruncated = true
 		ex.Err = ErrBodyTooLarge
-	} else if err != nil {
+	case err != nil:
 		ex.Err = s.transportError(ctx, fmt.Errorf("reading response body: %w", err))
 	}
 	if len(b) > 0 {
 		ex.Body = b
 	}
+}
+
+// readCapped reads in chunks that start small (most pages are small) and
+// double up to maxChunk.
+const (
+	firstChunk = 32 << 10
+	maxChunk   = 1 << 20
+)
+
+// readCapped reads at most max bytes into fixed-size chunks and joins them
+// once, so a body costs about twice its size at the peak, never the
+// doubling-buffer overhead, and a hostile Content-Length allocates nothing
+// up front. over reports that the body went on past max.
+func readCapped(r io.Reader, max int64) (body []byte, over bool, err error) {
+	var chunks [][]byte
+	var total int64
+	step := int64(firstChunk)
+	for total <= max {
+		c := make([]byte, min(step, max+1-total))
+		step = min(step*2, maxChunk)
+		n, rerr := io.ReadFull(r, c)
+		if n > 0 {
+			chunks = append(chunks, c[:n])
+			total += int64(n)
+		}
+		if rerr == io.EOF || rerr == io.ErrUnexpectedEOF {
+			break
+		}
+		if rerr != nil {
+			err = rerr
+			break
+		}
+	}
+	if total > max {
+		over, total = true, max
+	}
+	body = make([]byte, 0, total)
+	for _, c := range chunks {
+		body = append(body, c[:min(int64(len(c)), total-int64(len(body)))]...)
+	}
+	return body, over, err
 }
 
 // transportError makes a deadline hit recognisable (errors.Is
