@@ -19,6 +19,7 @@ import (
 
 	"github.com/rostercheck/rostercheck/fixtures/district"
 	"github.com/rostercheck/rostercheck/fixtures/provider"
+	"github.com/rostercheck/rostercheck/reports"
 	"github.com/rostercheck/rostercheck/runner"
 )
 
@@ -301,5 +302,49 @@ func TestInterruptWritesReports(t *testing.T) {
 	}
 	if !strings.Contains(stdout.String(), "verdict: ERROR") {
 		t.Fatalf("stdout:\n%s", stdout.String())
+	}
+}
+
+// TestEmptyDataIsNotSupported: a district without gradebook data or
+// resources gives those checks nothing to exercise. They are reported as
+// not supported, never as failures, and the run passes.
+func TestEmptyDataIsNotSupported(t *testing.T) {
+	counts, _ := district.SizeCounts("small")
+	counts.GradedClassesPerSchool, counts.Resources = 0, 0
+	d, err := district.Generate(district.Spec{Seed: 3, Counts: &counts})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := provider.New(provider.Options{District: d, ClientID: "id", ClientSecret: "empty-data-secret"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(p)
+	defer srv.Close()
+	dir := t.TempDir()
+	r := rostercheck(t, []string{"ROSTERCHECK_CLIENT_SECRET=empty-data-secret"}, "run",
+		"--base-url", srv.URL+provider.BasePath, "--token-url", srv.URL+provider.TokenPath, "--client-id", "id",
+		"--check", "gradebook.*,resources.*", "--out", dir)
+	if r.code != runner.ExitPass {
+		t.Fatalf("exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	run := readResults(t, dir)
+	ns := map[string]bool{}
+	for _, c := range run.Checks {
+		if c.Outcome == reports.NotSupported {
+			ns[c.ID] = true
+		}
+		if c.Outcome == reports.Fail || c.Outcome == reports.Error {
+			t.Errorf("%s: %s %s", c.ID, c.Outcome, c.Message)
+		}
+	}
+	for _, id := range []string{"gradebook.lineitems.singleton", "resources.resources.singleton",
+		"gradebook.classes-lineitems.schema", "gradebook.classes-students-results.paging.links"} {
+		if !ns[id] {
+			t.Errorf("%s is not reported as not supported", id)
+		}
+	}
+	if run.Summary.NotSupported == 0 || run.Verdict != "pass" {
+		t.Fatalf("summary %+v verdict %s", run.Summary, run.Verdict)
 	}
 }
