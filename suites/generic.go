@@ -90,6 +90,10 @@ func walksOrFail(ctx context.Context, e *Env, ep catalogue.Endpoint, r *Recorder
 	}
 	var out []*Walk
 	for _, w := range ws {
+		if strings.HasPrefix(w.Fatal, harnessFault) {
+			r.Errorf("GET %s: %s", w.Path, w.Fatal)
+			continue
+		}
 		if w.Fatal != "" {
 			r.Addf(w.FatalEx, "GET %s: page %d: %s", w.Path, len(w.Pages), w.Fatal)
 			if needComplete {

@@ -133,7 +133,9 @@ func evidence(ex *client.Exchange, n int) *client.Exchange {
 }
 
 const (
-	walkCheckID = "walk"
+	// harnessFault starts a Fatal that is the harness's fault, not the provider's.
+	harnessFault = "harness: "
+	walkCheckID  = "walk"
 	// keptPages is how many leading pages of a walk keep their evidence.
 	keptPages = 3
 	// maxItems bounds the discovery items a source walk keeps.
@@ -199,7 +201,7 @@ func (e *Env) runWalk(ctx context.Context, ep catalogue.Endpoint, path string, k
 		// Schema: every record, every violation, pointer into the page.
 		vs, err := schemas.ValidateCollection(ep.Key, ep.Entity, doc)
 		if err != nil {
-			w.Fatal, w.FatalEx = "harness: schema: "+err.Error(), ev
+			w.Fatal, w.FatalEx = harnessFault+"schema: "+err.Error(), ev
 			return w
 		}
 		for _, v := range vs {
