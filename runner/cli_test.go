@@ -180,6 +180,13 @@ func TestExitCodes(t *testing.T) {
 			if strings.Contains(r.stderr+r.stdout, "wrong-secret-456") || strings.Contains(r.stderr+r.stdout, "right-secret-123") {
 				t.Fatal("a secret was printed")
 			}
+			if c.code == runner.ExitUnreachable {
+				// CI still gets a red JUnit file saying why nothing ran.
+				junit, err := os.ReadFile(filepath.Join(r.dir, "rostercheck-report", "junit.xml"))
+				if err != nil || !strings.Contains(string(junit), "<error") || !strings.Contains(string(junit), c.msg) {
+					t.Fatalf("exit 3 without a red junit.xml naming %q: %v\n%s", c.msg, err, junit)
+				}
+			}
 		})
 	}
 }

@@ -43,6 +43,7 @@ func rostercheck(t *testing.T, env []string, args ...string) cliResult {
 	}
 	cmd := exec.Command(exe, args...)
 	cmd.Env = append(append(filteredEnv(), mainEnv+"=1"), env...)
+	cmd.Dir = t.TempDir() // default outputs (./rostercheck-report) land here
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	err = cmd.Run()
@@ -52,7 +53,7 @@ func rostercheck(t *testing.T, env []string, args ...string) cliResult {
 	} else if err != nil {
 		t.Fatalf("running rostercheck: %v", err)
 	}
-	return cliResult{code: code, stdout: out.String(), stderr: errb.String()}
+	return cliResult{code: code, stdout: out.String(), stderr: errb.String(), dir: cmd.Dir}
 }
 
 // filteredEnv drops ROSTERCHECK_* variables of the developer's shell.
