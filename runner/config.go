@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"net/url"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -360,7 +361,7 @@ func (c *Config) validate() error {
 				return usageErr("--defect: unknown defect %q (known: %s)", c.Defect, strings.Join(defects.Names(), ", "))
 			}
 		}
-		if !validSize(c.Size) {
+		if !slices.Contains(district.Sizes, c.Size) {
 			return usageErr("--size: unknown size %q (known: %s)", c.Size, strings.Join(district.Sizes, ", "))
 		}
 	}
@@ -404,15 +405,6 @@ func (c *Config) validate() error {
 		return usageErr("--auth: want oauth2, oauth2-password, oauth1, bearer or none, got %q", c.Auth)
 	}
 	return nil
-}
-
-func validSize(s string) bool {
-	for _, x := range district.Sizes {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 func checkURL(flagName, raw string) error {

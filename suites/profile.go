@@ -5,6 +5,7 @@ import (
 	"embed"
 	"fmt"
 	"path"
+	"slices"
 	"sort"
 	"strings"
 
@@ -53,23 +54,14 @@ func (p *Profile) TierOf(features []string) Tier {
 	tier := TierCore
 	for _, f := range features {
 		switch {
-		case contains(p.Core, f):
-		case contains(p.Optional, f):
+		case slices.Contains(p.Core, f):
+		case slices.Contains(p.Optional, f):
 			tier = TierOptional
 		default:
 			return TierNone
 		}
 	}
 	return tier
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // ProfileNames lists the embedded profiles, sorted.
@@ -114,7 +106,7 @@ func ParseProfile(b []byte) (*Profile, error) {
 		return nil, fmt.Errorf("profile %s: optional: %v", p.Name, err)
 	}
 	for _, f := range p.Optional {
-		if contains(p.Core, f) {
+		if slices.Contains(p.Core, f) {
 			return nil, fmt.Errorf("profile %s: feature %q is both core and optional", p.Name, f)
 		}
 	}

@@ -73,19 +73,18 @@ type Violation struct {
 // counts, a 64-bit hash per id for duplicate detection, bounded evidence
 // and a bounded number of discovery items.
 type Walk struct {
-	Endpoint catalogue.Endpoint
-	Path     string
-	Limit    int
-	Pages    []Page
-	Items    []Item
-	N        int         // records read
-	Dups     []Violation // sourcedIds seen on more than one page position (capped)
-	DupN     int         // all repeated sourcedIds
-	Schema   []Violation // capped
-	SchemaN  int         // all schema violations
-	Samples  []map[string]any
-	Loop     string // a rel="next" that led back to a page already walked
-	Runaway  string // more pages than the data can fill
+	Path    string
+	Limit   int
+	Pages   []Page
+	Items   []Item
+	N       int         // records read
+	Dups    []Violation // sourcedIds seen on more than one page position (capped)
+	DupN    int         // all repeated sourcedIds
+	Schema  []Violation // capped
+	SchemaN int         // all schema violations
+	Samples []map[string]any
+	Loop    string // a rel="next" that led back to a page already walked
+	Runaway string // more pages than the data can fill
 	// StrayNext is a rel="next" that led to an empty page; the walk stops there.
 	StrayNext string
 	// Fatal stops the walk: transport error, non-200, undecodable body, missing wrapper.
@@ -161,7 +160,7 @@ func pageKey(raw string) string {
 }
 
 func (e *Env) runWalk(ctx context.Context, ep catalogue.Endpoint, path string, keepRefs bool) *Walk {
-	w := &Walk{Endpoint: ep, Path: path, Limit: e.PageSize}
+	w := &Walk{Path: path, Limit: e.PageSize}
 	seenPage := map[string]bool{}
 	seenID := map[uint64]int32{}
 	next := e.url(path, url.Values{"limit": {strconv.Itoa(e.PageSize)}, "offset": {"0"}})
