@@ -16,12 +16,16 @@ const (
 	SHOULD = "SHOULD"
 )
 
-// Outcomes of a check (the same words as the reports model).
+// Outcomes of a check (the same words as the reports model). A check's own
+// result is pass, fail (it found violations: whether they fail a profile is
+// the profile's judgement, see Profile.Judge), not-supported, not-run or
+// error; a profile's judgement adds advisory.
 const (
 	OutcomePass         = "pass"
 	OutcomeFail         = "fail"
+	OutcomeAdvisory     = "advisory"
 	OutcomeNotSupported = "not-supported"
-	OutcomeDisabled     = "disabled"
+	OutcomeNotRun       = "not-run"
 	OutcomeError        = "error"
 )
 
@@ -34,7 +38,18 @@ type Check struct {
 	Endpoint string // path template
 	Level    string
 	Features []string
-	Run      func(ctx context.Context, env *Env, r *Recorder)
+	// Rule is the rule ID of the violations the check records without
+	// naming one; Recorder.AddRule names another.
+	Rule string
+	// Service is the OneRoster service the check exercises (rostering,
+	// gradebook, resources); "" for checks every provider answers (auth).
+	// A service the provider does not declare makes the check not-run.
+	Service string
+	// Writes marks a check that sends PUT or DELETE: not-run without --allow-writes.
+	Writes bool
+	// Source is the spec section or seed sentence the check enforces.
+	Source string
+	Run    func(ctx context.Context, env *Env, r *Recorder)
 }
 
 // Result is what a check found.
@@ -44,6 +59,8 @@ type Result struct {
 	Message         string
 	Violations      []Violation
 	ViolationsTotal int
+	// RuleCounts counts every violation (kept or not) by rule ID.
+	RuleCounts map[string]int
 	Exchanges       []*client.Exchange
 	Duration        time.Duration
 }
@@ -57,15 +74,16 @@ const maxEvidence = 100
 type Recorder struct {
 	env    *Env
 	res    *Result
+	rule   string // the check's default rule
 	seen   map[uint64]*client.Exchange // exchange id -> its trimmed evidence copy
 	errMsg string
 	// notSupported is why the target gave the check nothing to test.
 	notSupported string
 }
 
-func newRecorder(env *Env, id string) *Recorder {
+func newRecorder(env *Env, c Check) *Recorder {
 	env.init()
-	return &Recorder{env: env, res: &Result{CheckID: id}, seen: map[uint64]*client.Exchange{}}
+	return &Recorder{env: env, rule: c.Rule, res: &Result{CheckID: c.ID, RuleCounts: map[string]int{}}, seen: map[uint64]*client.Exchange{}}
 }
 
 // Evidence attaches a trimmed copy of an exchange to the check and
@@ -84,8 +102,15 @@ func (r *Recorder) Evidence(ex *client.Exchange) *client.Exchange {
 	return ex
 }
 
-// Add records a violation.
+// Add records a violation; one without a rule takes the check's rule.
 func (r *Recorder) Add(v Violation) {
+	if v.Rule == "" {
+		v.Rule = r.rule
+	}
+	if _, ok := rules[v.Rule]; !ok {
+		r.Errorf("harness: check %s recorded unregistered rule %q", r.res.CheckID, v.Rule)
+	}
+	r.res.RuleCounts[v.Rule]++
 	r.res.ViolationsTotal++
 	if v.Ex != nil {
 		r.Evidence(v.Ex)
@@ -101,8 +126,23 @@ func (r *Recorder) Addf(ex *client.Exchange, format string, args ...any) {
 	r.Add(Violation{Message: fmt.Sprintf(format, args...), Ex: ex})
 }
 
-// Uncounted counts violations that were found but not kept (caps).
-func (r *Recorder) Uncounted(n int) { r.res.ViolationsTotal += n }
+// AddRule records a violation of a named rule with a formatted message.
+func (r *Recorder) AddRule(rule string, ex *client.Exchange, format string, args ...any) {
+	r.Add(Violation{Rule: rule, Message: fmt.Sprintf(format, args...), Ex: ex})
+}
+
+// Uncounted counts violations of rule that were found but not kept (caps);
+// "" is the check's rule.
+func (r *Recorder) Uncounted(rule string, n int) {
+	if n <= 0 {
+		return
+	}
+	if rule == "" {
+		rule = r.rule
+	}
+	r.res.RuleCounts[rule] += n
+	r.res.ViolationsTotal += n
+}
 
 // NotSupported says the target gives the check nothing to exercise (an
 // empty collection, no parent with children). It counts only when the
@@ -160,7 +200,7 @@ func (res *Result) Format() string {
 			fmt.Fprintf(&b, "  … and %d more (see the reports)\n", res.ViolationsTotal-100)
 			break
 		}
-		fmt.Fprintf(&b, "  - ")
+		fmt.Fprintf(&b, "  - [%s] ", v.Rule)
 		if v.RecordID != "" {
 			fmt.Fprintf(&b, "[%s] ", v.RecordID)
 		}
@@ -187,7 +227,7 @@ func OneLine(s string) string {
 
 // Execute runs a check and stores its result on the Env.
 func (e *Env) Execute(ctx context.Context, c Check) (res *Result) {
-	r := newRecorder(e, c.ID)
+	r := newRecorder(e, c)
 	start := time.Now()
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()

@@ -3,47 +3,71 @@ package suites
 import (
 	"fmt"
 	"sort"
+	"sync"
 
 	"github.com/rostercheck/rostercheck/suites/catalogue"
 )
 
-// Behaviour features: what a check exercises besides its endpoint. A profile
-// lists the features it needs as core (decide its verdict) or optional.
+// Behaviour features: what a check exercises besides its operation. A
+// profile lists the operations and behaviours it needs as required (decide
+// its verdict) or optional.
 const (
 	FeatureEnvelope   = "envelope"           // 200, application/json, the right wrapper key
 	FeatureSchema     = "schema"             // every record schema-valid
+	FeatureData       = "data"               // every record meets the profile's data rules
 	FeaturePaging     = "paging"             // limit/offset, X-Total-Count, disjoint pages
 	FeatureLargeLimit = "paging.large-limit" // limit=5000 served or capped, never an error
 	FeatureLinks      = "paging.links"       // RFC 8288 Link first/prev/next/last
 	FeaturePastEnd    = "paging.past-end"    // offset past the end: 200 and []
 	FeatureSingleton  = "singleton"          // GET /{collection}/{id}
-	FeatureUnknownID  = "errors.unknown-id"  // 404 with an imsx body
+	FeatureUnknownID  = "errors.unknown-id"  // 404 for an unknown id
 )
 
-var behaviourFeatures = []string{FeatureEnvelope, FeatureSchema, FeaturePaging, FeatureLargeLimit,
+var behaviourFeatures = []string{FeatureEnvelope, FeatureSchema, FeatureData, FeaturePaging, FeatureLargeLimit,
 	FeatureLinks, FeaturePastEnd, FeatureSingleton, FeatureUnknownID}
 
-// registry is the frozen set of valid feature names, built once from the
-// endpoint catalogue and the behaviour list. Profiles naming anything else
+var extraFeatures []string
+
+// RegisterFeatures adds feature names (behaviour families or operations
+// such as "PUT /lineItems/{id}") that checks registered with RegisterChecks
+// declare. Call it from an init function.
+func RegisterFeatures(fs ...string) { extraFeatures = append(extraFeatures, fs...) }
+
+var (
+	registryOnce sync.Once
+	registry     map[string]bool
+)
+
+// reg is the frozen set of valid feature names: behaviours, every
+// operation of the endpoint catalogue (collection "/users" and singleton
+// "/users/{id}") and the registered extras. Profiles naming anything else
 // are rejected before a run starts.
-var registry = func() map[string]bool {
-	m := map[string]bool{}
-	for _, f := range behaviourFeatures {
-		m[f] = true
-	}
-	for _, f := range catalogue.Features() {
-		m[f] = true
-	}
-	return m
-}()
+func reg() map[string]bool {
+	registryOnce.Do(func() {
+		registry = map[string]bool{}
+		for _, f := range behaviourFeatures {
+			registry[f] = true
+		}
+		for _, ep := range catalogue.Endpoints {
+			registry[ep.Path] = true
+			if ep.SingleKey != "" {
+				registry[ep.SinglePath()] = true
+			}
+		}
+		for _, f := range extraFeatures {
+			registry[f] = true
+		}
+	})
+	return registry
+}
 
 // ValidFeature reports whether name is a registered feature.
-func ValidFeature(name string) bool { return registry[name] }
+func ValidFeature(name string) bool { return reg()[name] }
 
 // Features returns every registered feature, sorted.
 func Features() []string {
-	out := make([]string, 0, len(registry))
-	for f := range registry {
+	out := make([]string, 0, len(reg()))
+	for f := range reg() {
 		out = append(out, f)
 	}
 	sort.Strings(out)
@@ -52,7 +76,7 @@ func Features() []string {
 
 func checkFeatures(fs []string) error {
 	for _, f := range fs {
-		if !registry[f] {
+		if !reg()[f] {
 			return fmt.Errorf("unknown feature %q", f)
 		}
 	}

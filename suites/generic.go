@@ -24,6 +24,8 @@ type behaviour struct {
 	title   string // fmt template; %s is the endpoint path template
 	level   string
 	feature string
+	rule    string // default rule of its violations
+	single  bool   // exercises the singleton operation (/x/{id}), not the collection
 	applies func(ep catalogue.Endpoint) bool
 	run     func(ctx context.Context, e *Env, ep catalogue.Endpoint, r *Recorder)
 }
@@ -31,19 +33,93 @@ type behaviour struct {
 func always(catalogue.Endpoint) bool          { return true }
 func hasSingleton(ep catalogue.Endpoint) bool { return ep.SingleKey != "" }
 
-var behaviours = []behaviour{
-	{"envelope", "GET %s answers 200 application/json with its wrapper key on every page", MUST, FeatureEnvelope, always, checkEnvelope},
-	{"schema", "GET %s: every record on every page is schema-valid", MUST, FeatureSchema, always, checkSchema},
-	{"paging.union-equals-total", "GET %s pages are disjoint and their union equals X-Total-Count", MUST, FeaturePaging, always, checkUnion},
-	{"paging.limit-honoured", "GET %s never returns more records than limit", MUST, FeaturePaging, always, checkLimit},
-	{"paging.large-limit", "GET %s with a consumer's large limit is served or capped, never an error", MUST, FeatureLargeLimit, always, checkLargeLimit},
-	{"paging.links", "GET %s Link first/next/last are consistent with the page walk", SHOULD, FeatureLinks, always, checkLinks},
-	{"paging.past-end", "GET %s with offset past the end answers 200 and an empty array", SHOULD, FeaturePastEnd, always, checkPastEnd},
-	{"singleton", "GET %s/{id} answers the singular wrapper with the same object as the collection", MUST, FeatureSingleton, hasSingleton, checkSingleton},
-	{"unknown-id", "GET %s/{unknown id} answers 404 with an imsx statusInfoSet", MUST, FeatureUnknownID, hasSingleton, checkUnknownID},
+// Rules of the generic behaviours.
+const (
+	RuleNotServed      = "endpoint.not-served"
+	ruleEnvelope       = "envelope.invalid"
+	ruleContentType    = "envelope.content-type"
+	ruleVariantKey     = "wrapper.variant-key"
+	ruleSchema         = "schema.invalid"
+	ruleBoolean        = "boolean.not-string"
+	ruleDateTime       = "datetime.invalid"
+	ruleMissingHref    = "guidref.missing-href"
+	ruleTombstone      = "tombstone.partial-record"
+	ruleTotalMissing   = "paging.total-missing"
+	ruleDuplicate      = "paging.duplicate"
+	ruleUnion          = "paging.union-mismatch"
+	ruleRunaway        = "paging.runaway"
+	ruleLimit          = "paging.limit-ignored"
+	ruleLargeLimit     = "paging.large-limit"
+	ruleLink           = "link.inconsistent"
+	ruleLinkMissing    = "link.missing"
+	ruleLinkFirst      = "link.first-missing"
+	ruleLinkNext       = "link.next-missing"
+	ruleLinkLast       = "link.last-missing"
+	ruleLinkAbsolute   = "link.not-absolute"
+	ruleLinkOffOrigin  = "link.off-origin"
+	ruleLinkLoop       = "link.loop"
+	rulePastEnd        = "paging.past-end"
+	ruleSingleton      = "singleton.invalid"
+	ruleSingletonDiff  = "singleton.differs"
+	ruleUnknownStatus  = "error.unknown-id-status"
+	ruleNoImsxBody     = "error.no-imsx-body"
+	specLinks          = "OneRoster 1.1 §3.6 paging: Link header (RFC 8288) first/next/last"
+	specPaging         = "OneRoster 1.1 §3.6 paging: limit, offset and X-Total-Count"
+	specJSONBinding    = "OneRoster 1.1 §4 JSON binding"
+	specErrorsUnknown  = "OneRoster 1.1 §3.9 status codes: 404 unknown object"
+	seedPagingSDS      = `seeds/004: "All endpoints must support paging, i.e., limit and offset parameters"`
+	seedLargeLimitSDS  = "seeds/001: GetAll examples ?offset=0&limit=5000"
+	hintFollowTheModel = "serve every record exactly as the 1.1 JSON binding defines it"
+)
+
+func init() {
+	RegisterRules(
+		Rule{RuleNotServed, MUST, "the operation is not served (404, 405 or 501)", specJSONBinding, "implement the endpoint at the OneRoster 1.1 path under /ims/oneroster/v1p1"},
+		Rule{ruleEnvelope, MUST, "the response is not a 200 JSON object with the collection's wrapper key", specJSONBinding, hintFollowTheModel},
+		Rule{ruleContentType, MUST, "Content-Type is not application/json", specJSONBinding, "answer with Content-Type: application/json"},
+		Rule{ruleVariantKey, MUST, "the collection is wrapped in a key named after the endpoint (schools, students) instead of the entity (orgs, users)", "OneRoster 1.1 JSON binding: the wrapper names the entity type", "wrap /schools in orgs, /students and /teachers in users, /terms and /gradingPeriods in academicSessions"},
+		Rule{ruleSchema, MUST, "a record does not match the OneRoster 1.1 data model", specJSONBinding, hintFollowTheModel},
+		Rule{ruleBoolean, MUST, "a boolean is a JSON boolean instead of the string \"true\" or \"false\"", "OneRoster 1.1 JSON binding: booleans are strings", "write enabledUser, primary and the demographics flags as \"true\"/\"false\""},
+		Rule{ruleDateTime, MUST, "a date or dateTime is not ISO 8601 (dateTime with a zone)", "OneRoster 1.1 §4.13 date and dateTime", "write dates as YYYY-MM-DD and dateTimes as YYYY-MM-DDThh:mm:ss.SSSZ"},
+		Rule{ruleMissingHref, MUST, "a GUIDRef lacks href", "OneRoster 1.1 §4.14 GUIDRef: href, sourcedId and type", "give every GUIDRef an absolute href to the referenced object"},
+		Rule{ruleTombstone, MUST, "a tobedeleted record carries only some of its required fields", "OneRoster 1.1 data model: required fields hold for every status", "serve tobedeleted records with all their required fields"},
+		Rule{ruleTotalMissing, MUST, "X-Total-Count is missing, malformed or changes between pages", specPaging, "send X-Total-Count with the number of records the query matches on every page"},
+		Rule{ruleDuplicate, MUST, "a record appears on more than one page", specPaging, "page over a stable order (e.g. by sourcedId)"},
+		Rule{ruleUnion, MUST, "the pages together do not hold X-Total-Count records", specPaging, "make offset/limit pages partition exactly the records X-Total-Count counts"},
+		Rule{ruleRunaway, MUST, "paging never ends", specPaging, "stop offering pages past the last record"},
+		Rule{ruleLimit, MUST, "a page holds more records than limit", specPaging, "never return more than limit records"},
+		Rule{ruleLargeLimit, MUST, "a consumer's large limit fails or is capped without saying so", seedLargeLimitSDS, "serve limit=5000, or cap it visibly with X-Total-Count and rel=\"next\""},
+		Rule{ruleLink, SHOULD, "a Link rel points at the wrong page", specLinks, "make first/next/last point at offset 0, the next offset and the last page"},
+		Rule{ruleLinkMissing, SHOULD, "a page of a multi-page collection has no Link header", specLinks, "send Link with first, next (except on the last page) and last"},
+		Rule{ruleLinkFirst, SHOULD, "Link has no rel=\"first\"", specLinks, "add rel=\"first\""},
+		Rule{ruleLinkNext, SHOULD, "a page before the last has no rel=\"next\"", specLinks, "add rel=\"next\" on every page but the last"},
+		Rule{ruleLinkLast, SHOULD, "Link has no rel=\"last\"", specLinks, "add rel=\"last\""},
+		Rule{ruleLinkAbsolute, SHOULD, "a Link URL is not absolute", specLinks, "write absolute URLs in Link"},
+		Rule{ruleLinkOffOrigin, SHOULD, "a Link URL points at another origin (host, scheme or port) than the base URL", specLinks, "build Link URLs from the public base URL (mind TLS-terminating proxies)"},
+		Rule{ruleLinkLoop, SHOULD, "rel=\"next\" leads back to a page already walked, or on past the last page", specLinks, "leave rel=\"next\" off the last page"},
+		Rule{rulePastEnd, SHOULD, "an offset past the end does not answer 200 with an empty array", specPaging, "answer 200 with an empty array past the end"},
+		Rule{ruleSingleton, MUST, "GET /{collection}/{id} does not answer the singular wrapper with a valid record", specJSONBinding, "answer {\"user\": {...}} (the entity's singular name) with the record"},
+		Rule{ruleSingletonDiff, MUST, "GET /{collection}/{id} differs from the same record in the collection", specJSONBinding, "serve one representation of each record"},
+		Rule{ruleUnknownStatus, MUST, "an unknown sourcedId does not answer 404", specErrorsUnknown, "answer 404 for an unknown sourcedId"},
+		Rule{ruleNoImsxBody, SHOULD, "the 404 has no imsx statusInfoSet body", "OneRoster 1.1 §3.9 (error payload shape unconfirmed, shared/research/oneroster-spec.md §5.3)", "answer {\"statusInfoSet\":[{\"imsx_codeMajor\":\"failure\",\"imsx_severity\":\"error\",\"imsx_codeMinor\":\"unknown object\"}]}"},
+	)
 }
 
-// Catalogue returns every check the harness knows, sorted by ID.
+var behaviours = []behaviour{
+	{"envelope", "GET %s answers 200 application/json with its wrapper key on every page", MUST, FeatureEnvelope, ruleEnvelope, false, always, checkEnvelope},
+	{"schema", "GET %s: every record on every page is schema-valid", MUST, FeatureSchema, ruleSchema, false, always, checkSchema},
+	{"paging.union-equals-total", "GET %s pages are disjoint and their union equals X-Total-Count", MUST, FeaturePaging, ruleUnion, false, always, checkUnion},
+	{"paging.limit-honoured", "GET %s never returns more records than limit", MUST, FeaturePaging, ruleLimit, false, always, checkLimit},
+	{"paging.large-limit", "GET %s with a consumer's large limit is served or capped, never an error", MUST, FeatureLargeLimit, ruleLargeLimit, false, always, checkLargeLimit},
+	{"paging.links", "GET %s Link first/next/last are consistent with the page walk", SHOULD, FeatureLinks, ruleLink, false, always, checkLinks},
+	{"paging.past-end", "GET %s with offset past the end answers 200 and an empty array", SHOULD, FeaturePastEnd, rulePastEnd, false, always, checkPastEnd},
+	{"singleton", "GET %s/{id} answers the singular wrapper with the same object as the collection", MUST, FeatureSingleton, ruleSingleton, true, hasSingleton, checkSingleton},
+	{"unknown-id", "GET %s/{unknown id} answers 404 (with an imsx statusInfoSet)", MUST, FeatureUnknownID, ruleUnknownStatus, true, hasSingleton, checkUnknownID},
+}
+
+// Catalogue returns every check the harness knows, sorted by ID: the
+// generic behaviours over the endpoint catalogue, then every registered
+// family.
 func Catalogue() []Check {
 	var out []Check
 	for _, ep := range catalogue.Endpoints {
@@ -52,18 +128,28 @@ func Catalogue() []Check {
 				continue
 			}
 			ep, b := ep, b
+			op := ep.Path
+			if b.single {
+				op = ep.SinglePath()
+			}
 			out = append(out, Check{
 				ID:       ep.Area + "." + ep.Slug() + "." + b.name,
 				Title:    fmt.Sprintf(b.title, ep.Path) + " [" + b.level + "]",
 				Area:     ep.Area,
 				Endpoint: ep.Path,
 				Level:    b.level,
-				Features: []string{ep.Feature(), b.feature},
+				Features: []string{op, b.feature},
+				Rule:     b.rule,
+				Service:  ep.Area,
+				Source:   rules[b.rule].Source,
 				Run: func(ctx context.Context, e *Env, r *Recorder) {
 					b.run(ctx, e, ep, r)
 				},
 			})
 		}
+	}
+	for _, f := range families {
+		out = append(out, f()...)
 	}
 	SortChecks(out)
 	return out
@@ -136,7 +222,7 @@ func checkSchema(ctx context.Context, e *Env, ep catalogue.Endpoint, r *Recorder
 		for _, v := range w.Schema {
 			r.Add(v)
 		}
-		r.Uncounted(w.SchemaN - len(w.Schema))
+		r.Uncounted(ruleSchema, w.SchemaN-len(w.Schema))
 	}
 }
 
@@ -158,7 +244,7 @@ func checkUnion(ctx context.Context, e *Env, ep catalogue.Endpoint, r *Recorder)
 		for _, v := range w.Dups {
 			r.Add(v)
 		}
-		r.Uncounted(w.DupN - len(w.Dups))
+		r.Uncounted(ruleDuplicate, w.DupN-len(w.Dups))
 		lastPg := w.Pages[len(w.Pages)-1]
 		if haveTotal && w.Records() != total {
 			r.Addf(lastPg.Ex, "GET %s: the walk returned %d records (%d distinct) but X-Total-Count is %d", w.Path, w.Records(), w.Distinct(), total)

@@ -17,14 +17,35 @@ var profileFS embed.FS
 
 // Profile is one consumer's (or the spec's) slice of OneRoster, as data.
 type Profile struct {
-	Name     string   `yaml:"name"`
-	Title    string   `yaml:"title"`
-	Spec     string   `yaml:"spec"`
-	Source   string   `yaml:"source"`
+	Name   string `yaml:"name"`
+	Title  string `yaml:"title"`
+	Spec   string `yaml:"spec"`
+	Source string `yaml:"source"`
+	// Services the consumer needs (rostering, gradebook, resources).
+	Services []string `yaml:"services"`
 	Auth     []string `yaml:"auth"`
-	Core     []string `yaml:"core"`
+	// Endpoints are operations ("/users", "/students/{id}") the consumer
+	// calls; Checks are the behaviour families it relies on ("paging",
+	// "filter.delta", ...). Required ones decide the verdict; optional ones
+	// are optional to implement, but count in full where the provider
+	// serves them.
+	Endpoints Tiered `yaml:"endpoints"`
+	Checks    Tiered `yaml:"checks"`
+	Query     Query  `yaml:"query"`
+	// Rules maps rule IDs to MUST, SHOULD or ignore; an unlisted rule keeps
+	// its spec level.
+	Rules map[string]string `yaml:"rules"`
+	// Options are consumer settings a run may change (asm: federated).
+	Options map[string]bool `yaml:"options"`
+
+	// Core and Optional are the union of both Tiered lists.
+	Core, Optional []string `yaml:"-"`
+}
+
+// Tiered lists required and optional features.
+type Tiered struct {
+	Required []string `yaml:"required"`
 	Optional []string `yaml:"optional"`
-	Query    Query    `yaml:"query"`
 }
 
 // Query holds the consumer's request habits.
@@ -33,9 +54,57 @@ type Query struct {
 	LargeLimit int `yaml:"largeLimit"`
 }
 
+// Services of OneRoster 1.1.
+var Services = []string{"rostering", "gradebook", "resources"}
+
+// LevelOf returns the level the profile gives a rule: its own mapping, or
+// the rule's spec level.
+func (p *Profile) LevelOf(rule string) string {
+	if l, ok := p.Rules[rule]; ok {
+		return l
+	}
+	return rules[rule].Level
+}
+
+// Judge is the profile's outcome for a check result at a tier: a check
+// with violations fails when one of their rules is MUST for the profile,
+// is advisory when they are SHOULD (fail under strict), and passes when
+// the profile ignores them all. An optional operation the provider does
+// not serve at all is not-supported.
+func (p *Profile) Judge(res *Result, tier Tier, strict bool) string {
+	if res.Outcome != OutcomeFail {
+		return res.Outcome
+	}
+	if tier == TierOptional && res.RuleCounts[RuleNotServed] > 0 {
+		return OutcomeNotSupported
+	}
+	must, should := false, false
+	for rule, n := range res.RuleCounts {
+		if n == 0 {
+			continue
+		}
+		switch p.LevelOf(rule) {
+		case MUST:
+			must = true
+		case SHOULD:
+			should = true
+		}
+	}
+	switch {
+	case must || (should && strict):
+		return OutcomeFail
+	case should:
+		return OutcomeAdvisory
+	}
+	return OutcomePass
+}
+
 // authModes is the closed set of auth modes a profile may list: the
 // consumer's ways of authenticating, named as --auth names them.
 var authModes = map[string]bool{"oauth2": true, "oauth2-password": true, "oauth1": true}
+
+// knownOptions is the closed set of profile options.
+var knownOptions = map[string]bool{"federated": true}
 
 // Tier tells how a check counts for a profile.
 type Tier int
@@ -99,11 +168,34 @@ func ParseProfile(b []byte) (*Profile, error) {
 	if p.Spec != "oneroster-1.1" {
 		return nil, fmt.Errorf("profile %s: spec %q is not supported (oneroster-1.1)", p.Name, p.Spec)
 	}
+	p.Core = append(append([]string(nil), p.Endpoints.Required...), p.Checks.Required...)
+	p.Optional = append(append([]string(nil), p.Endpoints.Optional...), p.Checks.Optional...)
 	if err := checkFeatures(p.Core); err != nil {
-		return nil, fmt.Errorf("profile %s: core: %v", p.Name, err)
+		return nil, fmt.Errorf("profile %s: required: %v", p.Name, err)
 	}
 	if err := checkFeatures(p.Optional); err != nil {
 		return nil, fmt.Errorf("profile %s: optional: %v", p.Name, err)
+	}
+	for _, s := range p.Services {
+		if !slices.Contains(Services, s) {
+			return nil, fmt.Errorf("profile %s: unknown service %q (known: %s)", p.Name, s, strings.Join(Services, ", "))
+		}
+	}
+	if len(p.Services) == 0 {
+		return nil, fmt.Errorf("profile %s: services is missing", p.Name)
+	}
+	for id, level := range p.Rules {
+		if _, ok := rules[id]; !ok {
+			return nil, fmt.Errorf("profile %s: unknown rule %q", p.Name, id)
+		}
+		if !validLevel(level) {
+			return nil, fmt.Errorf("profile %s: rule %s: level %q, want MUST, SHOULD or ignore", p.Name, id, level)
+		}
+	}
+	for o := range p.Options {
+		if !knownOptions[o] {
+			return nil, fmt.Errorf("profile %s: unknown option %q", p.Name, o)
+		}
 	}
 	for _, f := range p.Optional {
 		if slices.Contains(p.Core, f) {

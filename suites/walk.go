@@ -62,6 +62,7 @@ type Item struct {
 // Violation is one finding of a check: where, which record, what, and
 // which exchange showed it.
 type Violation struct {
+	Rule     string // rule ID; "" takes the check's rule
 	Pointer  string
 	RecordID string
 	Message  string

@@ -5,10 +5,7 @@
 // defect); the table-driven checks apply to it at once.
 package catalogue
 
-import (
-	"sort"
-	"strings"
-)
+import "strings"
 
 // Parent says where the ids of a relationship endpoint's path parameters
 // come from: a discovery walk of a top-level collection, and for a second
@@ -47,6 +44,9 @@ func (e Endpoint) Slug() string { return Slug(e.Path) }
 
 // Feature is the endpoint's feature name, e.g. "rostering.users".
 func (e Endpoint) Feature() string { return e.Area + "." + e.Slug() }
+
+// SinglePath is the operation of the endpoint's singleton, "/users/{id}".
+func (e Endpoint) SinglePath() string { return e.Path + "/{id}" }
 
 // TopLevel reports whether the endpoint has no path parameters.
 func (e Endpoint) TopLevel() bool { return e.Parent == nil }
@@ -152,15 +152,6 @@ func Lookup(path string) (Endpoint, bool) {
 	return Endpoint{}, false
 }
 
-// Features returns the endpoint feature names, sorted.
-func Features() []string {
-	out := make([]string, 0, len(Endpoints))
-	for _, e := range Endpoints {
-		out = append(out, e.Feature())
-	}
-	sort.Strings(out)
-	return out
-}
 
 // Params returns the path parameter names of a template in order.
 func Params(path string) []string {
