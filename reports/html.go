@@ -31,16 +31,16 @@ type htmlView struct {
 	PassRate     string
 	Endpoints    []endpointRow
 	Problems     []checkView // fail and error, in the given order
-	Skipped      []checkView // not-supported and disabled
+	Skipped      []checkView // not-supported and not-run
 	Passed       []checkView
 	Config       []kv
 }
 
 type endpointRow struct {
-	Area, Endpoint                                   string
-	Total, Pass, Fail, NotSupported, Disabled, Error int
-	Anchor                                           string // first check of the endpoint
-	Problems                                         []string
+	Area, Endpoint                                           string
+	Total, Pass, Fail, Advisory, NotSupported, NotRun, Error int
+	Anchor                                                   string // first check of the endpoint
+	Problems                                                 []string
 }
 
 type checkView struct {
@@ -117,8 +117,10 @@ func buildHTMLView(run *Run) *htmlView {
 			row.Fail++
 		case NotSupported:
 			row.NotSupported++
-		case Disabled:
-			row.Disabled++
+		case Advisory:
+			row.Advisory++
+		case NotRun:
+			row.NotRun++
 		default:
 			row.Error++
 		}
@@ -126,7 +128,7 @@ func buildHTMLView(run *Run) *htmlView {
 		switch c.Outcome {
 		case Pass:
 			v.Passed = append(v.Passed, cv)
-		case NotSupported, Disabled:
+		case NotSupported, NotRun:
 			v.Skipped = append(v.Skipped, cv)
 		default:
 			row.Problems = append(row.Problems, c.ID)

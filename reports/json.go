@@ -37,7 +37,7 @@ func WriteJSON(w io.Writer, run *Run) error {
 			c.Features = []string{}
 		}
 		if c.Profiles == nil {
-			c.Profiles = []string{}
+			c.Profiles = []ProfileOutcome{}
 		}
 	}
 	var buf bytes.Buffer

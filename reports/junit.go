@@ -57,6 +57,7 @@ type junitTestcase struct {
 	Failure    *junitResult     `xml:"failure,omitempty"`
 	Error      *junitResult     `xml:"error,omitempty"`
 	Skipped    *junitResult     `xml:"skipped,omitempty"`
+	SystemOut  string           `xml:"system-out,omitempty"`
 	ms         int64
 }
 
@@ -240,19 +241,23 @@ func checkCase(c *CheckResult, area string) junitTestcase {
 		props = append(props, junitProperty{"feature", f})
 	}
 	for _, p := range c.Profiles {
-		props = append(props, junitProperty{"profile", p})
+		props = append(props, junitProperty{"profile", p.Profile + ":" + p.Tier + ":" + string(p.Outcome)})
 	}
 	tc.Properties = &junitProperties{props}
 
 	switch c.Outcome {
 	case Pass:
+	case Advisory:
+		// Advisory is never a JUnit failure: visible in the name and the output.
+		tc.Name = "[advisory] " + tc.Name
+		tc.SystemOut = caseBody(c)
 	case Fail:
 		msg := oneLine(c.Message)
 		if msg == "" {
 			msg = fmt.Sprintf("%d violation(s)", c.totalViolations())
 		}
 		tc.Failure = &junitResult{Message: msg, Type: "conformance", Body: caseBody(c)}
-	case NotSupported, Disabled:
+	case NotSupported, NotRun:
 		msg := string(c.Outcome)
 		if m := oneLine(c.Message); m != "" {
 			msg += ": " + m

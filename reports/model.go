@@ -18,17 +18,55 @@ const SchemaVersion = 1
 // Outcome is the result of one check.
 type Outcome string
 
-// The five outcomes. Pass and Fail are about the provider; NotSupported means
-// the target does not declare a feature the check needs; Disabled means the
-// user turned the check off; Error means the harness or the network broke and
-// the check could not decide.
+// The six outcomes, the same words in every report. Pass, Fail and Advisory
+// are about the provider: Fail is a violation of a rule that is MUST for the
+// profile, Advisory one that is SHOULD (shown, never a failure unless
+// --strict). NotSupported means the target's data gives the check nothing to
+// exercise (or an optional operation is not served); NotRun means the check
+// was not sent (writes without --allow-writes, a service the provider does
+// not declare, an interrupted run); Error means the harness or the network
+// broke and the check could not decide.
 const (
 	Pass         Outcome = "pass"
 	Fail         Outcome = "fail"
+	Advisory     Outcome = "advisory"
 	NotSupported Outcome = "not-supported"
-	Disabled     Outcome = "disabled"
+	NotRun       Outcome = "not-run"
 	Error        Outcome = "error"
 )
+
+// severity orders outcomes for a check judged by several profiles: its
+// overall outcome is the most severe of them.
+func severity(o Outcome) int {
+	switch o {
+	case Pass:
+		return 0
+	case NotSupported:
+		return 1
+	case NotRun:
+		return 2
+	case Advisory:
+		return 3
+	case Fail:
+		return 5
+	}
+	return 4 // error, or unknown
+}
+
+// Worst returns the most severe outcome; fail outranks error (a provider
+// fault someone can act on), and any unknown word counts as error.
+func Worst(os ...Outcome) Outcome {
+	w := Pass
+	for _, o := range os {
+		if !knownOutcome(o) {
+			o = Error
+		}
+		if severity(o) > severity(w) {
+			w = o
+		}
+	}
+	return w
+}
 
 // Run is one complete conformance run.
 type Run struct {
@@ -42,7 +80,13 @@ type Run struct {
 	Summary       Summary           `json:"summary"`
 	Config        map[string]string `json:"config"`                // effective config, already redacted by the caller
 	SuiteErrors   []string          `json:"suiteErrors,omitempty"` // harness/suite-level failures (setup failed, timeout)
-	Checks        []CheckResult     `json:"checks"`
+	// Partial says why the run is not a full verdict (a --check filter, an
+	// interrupt); empty for a full run.
+	Partial string        `json:"partial,omitempty"`
+	Checks  []CheckResult `json:"checks"`
+	// Rules is the vocabulary of the rules this run's violations name,
+	// with each profile's level.
+	Rules []RuleInfo `json:"rules,omitempty"`
 	// Stats is optional run-wide traffic accounting filled in by the runner.
 	Stats Stats `json:"stats,omitzero"`
 }
@@ -72,12 +116,41 @@ type Target struct {
 
 // ProfileVerdict is the verdict for one consumer profile.
 type ProfileVerdict struct {
-	Name         string `json:"name"`
-	Verdict      string `json:"verdict"` // pass | fail
-	MustFailed   int    `json:"mustFailed"`
-	ShouldFailed int    `json:"shouldFailed"`
-	Passed       int    `json:"passed"`
-	Total        int    `json:"total"`
+	Name    string `json:"name"`
+	Title   string `json:"title,omitempty"`
+	Source  string `json:"source,omitempty"`
+	Verdict string `json:"verdict"` // pass | fail | partial | error
+	// Reason says in one line what decided a verdict other than pass.
+	Reason       string `json:"reason,omitempty"`
+	MustFailed   int    `json:"mustFailed"`   // required checks judged fail
+	Advisories   int    `json:"advisories"`   // checks judged advisory (or failing an optional operation)
+	Passed       int    `json:"passed"`       //
+	NotSupported int    `json:"notSupported"` //
+	NotRun       int    `json:"notRun"`       //
+	Errors       int    `json:"errors"`       //
+	Total        int    `json:"total"`        // checks of the profile
+}
+
+// ProfileOutcome is a check's outcome as one profile judges it.
+type ProfileOutcome struct {
+	Profile string  `json:"profile"`
+	Tier    string  `json:"tier"` // required | optional
+	Outcome Outcome `json:"outcome"`
+}
+
+// RuleCount is how many violations of one rule a check found.
+type RuleCount struct {
+	Rule  string `json:"rule"`
+	Count int    `json:"count"`
+}
+
+// RuleInfo describes a rule and the level each profile of the run gives it.
+type RuleInfo struct {
+	ID     string            `json:"id"`
+	Title  string            `json:"title"`
+	Source string            `json:"source,omitempty"`
+	Hint   string            `json:"hint,omitempty"`
+	Levels map[string]string `json:"levels"` // profile -> MUST | SHOULD | ignore
 }
 
 // Summary counts checks by outcome. See Run.Recount.
@@ -85,30 +158,36 @@ type Summary struct {
 	Total        int `json:"total"`
 	Pass         int `json:"pass"`
 	Fail         int `json:"fail"`
+	Advisory     int `json:"advisory"`
 	NotSupported int `json:"notSupported"`
-	Disabled     int `json:"disabled"`
+	NotRun       int `json:"notRun"`
 	Error        int `json:"error"`
 }
 
 // CheckResult is the result of one check.
 type CheckResult struct {
-	ID              string      `json:"id"`
-	Title           string      `json:"title"`    // spec text, e.g. "GET /users pages are disjoint and their union equals X-Total-Count [MUST]"
-	Area            string      `json:"area"`     // rostering | gradebook | resources | ...
-	Endpoint        string      `json:"endpoint"` // path template, e.g. "/schools/{id}/classes"
-	Level           string      `json:"level"`    // MUST | SHOULD
-	Features        []string    `json:"features"`
-	Profiles        []string    `json:"profiles"`
-	Outcome         Outcome     `json:"outcome"`
-	Message         string      `json:"message,omitempty"`    // one line
-	Violations      []Violation `json:"violations,omitempty"` // capped list
-	ViolationsTotal int         `json:"violationsTotal,omitempty"`
-	Exchanges       []Exchange  `json:"exchanges,omitempty"`
-	DurationMs      int64       `json:"durationMs"`
+	ID       string   `json:"id"`
+	Title    string   `json:"title"`    // spec text, e.g. "GET /users pages are disjoint and their union equals X-Total-Count [MUST]"
+	Area     string   `json:"area"`     // rostering | gradebook | resources | ...
+	Endpoint string   `json:"endpoint"` // path template, e.g. "/schools/{id}/classes"
+	Level    string   `json:"level"`    // MUST | SHOULD
+	Features []string `json:"features"`
+	Source   string   `json:"source,omitempty"` // the spec section or seed sentence it enforces
+	// Profiles is the check's outcome in each profile that selects it;
+	// Outcome is the most severe of them.
+	Profiles        []ProfileOutcome `json:"profiles"`
+	Outcome         Outcome          `json:"outcome"`
+	Rules           []RuleCount      `json:"rules,omitempty"`
+	Message         string           `json:"message,omitempty"`    // one line
+	Violations      []Violation      `json:"violations,omitempty"` // capped list
+	ViolationsTotal int              `json:"violationsTotal,omitempty"`
+	Exchanges       []Exchange       `json:"exchanges,omitempty"`
+	DurationMs      int64            `json:"durationMs"`
 }
 
 // Violation is one way the provider broke the rule a check tests.
 type Violation struct {
+	Rule       string `json:"rule,omitempty"`
 	Pointer    string `json:"pointer,omitempty"` // JSON pointer into the response body
 	RecordID   string `json:"recordId,omitempty"`
 	Message    string `json:"message"`
@@ -132,7 +211,7 @@ type Exchange struct {
 }
 
 // Recount recomputes Summary from Checks. An outcome that is not one of the
-// five known ones is counted as Error, so that it can never look green.
+// six known ones is counted as Error, so that it can never look green.
 func (r *Run) Recount() {
 	s := Summary{Total: len(r.Checks)}
 	for i := range r.Checks {
@@ -141,10 +220,12 @@ func (r *Run) Recount() {
 			s.Pass++
 		case Fail:
 			s.Fail++
+		case Advisory:
+			s.Advisory++
 		case NotSupported:
 			s.NotSupported++
-		case Disabled:
-			s.Disabled++
+		case NotRun:
+			s.NotRun++
 		default:
 			s.Error++
 		}
@@ -152,10 +233,10 @@ func (r *Run) Recount() {
 	r.Summary = s
 }
 
-// knownOutcome reports whether o is one of the five outcomes.
+// knownOutcome reports whether o is one of the six outcomes.
 func knownOutcome(o Outcome) bool {
 	switch o {
-	case Pass, Fail, NotSupported, Disabled, Error:
+	case Pass, Fail, Advisory, NotSupported, NotRun, Error:
 		return true
 	}
 	return false

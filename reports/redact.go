@@ -215,6 +215,16 @@ func (r *Redactor) RedactRun(run *Run) *Run {
 	for i := range out.Profiles {
 		out.Profiles[i].Name = s(out.Profiles[i].Name)
 		out.Profiles[i].Verdict = s(out.Profiles[i].Verdict)
+		out.Profiles[i].Reason = s(out.Profiles[i].Reason)
+		out.Profiles[i].Title = s(out.Profiles[i].Title)
+		out.Profiles[i].Source = s(out.Profiles[i].Source)
+	}
+	out.Partial = s(run.Partial)
+	out.Rules = slices.Clone(run.Rules)
+	for i := range out.Rules {
+		ri := &out.Rules[i]
+		ri.ID, ri.Title, ri.Source, ri.Hint = s(ri.ID), s(ri.Title), s(ri.Source), s(ri.Hint)
+		ri.Levels = redactMap(s, ri.Levels)
 	}
 	out.Config = redactMap(s, run.Config)
 	out.SuiteErrors = redactStrings(s, run.SuiteErrors)
@@ -224,11 +234,20 @@ func (r *Redactor) RedactRun(run *Run) *Run {
 		c.ID, c.Title, c.Area, c.Endpoint, c.Level = s(c.ID), s(c.Title), s(c.Area), s(c.Endpoint), s(c.Level)
 		c.Outcome, c.Message = Outcome(s(string(c.Outcome))), s(c.Message)
 		c.Features = redactStrings(s, c.Features)
-		c.Profiles = redactStrings(s, c.Profiles)
+		c.Profiles = slices.Clone(c.Profiles)
+		for j := range c.Profiles {
+			c.Profiles[j].Profile, c.Profiles[j].Tier = s(c.Profiles[j].Profile), s(c.Profiles[j].Tier)
+			c.Profiles[j].Outcome = Outcome(s(string(c.Profiles[j].Outcome)))
+		}
+		c.Rules = slices.Clone(c.Rules)
+		for j := range c.Rules {
+			c.Rules[j].Rule = s(c.Rules[j].Rule)
+		}
+		c.Source = s(c.Source)
 		c.Violations = slices.Clone(c.Violations)
 		for j := range c.Violations {
 			v := &c.Violations[j]
-			v.Pointer, v.RecordID, v.Message = s(v.Pointer), s(v.RecordID), s(v.Message)
+			v.Rule, v.Pointer, v.RecordID, v.Message = s(v.Rule), s(v.Pointer), s(v.RecordID), s(v.Message)
 		}
 		c.Exchanges = slices.Clone(c.Exchanges)
 		for j := range c.Exchanges {

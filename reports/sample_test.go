@@ -50,7 +50,7 @@ func sampleRun() *reports.Run {
 		Tool:          reports.Tool{Name: "rostercheck", Version: "v0.3.0", Spec: "oneroster-1.1", CatalogueHash: "sha256:abc123"},
 		Target:        reports.Target{BaseURL: "https://sis.example.test/ims/oneroster/v1p1", TokenURL: "https://sis.example.test/oauth/token", Auth: "oauth2"},
 		Profiles: []reports.ProfileVerdict{
-			{Name: "spec-1.1", Verdict: "fail", MustFailed: 1, ShouldFailed: 0, Passed: 1, Total: 3},
+			{Name: "spec-1.1", Verdict: "fail", MustFailed: 1, Advisories: 0, Passed: 1, Total: 3},
 			{Name: "sds", Verdict: "pass", Passed: 1, Total: 1},
 		},
 		Verdict:  "error",
@@ -61,13 +61,13 @@ func sampleRun() *reports.Run {
 			{
 				ID: "rostering.users.schema", Title: "GET /users returns records valid against the user schema [MUST]",
 				Area: "rostering", Endpoint: "/users", Level: "MUST",
-				Features: []string{"rostering.users.list"}, Profiles: []string{"spec-1.1", "sds"},
+				Features: []string{"rostering.users.list"}, Profiles: []reports.ProfileOutcome{{Profile: "spec-1.1", Tier: "required"}, {Profile: "sds", Tier: "required"}},
 				Outcome: reports.Pass, DurationMs: 120,
 			},
 			{
 				ID: "rostering.schools-classes.paging.links", Title: "GET /schools/{id}/classes pages are disjoint and their union equals X-Total-Count [MUST]",
 				Area: "rostering", Endpoint: "/schools/{id}/classes", Level: "MUST",
-				Features: []string{"rostering.schools.classes", "paging.link-header"}, Profiles: []string{"spec-1.1"},
+				Features: []string{"rostering.schools.classes", "paging.link-header"}, Profiles: []reports.ProfileOutcome{{Profile: "spec-1.1", Tier: "required"}},
 				Outcome: reports.Fail,
 				Message: "3 records appear on more than one page (token " + secret + ")",
 				Violations: []reports.Violation{
@@ -103,13 +103,13 @@ func sampleRun() *reports.Run {
 			{
 				ID: "gradebook.lineitems.write", Title: "PUT /lineItems/{id} creates a line item [SHOULD]",
 				Area: "gradebook", Endpoint: "/lineItems/{id}", Level: "SHOULD",
-				Features: []string{"gradebook.lineitems.write"}, Profiles: []string{"spec-1.1"},
+				Features: []string{"gradebook.lineitems.write"}, Profiles: []reports.ProfileOutcome{{Profile: "spec-1.1", Tier: "required"}},
 				Outcome: reports.NotSupported, Message: "feature gradebook.lineitems.write not declared",
 			},
 			{
 				ID: "resources.resources.list", Title: "GET /resources returns a resources collection [MUST]",
 				Area: "resources", Endpoint: "/resources", Level: "MUST",
-				Features: []string{"resources.list"}, Profiles: []string{"spec-1.1"},
+				Features: []string{"resources.list"}, Profiles: []reports.ProfileOutcome{{Profile: "spec-1.1", Tier: "required"}},
 				Outcome: reports.Error, Message: "dial tcp 10.0.0.1:443: connection refused",
 				Exchanges: []reports.Exchange{
 					{ID: 9, Method: "GET", URL: "https://sis.example.test/ims/oneroster/v1p1/resources", Error: "connection refused", DurationMs: 3, Curl: "curl https://sis.example.test/ims/oneroster/v1p1/resources"},

@@ -41,11 +41,15 @@ type Config struct {
 	OAuth1Method string // HMAC-SHA1 | HMAC-SHA256
 
 	// What to run.
-	Profiles  []string
-	Checks    []string // check-ID patterns to focus on ('*' wildcard); empty = all
-	Strict    bool
-	Randomize bool
-	OrderSeed int64
+	Profiles []string
+	// Services the provider declares it implements (rostering, gradebook,
+	// resources); the checks of the others are not run.
+	Services    []string
+	AllowWrites bool
+	Checks      []string // check-ID patterns to focus on ('*' wildcard); empty = all
+	Strict      bool
+	Randomize   bool
+	OrderSeed   int64
 
 	// How.
 	Concurrency    int
@@ -167,6 +171,8 @@ var options = []option{
 	{name: "scope", usage: "OAuth 2 scopes to request, comma or space separated (default: none, the client's default)", cmds: "run", set: list(func(c *Config) *[]string { return &c.Scopes })},
 	{name: "oauth1-method", usage: "HMAC-SHA1 | HMAC-SHA256", def: "HMAC-SHA256", cmds: "run", set: str(func(c *Config) *string { return &c.OAuth1Method })},
 	{name: "profile", usage: "profiles to run, comma separated: " + strings.Join(suites.ProfileNames(), ", "), def: "oneroster-1.1", cmds: "run list", set: list(func(c *Config) *[]string { return &c.Profiles })},
+	{name: "services", usage: "services the provider implements, comma separated: rostering, gradebook, resources (checks of the others are reported not-run)", def: "rostering,gradebook,resources", cmds: "run list", set: list(func(c *Config) *[]string { return &c.Services })},
+	{name: "allow-writes", usage: "let the write checks PUT and DELETE objects the harness creates (and cleans up); without it they are reported not-run", bool: true, def: "false", cmds: "run", set: boolean(func(c *Config) *bool { return &c.AllowWrites })},
 	{name: "check", usage: "run only checks whose ID matches one of these patterns ('*' wildcard), comma separated", cmds: "run list", set: list(func(c *Config) *[]string { return &c.Checks })},
 	{name: "strict", usage: "SHOULD failures also fail the run", bool: true, def: "false", cmds: "run", set: boolean(func(c *Config) *bool { return &c.Strict })},
 	{name: "randomize", usage: "run the checks in random order", bool: true, def: "false", cmds: "run", set: boolean(func(c *Config) *bool { return &c.Randomize })},
@@ -342,6 +348,14 @@ func (c *Config) validate() error {
 		if len(c.Profiles) == 0 {
 			return usageErr("--profile: at least one profile is needed")
 		}
+		for _, sv := range c.Services {
+			if !slices.Contains(suites.Services, sv) {
+				return usageErr("--services: unknown service %q (known: %s)", sv, strings.Join(suites.Services, ", "))
+			}
+		}
+		if len(c.Services) == 0 {
+			return usageErr("--services: at least one service is needed")
+		}
 	}
 	if c.Command == "report" && c.From == "" {
 		return usageErr("report needs --from results.json")
@@ -441,6 +455,8 @@ func (c *Config) Redacted() map[string]string {
 		"timeout":         c.Timeout.String(),
 		"max-body":        strconv.FormatInt(c.MaxBody, 10),
 		"strict":          strconv.FormatBool(c.Strict),
+		"services":        strings.Join(c.Services, ","),
+		"allow-writes":    strconv.FormatBool(c.AllowWrites),
 	}
 	if c.BaseURL != "" {
 		m["base-url"] = c.BaseURL

@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/signal"
 	"slices"
+	"sort"
 	"strings"
 	"syscall"
 	"time"
@@ -44,12 +45,16 @@ func (testingT) Fail() {}
 // selection is the checks a run executes, with the profiles each belongs to.
 type selection struct {
 	profiles []*suites.Profile
-	checks   []suites.Check
+	checks   []suites.Check                    // the checks that run
+	notRun   []suites.Check                    // selected, but not sent (see notRunWhy)
+	why      map[string]string                 // check id -> why it is not run
 	tiers    map[string]map[string]suites.Tier // check id -> profile -> tier
+	filtered bool                              // --check narrowed the run: no full verdict
+	strict   bool
 }
 
 func selectChecks(cfg *Config) (*selection, error) {
-	sel := &selection{tiers: map[string]map[string]suites.Tier{}}
+	sel := &selection{tiers: map[string]map[string]suites.Tier{}, why: map[string]string{}, filtered: len(cfg.Checks) > 0, strict: cfg.Strict}
 	for _, name := range cfg.Profiles {
 		p, err := suites.LoadProfile(name)
 		if err != nil {
@@ -71,12 +76,49 @@ func selectChecks(cfg *Config) (*selection, error) {
 			continue
 		}
 		sel.tiers[c.ID] = tiers
-		sel.checks = append(sel.checks, c)
+		switch {
+		case c.Service != "" && !slices.Contains(cfg.Services, c.Service):
+			sel.why[c.ID] = fmt.Sprintf("the provider does not declare the %s service (--services %s)", c.Service, strings.Join(cfg.Services, ","))
+			sel.notRun = append(sel.notRun, c)
+		case c.Writes && !cfg.AllowWrites:
+			sel.why[c.ID] = "writes are not allowed: add --allow-writes to PUT and DELETE objects the harness creates and removes"
+			sel.notRun = append(sel.notRun, c)
+		default:
+			sel.checks = append(sel.checks, c)
+		}
 	}
-	if len(sel.checks) == 0 {
+	if len(sel.checks)+len(sel.notRun) == 0 {
 		return nil, usageErr("no check matches --profile %s and --check %s", strings.Join(cfg.Profiles, ","), strings.Join(cfg.Checks, ","))
 	}
 	return sel, nil
+}
+
+// judge is each selected profile's outcome for a check result.
+func (sel *selection) judge(c suites.Check, res *suites.Result) []reports.ProfileOutcome {
+	var out []reports.ProfileOutcome
+	for _, p := range sel.profiles {
+		tier, ok := sel.tiers[c.ID][p.Name]
+		if !ok {
+			continue
+		}
+		t := "required"
+		if tier == suites.TierOptional {
+			t = "optional"
+		}
+		out = append(out, reports.ProfileOutcome{Profile: p.Name, Tier: t, Outcome: reports.Outcome(p.Judge(res, tier, sel.strict))})
+	}
+	return out
+}
+
+// failsAny reports whether some profile judges the result a failure (what
+// makes the check's Ginkgo spec fail).
+func (sel *selection) failsAny(c suites.Check, res *suites.Result) bool {
+	for _, po := range sel.judge(c, res) {
+		if po.Outcome == reports.Fail || po.Outcome == reports.Error {
+			return true
+		}
+	}
+	return false
 }
 
 func matchAny(patterns []string, id string) bool {
@@ -343,7 +385,7 @@ type ginkgoResult struct {
 
 func runGinkgo(env *suites.Env, sel *selection, cfg *Config, errw io.Writer) *ginkgoResult {
 	gr := &ginkgoResult{}
-	suites.Register(env, sel.checks)
+	suites.Register(env, sel.checks, sel.failsAny)
 	ginkgo.ReportAfterSuite("rostercheck", func(r types.Report) {
 		gr.report, gr.got = r, true
 	})
@@ -404,31 +446,26 @@ func buildRun(cfg *Config, t *target, sel *selection, env *suites.Env, gr *ginkg
 		run.SuiteErrors = append(run.SuiteErrors, "the test engine produced no report")
 	}
 	for _, c := range sel.checks {
-		cr := reports.CheckResult{ID: c.ID, Title: c.Title, Area: c.Area, Endpoint: c.Endpoint, Level: c.Level, Features: c.Features}
-		for _, p := range sel.profiles {
-			if _, ok := sel.tiers[c.ID][p.Name]; ok {
-				cr.Profiles = append(cr.Profiles, p.Name)
-			}
-		}
+		cr := reports.CheckResult{ID: c.ID, Title: c.Title, Area: c.Area, Endpoint: c.Endpoint, Level: c.Level, Features: c.Features, Source: c.Source}
 		res, ran := env.ResultOf(c.ID)
 		sr, reported := states[c.ID]
 		switch {
 		case ran && reported && (sr.State == types.SpecStateTimedout || sr.State == types.SpecStateInterrupted):
-			cr.Outcome, cr.Message = reports.Error, fmt.Sprintf("%s: %s", sr.State, suites.OneLine(sr.Failure.Message))
+			res = &suites.Result{Outcome: suites.OutcomeError, Message: fmt.Sprintf("%s: %s", sr.State, suites.OneLine(sr.Failure.Message))}
 		case ran:
-			cr.Outcome, cr.Message = reports.Outcome(res.Outcome), res.Message
 			cr.DurationMs = res.Duration.Milliseconds()
 			cr.ViolationsTotal = res.ViolationsTotal
+			cr.Rules = ruleCounts(res.RuleCounts)
 			kept := map[uint64]bool{}
 			if res.Outcome != suites.OutcomePass {
-				// Evidence is for failures; passing checks keep reports small.
+				// Evidence is for findings; passing checks keep reports small.
 				for _, ex := range res.Exchanges {
 					cr.Exchanges = append(cr.Exchanges, toReportExchange(ex, env.Evidence))
 					kept[ex.ID] = true
 				}
 			}
 			for _, v := range res.Violations {
-				rv := reports.Violation{Pointer: v.Pointer, RecordID: v.RecordID, Message: v.Message}
+				rv := reports.Violation{Rule: v.Rule, Pointer: v.Pointer, RecordID: v.RecordID, Message: v.Message}
 				switch {
 				case v.Ex != nil && kept[v.Ex.ID]:
 					rv.ExchangeID = v.Ex.ID
@@ -438,25 +475,50 @@ func buildRun(cfg *Config, t *target, sel *selection, env *suites.Env, gr *ginkg
 				cr.Violations = append(cr.Violations, rv)
 			}
 		case reported && sr.Failure.Message != "":
-			cr.Outcome, cr.Message = reports.Error, fmt.Sprintf("did not complete (%s): %s", sr.State, suites.OneLine(sr.Failure.Message))
+			res = &suites.Result{Outcome: suites.OutcomeError, Message: fmt.Sprintf("did not complete (%s): %s", sr.State, suites.OneLine(sr.Failure.Message))}
 		default:
-			cr.Outcome, cr.Message = reports.Error, "not run: "+notRunReason(gr)
+			res = &suites.Result{Outcome: suites.OutcomeNotRun, Message: notRunReason(gr)}
 		}
+		cr.Message = res.Message
+		cr.Profiles = sel.judge(c, res)
+		cr.Outcome = worstOf(cr.Profiles)
 		run.Checks = append(run.Checks, cr)
 	}
+	for _, c := range sel.notRun {
+		res := &suites.Result{Outcome: suites.OutcomeNotRun, Message: sel.why[c.ID]}
+		cr := reports.CheckResult{ID: c.ID, Title: c.Title, Area: c.Area, Endpoint: c.Endpoint, Level: c.Level, Features: c.Features, Source: c.Source,
+			Message: res.Message, Profiles: sel.judge(c, res), Outcome: reports.NotRun}
+		run.Checks = append(run.Checks, cr)
+	}
+	sort.SliceStable(run.Checks, func(i, j int) bool { return run.Checks[i].ID < run.Checks[j].ID })
+	run.Rules = ruleInfos(run, sel)
 	run.Stats = reports.Stats{Requests: int64(env.Store.Count()), Records: int64(env.RecordsWalked())}
 	run.Recount()
-	run.Profiles = verdicts(run, sel, cfg.Strict)
-	run.Verdict = "pass"
+	if sel.filtered {
+		run.Partial = "--check ran a subset of the checks: not a full verdict"
+	}
+	if env.RunCtx != nil && env.RunCtx.Err() != nil {
+		run.Partial = "the run stopped early: " + context.Cause(env.RunCtx).Error()
+	}
+	run.Profiles = verdicts(run, sel, cfg)
+	run.Verdict = overall(run)
+	return run
+}
+
+// overall is the run's verdict: the worst profile verdict (fail > error >
+// partial > pass), and error when the suite itself broke.
+func overall(run *reports.Run) string {
+	rank := map[string]int{"pass": 0, "partial": 1, "error": 2, "fail": 3}
+	v := "pass"
 	for _, p := range run.Profiles {
-		if p.Verdict != "pass" {
-			run.Verdict = "fail"
+		if rank[p.Verdict] > rank[v] {
+			v = p.Verdict
 		}
 	}
-	if len(run.SuiteErrors) > 0 || run.Summary.Error > 0 {
-		run.Verdict = "error"
+	if len(run.SuiteErrors) > 0 && v != "fail" {
+		v = "error"
 	}
-	return run
+	return v
 }
 
 func notRunReason(gr *ginkgoResult) string {
@@ -491,37 +553,128 @@ func flatten(h http.Header) map[string]string {
 	return m
 }
 
-// verdicts decides each profile: a failure or error of a check that is
-// core to the profile and MUST (or any level with strict) fails it.
-func verdicts(run *reports.Run, sel *selection, strict bool) []reports.ProfileVerdict {
-	var out []reports.ProfileVerdict
-	for _, p := range sel.profiles {
-		pv := reports.ProfileVerdict{Name: p.Name, Verdict: "pass"}
-		for _, c := range run.Checks {
-			tier, ok := sel.tiers[c.ID][p.Name]
-			if !ok {
+func ruleCounts(m map[string]int) []reports.RuleCount {
+	var out []reports.RuleCount
+	for r, n := range m {
+		if n > 0 {
+			out = append(out, reports.RuleCount{Rule: r, Count: n})
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Rule < out[j].Rule })
+	return out
+}
+
+func worstOf(ps []reports.ProfileOutcome) reports.Outcome {
+	os := make([]reports.Outcome, len(ps))
+	for i, p := range ps {
+		os[i] = p.Outcome
+	}
+	return reports.Worst(os...)
+}
+
+// ruleInfos describes every rule the run's violations name, with each
+// profile's level for it.
+func ruleInfos(run *reports.Run, sel *selection) []reports.RuleInfo {
+	seen := map[string]bool{}
+	var out []reports.RuleInfo
+	for _, c := range run.Checks {
+		for _, rc := range c.Rules {
+			if seen[rc.Rule] {
 				continue
 			}
-			pv.Total++
-			switch c.Outcome {
-			case reports.Pass:
-				pv.Passed++
-			case reports.Fail, reports.Error:
-				if tier == suites.TierCore && (c.Level == suites.MUST || strict) {
-					pv.MustFailed++
-					pv.Verdict = "fail"
-				} else {
-					pv.ShouldFailed++
+			seen[rc.Rule] = true
+			r, _ := suites.LookupRule(rc.Rule)
+			ri := reports.RuleInfo{ID: r.ID, Title: r.Title, Source: r.Source, Hint: r.Hint, Levels: map[string]string{}}
+			for _, p := range sel.profiles {
+				ri.Levels[p.Name] = p.LevelOf(r.ID)
+			}
+			out = append(out, ri)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out
+}
+
+// verdicts decides each profile. A required check judged fail fails it,
+// and so does a needed service the provider does not declare. Otherwise a
+// required check that errored makes it error; one not run (writes not
+// allowed, an interrupt) or a --check filter makes it partial: never pass.
+func verdicts(run *reports.Run, sel *selection, cfg *Config) []reports.ProfileVerdict {
+	var out []reports.ProfileVerdict
+	for _, p := range sel.profiles {
+		pv := reports.ProfileVerdict{Name: p.Name, Title: p.Title, Source: p.Source}
+		var failed, errored, notRun []string
+		for _, c := range run.Checks {
+			for _, po := range c.Profiles {
+				if po.Profile != p.Name {
+					continue
+				}
+				pv.Total++
+				required := po.Tier == "required"
+				switch po.Outcome {
+				case reports.Pass:
+					pv.Passed++
+				case reports.Fail:
+					if required {
+						pv.MustFailed++
+						failed = append(failed, c.ID)
+					} else {
+						pv.Advisories++
+					}
+				case reports.Advisory:
+					pv.Advisories++
+				case reports.NotSupported:
+					pv.NotSupported++
+				case reports.NotRun:
+					pv.NotRun++
+					if required && !strings.HasPrefix(c.Message, "the provider does not declare") {
+						notRun = append(notRun, c.ID)
+					}
+				default:
+					pv.Errors++
+					if required {
+						errored = append(errored, c.ID)
+					}
 				}
 			}
+		}
+		var missing []string
+		for _, sv := range p.Services {
+			if !slices.Contains(cfg.Services, sv) {
+				missing = append(missing, sv)
+			}
+		}
+		switch {
+		case len(failed) > 0:
+			pv.Verdict, pv.Reason = "fail", fmt.Sprintf("%d required check(s) failed, first %s", len(failed), failed[0])
+		case len(missing) > 0:
+			pv.Verdict, pv.Reason = "fail", fmt.Sprintf("%s needs the %s service, which --services does not declare", p.Name, strings.Join(missing, " and "))
+		case len(errored) > 0:
+			pv.Verdict, pv.Reason = "error", fmt.Sprintf("%d required check(s) could not decide, first %s", len(errored), errored[0])
+		case len(notRun) > 0:
+			pv.Verdict, pv.Reason = "partial", fmt.Sprintf("%d required check(s) not run, first %s", len(notRun), notRun[0])
+		case run.Partial != "":
+			pv.Verdict, pv.Reason = "partial", run.Partial
+		default:
+			pv.Verdict = "pass"
 		}
 		out = append(out, pv)
 	}
 	return out
 }
 
+// exitCode: 0 when every profile passes, or when a --check filtered run
+// (partial only for that reason) found nothing wrong; 1 otherwise.
 func exitCode(run *reports.Run) int {
-	if run.Verdict == "pass" {
+	switch {
+	case run.Verdict == "pass":
+		return ExitPass
+	case run.Verdict == "partial" && strings.HasPrefix(run.Partial, "--check"):
+		for _, p := range run.Profiles {
+			if p.Verdict != "pass" && p.Reason != run.Partial {
+				return ExitFail
+			}
+		}
 		return ExitPass
 	}
 	return ExitFail
@@ -529,17 +682,21 @@ func exitCode(run *reports.Run) int {
 
 func printSummary(w io.Writer, run *reports.Run) {
 	for _, c := range run.Checks {
-		if c.Outcome == reports.Fail || c.Outcome == reports.Error {
-			fmt.Fprintf(w, "%-5s %s: %s\n", strings.ToUpper(string(c.Outcome)), c.ID, c.Message)
+		if c.Outcome == reports.Fail || c.Outcome == reports.Error || c.Outcome == reports.Advisory {
+			fmt.Fprintf(w, "%-8s %s: %s\n", strings.ToUpper(string(c.Outcome)), c.ID, c.Message)
 		}
 	}
 	for _, e := range run.SuiteErrors {
 		fmt.Fprintf(w, "ERROR suite: %s\n", suites.OneLine(e))
 	}
 	s := run.Summary
-	fmt.Fprintf(w, "%d checks: %d passed, %d failed, %d errors, %d not supported, %d disabled\n", s.Total, s.Pass, s.Fail, s.Error, s.NotSupported, s.Disabled)
+	fmt.Fprintf(w, "%d checks: %d passed, %d failed, %d advisory, %d errors, %d not supported, %d not run\n", s.Total, s.Pass, s.Fail, s.Advisory, s.Error, s.NotSupported, s.NotRun)
 	for _, p := range run.Profiles {
-		fmt.Fprintf(w, "profile %s: %s (%d of %d passed; %d MUST failures, %d advisory)\n", p.Name, strings.ToUpper(p.Verdict), p.Passed, p.Total, p.MustFailed, p.ShouldFailed)
+		reason := ""
+		if p.Reason != "" {
+			reason = ": " + p.Reason
+		}
+		fmt.Fprintf(w, "profile %s: %s (%d of %d passed; %d MUST failures, %d advisory)%s\n", p.Name, strings.ToUpper(p.Verdict), p.Passed, p.Total, p.MustFailed, p.Advisories, reason)
 	}
 	fmt.Fprintf(w, "verdict: %s\n", strings.ToUpper(run.Verdict))
 }

@@ -41,6 +41,11 @@ import (
 type Violation struct {
 	Pointer string
 	Message string
+	// Def is the common.json definition the failing keyword belongs to
+	// ("boolString", "dateTime", "guidRef", ...), "" when none.
+	Def string
+	// Missing is the property a "required" keyword found missing.
+	Missing string
 }
 
 // Entities lists the entity schema names: "org","academicSession","course","class","user","enrollment","demographics","category","lineItem","result","resource".
@@ -290,6 +295,11 @@ func (c *collector) add(loc []string, msg string) {
 	c.out = append(c.out, Violation{Pointer: c.pointer(loc), Message: msg})
 }
 
+func (c *collector) addv(loc []string, v Violation) {
+	v.Pointer = c.pointer(loc)
+	c.out = append(c.out, v)
+}
+
 func (c *collector) pointer(loc []string) string {
 	if len(loc) == 0 {
 		return c.prefix
@@ -347,13 +357,13 @@ func (c *collector) walk(e *jsonschema.ValidationError) {
 			c.walk(cause)
 		}
 	case *kind.AnyOf, *kind.OneOf:
-		c.add(e.InstanceLocation, c.alternativesMessage(e))
+		c.addv(e.InstanceLocation, Violation{Message: c.alternativesMessage(e), Def: defName(e.SchemaURL)})
 	case *kind.Required:
 		for _, p := range k.Missing {
-			c.add(e.InstanceLocation, "missing property "+quote(p))
+			c.addv(e.InstanceLocation, Violation{Message: "missing property " + quote(p), Def: defName(e.SchemaURL), Missing: p})
 		}
 	default:
-		c.add(e.InstanceLocation, c.leafMessage(e))
+		c.addv(e.InstanceLocation, Violation{Message: c.leafMessage(e), Def: defName(e.SchemaURL)})
 	}
 }
 

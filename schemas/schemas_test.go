@@ -254,8 +254,8 @@ func TestDefects(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			want := []Violation{{Pointer: c.pointer, Message: c.message}}
-			if !reflect.DeepEqual(v, want) {
+			want := []pm{{Pointer: c.pointer, Message: c.message}}
+			if !reflect.DeepEqual(strip(v), want) {
 				t.Errorf("got  %q\nwant %q", v, want)
 			}
 		})
@@ -273,14 +273,14 @@ func TestAllViolationsReportedSorted(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []Violation{
+	want := []pm{
 		{"", "missing property 'familyName'"},
 		{"", "missing property 'givenName'"},
 		{"/enabledUser", "got boolean, want string 'true' or 'false'"},
 		{"/orgs", "must have at least 1 item, got 0"},
 		{"/status", "value must be one of 'active', 'tobedeleted'"},
 	}
-	if !reflect.DeepEqual(v, want) {
+	if !reflect.DeepEqual(strip(v), want) {
 		t.Errorf("got  %q\nwant %q", v, want)
 	}
 }
@@ -329,7 +329,7 @@ func TestCollectionFindsAllBadRecords(t *testing.T) {
 	users[500].(map[string]any)["orgs"].([]any)[0].(map[string]any)["type"] = "school"
 	users[999] = nil
 	doc := map[string]any{"users": users, "statusInfoSet": []any{}, "x-total": 1000.0}
-	want := []Violation{
+	want := []pm{
 		{"/users/17/status", "value must be one of 'active', 'tobedeleted'"},
 		{"/users/250", "missing property 'sourcedId'"},
 		{"/users/499/enabledUser", "got boolean, want string 'true' or 'false'"},
@@ -341,14 +341,14 @@ func TestCollectionFindsAllBadRecords(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !reflect.DeepEqual(v, want) {
+		if !reflect.DeepEqual(strip(v), want) {
 			t.Fatalf("run %d: got  %q\nwant %q", run, v, want)
 		}
 	}
 	// The sequential path (small page) gives the same per-record answers.
 	small := map[string]any{"users": []any{users[16], users[17], users[18]}}
 	v, _ := ValidateCollection("users", "user", small)
-	if want := []Violation{{"/users/1/status", "value must be one of 'active', 'tobedeleted'"}}; !reflect.DeepEqual(v, want) {
+	if want := []pm{{"/users/1/status", "value must be one of 'active', 'tobedeleted'"}}; !reflect.DeepEqual(strip(v), want) {
 		t.Errorf("small page: got %q, want %q", v, want)
 	}
 }
@@ -359,27 +359,27 @@ func TestCollectionEnvelope(t *testing.T) {
 		name string
 		key  string
 		doc  any
-		want []Violation
+		want []pm
 	}{
 		{"valid", "orgs", map[string]any{"orgs": good}, nil},
 		{"valid with warning", "orgs", map[string]any{"orgs": good, "statusInfoSet": []any{map[string]any{"imsx_codeMajor": "success", "imsx_severity": "warning", "imsx_codeMinor": "invalid_sort_field", "imsx_description": "foo"}}}, nil},
 		{"empty page", "schools", map[string]any{"schools": []any{}}, nil},
-		{"not an object", "orgs", []any{}, []Violation{{"", "got array, want object"}}},
-		{"null document", "orgs", nil, []Violation{{"", "got null, want object"}}},
-		{"wrong key", "schools", map[string]any{"orgs": good}, []Violation{{"", "missing property 'schools'"}}},
-		{"null array", "orgs", map[string]any{"orgs": nil}, []Violation{{"/orgs", "got null, want array"}}},
-		{"object not array", "orgs", map[string]any{"orgs": good[0]}, []Violation{{"/orgs", "got object, want array"}}},
-		{"escaped key", "a/b~c", map[string]any{"a/b~c": "x"}, []Violation{{"/a~1b~0c", "got string, want array"}}},
+		{"not an object", "orgs", []any{}, []pm{{"", "got array, want object"}}},
+		{"null document", "orgs", nil, []pm{{"", "got null, want object"}}},
+		{"wrong key", "schools", map[string]any{"orgs": good}, []pm{{"", "missing property 'schools'"}}},
+		{"null array", "orgs", map[string]any{"orgs": nil}, []pm{{"/orgs", "got null, want array"}}},
+		{"object not array", "orgs", map[string]any{"orgs": good[0]}, []pm{{"/orgs", "got object, want array"}}},
+		{"escaped key", "a/b~c", map[string]any{"a/b~c": "x"}, []pm{{"/a~1b~0c", "got string, want array"}}},
 		{"bad statusInfoSet", "orgs", map[string]any{"orgs": good, "statusInfoSet": []any{map[string]any{"imsx_codeMajor": "warning", "imsx_severity": "warning", "imsx_codeMinor": "x"}}},
-			[]Violation{{"/statusInfoSet/0/imsx_codeMajor", "value must be one of 'success', 'processing', 'failure', 'unsupported'"}}},
-		{"statusInfoSet object", "orgs", map[string]any{"orgs": good, "statusInfoSet": map[string]any{}}, []Violation{{"/statusInfoSet", "got object, want array"}}},
+			[]pm{{"/statusInfoSet/0/imsx_codeMajor", "value must be one of 'success', 'processing', 'failure', 'unsupported'"}}},
+		{"statusInfoSet object", "orgs", map[string]any{"orgs": good, "statusInfoSet": map[string]any{}}, []pm{{"/statusInfoSet", "got object, want array"}}},
 	}
 	for _, c := range cases {
 		v, err := ValidateCollection(c.key, "org", c.doc)
 		if err != nil {
 			t.Fatalf("%s: %v", c.name, err)
 		}
-		if !reflect.DeepEqual(v, c.want) {
+		if !reflect.DeepEqual(strip(v), c.want) {
 			t.Errorf("%s: got %q, want %q", c.name, v, c.want)
 		}
 	}
@@ -390,27 +390,27 @@ func TestSingleEnvelope(t *testing.T) {
 	cases := []struct {
 		name string
 		doc  any
-		want []Violation
+		want []pm
 	}{
 		{"valid", map[string]any{"academicSession": rec}, nil},
-		{"wrong key", map[string]any{"academicSessions": rec}, []Violation{{"", "missing property 'academicSession'"}}},
-		{"array instead of object", map[string]any{"academicSession": []any{rec}}, []Violation{{"/academicSession", "got array, want object"}}},
-		{"null", map[string]any{"academicSession": nil}, []Violation{{"/academicSession", "got null, want object"}}},
-		{"not an object", "academicSession", []Violation{{"", "got string, want object"}}},
+		{"wrong key", map[string]any{"academicSessions": rec}, []pm{{"", "missing property 'academicSession'"}}},
+		{"array instead of object", map[string]any{"academicSession": []any{rec}}, []pm{{"/academicSession", "got array, want object"}}},
+		{"null", map[string]any{"academicSession": nil}, []pm{{"/academicSession", "got null, want object"}}},
+		{"not an object", "academicSession", []pm{{"", "got string, want object"}}},
 	}
 	for _, c := range cases {
 		v, err := ValidateSingle("academicSession", "academicSession", c.doc)
 		if err != nil {
 			t.Fatalf("%s: %v", c.name, err)
 		}
-		if !reflect.DeepEqual(v, c.want) {
+		if !reflect.DeepEqual(strip(v), c.want) {
 			t.Errorf("%s: got %q, want %q", c.name, v, c.want)
 		}
 	}
 	bad := sample(t, "academicSession")
 	bad["endDate"] = "12/20/2024"
 	v, _ := ValidateSingle("term", "academicSession", map[string]any{"term": bad})
-	if want := []Violation{{"/term/endDate", "'12/20/2024' is not a valid date (YYYY-MM-DD)"}}; !reflect.DeepEqual(v, want) {
+	if want := []pm{{"/term/endDate", "'12/20/2024' is not a valid date (YYYY-MM-DD)"}}; !reflect.DeepEqual(strip(v), want) {
 		t.Errorf("prefixed pointer: got %q, want %q", v, want)
 	}
 }
@@ -419,28 +419,28 @@ func TestStatusInfoSet(t *testing.T) {
 	cases := []struct {
 		name string
 		doc  string
-		want []Violation
+		want []pm
 	}{
 		{"failure", `{"statusInfoSet":[{"imsx_codeMajor":"failure","imsx_severity":"error","imsx_codeMinor":"unknownobject","imsx_description":"Unknown Object"}]}`, nil},
 		{"two items, no description, extra fields", `{"statusInfoSet":[{"imsx_codeMajor":"success","imsx_severity":"warning","imsx_codeMinor":"invalid_sort_field"},{"imsx_codeMajor":"unsupported","imsx_severity":"status","imsx_codeMinor":"","imsx_messageRefIdentifier":"m1","x":1}]}`, nil},
-		{"empty", `{"statusInfoSet":[]}`, []Violation{{"/statusInfoSet", "must have at least 1 item, got 0"}}},
-		{"missing key", `{"imsx_codeMajor":"failure","imsx_severity":"error"}`, []Violation{{"", "missing property 'statusInfoSet'"}}},
-		{"Veracross single object", `{"statusInfoSet":{"imsx_codeMajor":"failure","imsx_severity":"error","imsx_codeMinor":"x"}}`, []Violation{{"/statusInfoSet", "got object, want array"}}},
-		{"1.2 nested codeMinor", `{"statusInfoSet":[{"imsx_codeMajor":"failure","imsx_severity":"error","imsx_CodeMinor":{"imsx_codeMinorField":[]}}]}`, []Violation{{"/statusInfoSet/0", "missing property 'imsx_codeMinor'"}}},
-		{"bad enums and types", `{"statusInfoSet":[{"imsx_codeMajor":"Failure","imsx_severity":"fatal","imsx_codeMinor":42,"imsx_description":null}]}`, []Violation{
+		{"empty", `{"statusInfoSet":[]}`, []pm{{"/statusInfoSet", "must have at least 1 item, got 0"}}},
+		{"missing key", `{"imsx_codeMajor":"failure","imsx_severity":"error"}`, []pm{{"", "missing property 'statusInfoSet'"}}},
+		{"Veracross single object", `{"statusInfoSet":{"imsx_codeMajor":"failure","imsx_severity":"error","imsx_codeMinor":"x"}}`, []pm{{"/statusInfoSet", "got object, want array"}}},
+		{"1.2 nested codeMinor", `{"statusInfoSet":[{"imsx_codeMajor":"failure","imsx_severity":"error","imsx_CodeMinor":{"imsx_codeMinorField":[]}}]}`, []pm{{"/statusInfoSet/0", "missing property 'imsx_codeMinor'"}}},
+		{"bad enums and types", `{"statusInfoSet":[{"imsx_codeMajor":"Failure","imsx_severity":"fatal","imsx_codeMinor":42,"imsx_description":null}]}`, []pm{
 			{"/statusInfoSet/0/imsx_codeMajor", "value must be one of 'success', 'processing', 'failure', 'unsupported'"},
 			{"/statusInfoSet/0/imsx_codeMinor", "got number, want string"},
 			{"/statusInfoSet/0/imsx_description", "got null, want string"},
 			{"/statusInfoSet/0/imsx_severity", "value must be one of 'status', 'warning', 'error'"},
 		}},
-		{"not an object", `[]`, []Violation{{"", "got array, want object"}}},
+		{"not an object", `[]`, []pm{{"", "got array, want object"}}},
 	}
 	for _, c := range cases {
 		v, err := ValidateStatusInfoSet(decode(t, c.doc))
 		if err != nil {
 			t.Fatalf("%s: %v", c.name, err)
 		}
-		if !reflect.DeepEqual(v, c.want) {
+		if !reflect.DeepEqual(strip(v), c.want) {
 			t.Errorf("%s: got %q, want %q", c.name, v, c.want)
 		}
 	}
@@ -453,7 +453,7 @@ func TestJSONNumbers(t *testing.T) {
 	}
 	rec["comment"] = json.Number("12")
 	v, _ := ValidateEntity("result", rec)
-	if want := []Violation{{"/comment", "got number, want string"}}; !reflect.DeepEqual(v, want) {
+	if want := []pm{{"/comment", "got number, want string"}}; !reflect.DeepEqual(strip(v), want) {
 		t.Errorf("got %q, want %q", v, want)
 	}
 }
@@ -525,4 +525,18 @@ func BenchmarkValidateCollectionUsers(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "records/s")
+}
+
+// pm is a violation's pointer and message, what these tests compare.
+type pm struct{ Pointer, Message string }
+
+func strip(vs []Violation) []pm {
+	if vs == nil {
+		return nil
+	}
+	out := make([]pm, len(vs))
+	for i, v := range vs {
+		out[i] = pm{v.Pointer, v.Message}
+	}
+	return out
 }

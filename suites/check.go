@@ -61,8 +61,8 @@ type Result struct {
 	ViolationsTotal int
 	// RuleCounts counts every violation (kept or not) by rule ID.
 	RuleCounts map[string]int
-	Exchanges       []*client.Exchange
-	Duration        time.Duration
+	Exchanges  []*client.Exchange
+	Duration   time.Duration
 }
 
 // maxEvidence caps the exchanges a check keeps as evidence; violations
@@ -74,7 +74,7 @@ const maxEvidence = 100
 type Recorder struct {
 	env    *Env
 	res    *Result
-	rule   string // the check's default rule
+	rule   string                      // the check's default rule
 	seen   map[uint64]*client.Exchange // exchange id -> its trimmed evidence copy
 	errMsg string
 	// notSupported is why the target gave the check nothing to test.

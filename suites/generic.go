@@ -108,6 +108,7 @@ func init() {
 var behaviours = []behaviour{
 	{"envelope", "GET %s answers 200 application/json with its wrapper key on every page", MUST, FeatureEnvelope, ruleEnvelope, false, always, checkEnvelope},
 	{"schema", "GET %s: every record on every page is schema-valid", MUST, FeatureSchema, ruleSchema, false, always, checkSchema},
+	{"data", "GET %s: every record on every page meets the consumers' data rules (milliseconds, E.164, user flags, contacts, identifiers, GUIDRef types)", MUST, FeatureData, ruleGUIDRefType, false, always, checkData},
 	{"paging.union-equals-total", "GET %s pages are disjoint and their union equals X-Total-Count", MUST, FeaturePaging, ruleUnion, false, always, checkUnion},
 	{"paging.limit-honoured", "GET %s never returns more records than limit", MUST, FeaturePaging, ruleLimit, false, always, checkLimit},
 	{"paging.large-limit", "GET %s with a consumer's large limit is served or capped, never an error", MUST, FeatureLargeLimit, ruleLargeLimit, false, always, checkLargeLimit},
@@ -222,7 +223,9 @@ func checkSchema(ctx context.Context, e *Env, ep catalogue.Endpoint, r *Recorder
 		for _, v := range w.Schema {
 			r.Add(v)
 		}
-		r.Uncounted(ruleSchema, w.SchemaN-len(w.Schema))
+		for rule, n := range w.SchemaCounts {
+			r.Uncounted(rule, n-w.schemaKept[rule])
+		}
 	}
 }
 

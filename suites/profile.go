@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"embed"
 	"fmt"
+	"maps"
 	"path"
 	"slices"
 	"sort"
@@ -35,11 +36,30 @@ type Profile struct {
 	// Rules maps rule IDs to MUST, SHOULD or ignore; an unlisted rule keeps
 	// its spec level.
 	Rules map[string]string `yaml:"rules"`
-	// Options are consumer settings a run may change (asm: federated).
-	Options map[string]bool `yaml:"options"`
+	// Options are consumer settings a run may switch on (asm: federated),
+	// each raising rule levels while on.
+	Options map[string]Option `yaml:"options"`
 
 	// Core and Optional are the union of both Tiered lists.
 	Core, Optional []string `yaml:"-"`
+}
+
+// Option is a consumer setting: while On, its Rules override the profile's.
+type Option struct {
+	About string            `yaml:"about"`
+	On    bool              `yaml:"default"`
+	Rules map[string]string `yaml:"rules"`
+}
+
+// SetOption switches a profile option on or off.
+func (p *Profile) SetOption(name string, on bool) error {
+	o, ok := p.Options[name]
+	if !ok {
+		return fmt.Errorf("profile %s has no option %q", p.Name, name)
+	}
+	o.On = on
+	p.Options[name] = o
+	return nil
 }
 
 // Tiered lists required and optional features.
@@ -60,6 +80,13 @@ var Services = []string{"rostering", "gradebook", "resources"}
 // LevelOf returns the level the profile gives a rule: its own mapping, or
 // the rule's spec level.
 func (p *Profile) LevelOf(rule string) string {
+	for _, name := range slices.Sorted(maps.Keys(p.Options)) {
+		if o := p.Options[name]; o.On {
+			if l, ok := o.Rules[rule]; ok {
+				return l
+			}
+		}
+	}
 	if l, ok := p.Rules[rule]; ok {
 		return l
 	}
@@ -192,9 +219,14 @@ func ParseProfile(b []byte) (*Profile, error) {
 			return nil, fmt.Errorf("profile %s: rule %s: level %q, want MUST, SHOULD or ignore", p.Name, id, level)
 		}
 	}
-	for o := range p.Options {
-		if !knownOptions[o] {
-			return nil, fmt.Errorf("profile %s: unknown option %q", p.Name, o)
+	for name, o := range p.Options {
+		if !knownOptions[name] {
+			return nil, fmt.Errorf("profile %s: unknown option %q", p.Name, name)
+		}
+		for id, level := range o.Rules {
+			if _, ok := rules[id]; !ok || !validLevel(level) {
+				return nil, fmt.Errorf("profile %s: option %s: bad rule %s: %s", p.Name, name, id, level)
+			}
 		}
 	}
 	for _, f := range p.Optional {

@@ -118,22 +118,27 @@ func TestProfilesValid(t *testing.T) {
 		}
 	}
 	sds, _ := LoadProfile("sds")
-	if sds.TierOf([]string{"rostering.users", "schema"}) != TierCore ||
-		sds.TierOf([]string{"rostering.courses", "schema"}) != TierOptional ||
-		sds.TierOf([]string{"gradebook.lineitems", "schema"}) != TierNone {
+	if sds.TierOf([]string{"/users", "schema"}) != TierCore ||
+		sds.TierOf([]string{"/courses", "schema"}) != TierOptional ||
+		sds.TierOf([]string{"/lineItems", "schema"}) != TierNone {
 		t.Error("sds tiers wrong")
 	}
 }
 
 func TestParseProfileRejects(t *testing.T) {
 	cases := map[string]string{
-		"unknown feature":          "name: x\nspec: oneroster-1.1\ncore: [rostering.userz]\n",
-		"unknown key":              "name: x\nspec: oneroster-1.1\ncolour: red\n",
-		"overrides (none defined)": "name: x\nspec: oneroster-1.1\noverrides: {unknown-parent: empty-200}\n",
-		"unknown auth":             "name: x\nspec: oneroster-1.1\nauth: [kerberos]\n",
-		"bad spec":                 "name: x\nspec: oneroster-9\n",
-		"both tiers":               "name: x\nspec: oneroster-1.1\ncore: [schema]\noptional: [schema]\n",
-		"no name":                  "spec: oneroster-1.1\n",
+		"unknown feature":          "name: x\nspec: oneroster-1.1\nservices: [rostering]\nendpoints: {required: [/userz]}\n",
+		"unknown key":              "name: x\nspec: oneroster-1.1\nservices: [rostering]\ncolour: red\n",
+		"overrides (none defined)": "name: x\nspec: oneroster-1.1\nservices: [rostering]\noverrides: {unknown-parent: empty-200}\n",
+		"unknown auth":             "name: x\nspec: oneroster-1.1\nservices: [rostering]\nauth: [kerberos]\n",
+		"bad spec":                 "name: x\nspec: oneroster-9\nservices: [rostering]\n",
+		"both tiers":               "name: x\nspec: oneroster-1.1\nservices: [rostering]\nchecks: {required: [schema], optional: [schema]}\n",
+		"no name":                  "spec: oneroster-1.1\nservices: [rostering]\n",
+		"unknown rule":             "name: x\nspec: oneroster-1.1\nservices: [rostering]\nrules: {datetime.no-milis: MUST}\n",
+		"bad rule level":           "name: x\nspec: oneroster-1.1\nservices: [rostering]\nrules: {datetime.no-millis: must}\n",
+		"unknown service":          "name: x\nspec: oneroster-1.1\nservices: [rostering, grades]\n",
+		"no services":              "name: x\nspec: oneroster-1.1\n",
+		"unknown option":           "name: x\nspec: oneroster-1.1\nservices: [rostering]\noptions: {federatd: {default: true}}\n",
 	}
 	for name, y := range cases {
 		if _, err := ParseProfile([]byte(y)); err == nil {
@@ -153,9 +158,9 @@ func TestParseLinks(t *testing.T) {
 	}
 }
 
-func TestRecordIDAt(t *testing.T) {
+func TestRecordAt(t *testing.T) {
 	recs := []any{map[string]any{"sourcedId": "a"}, map[string]any{"sourcedId": "b"}}
-	if recordIDAt(recs, "users", "/users/1/status") != "b" || recordIDAt(recs, "users", "/users/9/x") != "" || recordIDAt(recs, "users", "/orgs/0") != "" {
-		t.Fatal("recordIDAt")
+	if recordAt(recs, "users", "/users/1/status")["sourcedId"] != "b" || recordAt(recs, "users", "/users/9/x") != nil || recordAt(recs, "users", "/orgs/0") != nil {
+		t.Fatal("recordAt")
 	}
 }

@@ -83,9 +83,14 @@ type Walk struct {
 	DupN    int         // all repeated sourcedIds
 	Schema  []Violation // capped
 	SchemaN int         // all schema violations
-	Samples []map[string]any
-	Loop    string // a rel="next" that led back to a page already walked
-	Runaway string // more pages than the data can fill
+	// SchemaCounts and DataCounts count every violation by rule; Data are
+	// the data-rule violations (capped).
+	SchemaCounts, DataCounts map[string]int
+	Data                     []Violation
+	schemaKept, dataKept     map[string]int
+	Samples                  []map[string]any
+	Loop                     string // a rel="next" that led back to a page already walked
+	Runaway                  string // more pages than the data can fill
 	// StrayNext is a rel="next" that led to an empty page; the walk stops there.
 	StrayNext string
 	// Fatal stops the walk: transport error, non-200, undecodable body, missing wrapper.
@@ -161,7 +166,8 @@ func pageKey(raw string) string {
 }
 
 func (e *Env) runWalk(ctx context.Context, ep catalogue.Endpoint, path string, keepRefs bool) *Walk {
-	w := &Walk{Path: path, Limit: e.PageSize}
+	w := &Walk{Path: path, Limit: e.PageSize, SchemaCounts: map[string]int{}, DataCounts: map[string]int{},
+		schemaKept: map[string]int{}, dataKept: map[string]int{}}
 	seenPage := map[string]bool{}
 	seenID := map[uint64]int32{}
 	next := e.url(path, url.Values{"limit": {strconv.Itoa(e.PageSize)}, "offset": {"0"}})
@@ -206,8 +212,28 @@ func (e *Env) runWalk(ctx context.Context, ep catalogue.Endpoint, path string, k
 		}
 		for _, v := range vs {
 			w.SchemaN++
+			rec := recordAt(recs, ep.Key, v.Pointer)
+			id, _ := rec["sourcedId"].(string)
+			rule := schemaRule(v, rec)
+			w.SchemaCounts[rule]++
 			if len(w.Schema) < e.MaxViolations {
-				w.Schema = append(w.Schema, Violation{Pointer: v.Pointer, RecordID: recordIDAt(recs, ep.Key, v.Pointer), Message: v.Message, Ex: ev})
+				w.schemaKept[rule]++
+				w.Schema = append(w.Schema, Violation{Rule: rule, Pointer: v.Pointer, RecordID: id, Message: v.Message, Ex: ev})
+			}
+		}
+		for i, r := range recs {
+			m, _ := r.(map[string]any)
+			if m == nil {
+				continue
+			}
+			for _, v := range dataViolations(ep.Entity, m, fmt.Sprintf("/%s/%d", ep.Key, i)) {
+				w.DataCounts[v.Rule]++
+				if len(w.Data) < e.MaxViolations {
+					w.dataKept[v.Rule]++
+					v.RecordID, _ = m["sourcedId"].(string)
+					v.Ex = ev
+					w.Data = append(w.Data, v)
+				}
 			}
 		}
 		fresh := 0
@@ -218,7 +244,7 @@ func (e *Env) runWalk(ctx context.Context, ep catalogue.Endpoint, path string, k
 			if n, dup := seenID[h]; dup && id != "" {
 				w.DupN++
 				if len(w.Dups) < e.MaxViolations {
-					w.Dups = append(w.Dups, Violation{Pointer: fmt.Sprintf("/%s/%d/sourcedId", ep.Key, i), RecordID: id,
+					w.Dups = append(w.Dups, Violation{Rule: ruleDuplicate, Pointer: fmt.Sprintf("/%s/%d/sourcedId", ep.Key, i), RecordID: id,
 						Message: fmt.Sprintf("sourcedId already returned at position %d of the walk", n), Ex: ev})
 				}
 			} else {
@@ -338,20 +364,19 @@ func itemOf(id string, m map[string]any) Item {
 	return it
 }
 
-// recordIDAt returns the sourcedId of the record a pointer like /users/42/x points into.
-func recordIDAt(recs []any, key, ptr string) string {
+// recordAt returns the record a pointer like /users/42/x points into.
+func recordAt(recs []any, key, ptr string) map[string]any {
 	rest, ok := strings.CutPrefix(ptr, "/"+key+"/")
 	if !ok {
-		return ""
+		return nil
 	}
 	idx, _, _ := strings.Cut(rest, "/")
 	i, err := strconv.Atoi(idx)
 	if err != nil || i < 0 || i >= len(recs) {
-		return ""
+		return nil
 	}
 	m, _ := recs[i].(map[string]any)
-	id, _ := m["sourcedId"].(string)
-	return id
+	return m
 }
 
 // readPage checks status, content type and wrapper of one collection

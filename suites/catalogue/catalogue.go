@@ -152,7 +152,6 @@ func Lookup(path string) (Endpoint, bool) {
 	return Endpoint{}, false
 }
 
-
 // Params returns the path parameter names of a template in order.
 func Params(path string) []string {
 	var out []string
