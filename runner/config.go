@@ -348,6 +348,7 @@ func (c *Config) validate() error {
 		if len(c.Profiles) == 0 {
 			return usageErr("--profile: at least one profile is needed")
 		}
+		c.Profiles = dedupe(c.Profiles)
 		for _, sv := range c.Services {
 			if !slices.Contains(suites.Services, sv) {
 				return usageErr("--services: unknown service %q (known: %s)", sv, strings.Join(suites.Services, ", "))
@@ -482,4 +483,15 @@ func (c *Config) Redacted() map[string]string {
 		m["check"] = strings.Join(c.Checks, ",")
 	}
 	return m
+}
+
+// dedupe drops repeated names, keeping the first of each.
+func dedupe(names []string) []string {
+	var out []string
+	for _, n := range names {
+		if !slices.Contains(out, n) {
+			out = append(out, n)
+		}
+	}
+	return out
 }

@@ -55,6 +55,12 @@ func (e *Env) init() {
 	e.once.Do(func() {
 		e.sources = map[string]bool{}
 		for _, ep := range catalogue.Endpoints {
+			if len(ep.Alt) > 0 {
+				e.sources[ep.Path] = true
+			}
+			for _, a := range ep.Alt {
+				e.sources[a.From] = true
+			}
 			if ep.Parent != nil {
 				e.sources[ep.Parent.From] = true
 				if ep.Parent.Via != "" {
@@ -177,7 +183,12 @@ func (e *Env) parentTuples(ctx context.Context, ep catalogue.Endpoint, n int) ([
 	p := ep.Parent
 	src := e.WalkTop(ctx, p.From)
 	if len(src.Items) == 0 && src.Fatal != "" {
-		return nil, &DiscoveryError{Msg: fmt.Sprintf("cannot pick parent ids: the walk of %s failed: %s", p.From, src.Fatal), Ex: src.FatalEx}
+		// The obvious source is broken: read the ids where else they are.
+		if alt := e.altItems(ctx, p.From); len(alt) > 0 && onlyOwnID(p.Params) {
+			src = &Walk{Path: p.From, Items: alt}
+		} else {
+			return nil, &DiscoveryError{Msg: fmt.Sprintf("cannot pick parent ids: the walk of %s failed: %s", p.From, src.Fatal), Ex: src.FatalEx}
+		}
 	}
 	var via map[string]*Item
 	if p.Via != "" {
@@ -229,6 +240,47 @@ func (e *Env) parentTuples(ctx context.Context, ep catalogue.Endpoint, n int) ([
 		return nil, &DiscoveryError{Msg: fmt.Sprintf("no parent ids to test with: %s returned no record with %v", p.From, paramFields(p.Params)), Ex: ex, Empty: src.Fatal == ""}
 	}
 	return tuples, nil
+}
+
+// onlyOwnID reports whether every parameter is the record's own sourcedId.
+func onlyOwnID(params map[string]string) bool {
+	for _, f := range params {
+		if f != "" {
+			return false
+		}
+	}
+	return true
+}
+
+// altItems reads the ids of a top-level collection from its alternative
+// sources (catalogue.Endpoint.Alt): the first that yields any.
+func (e *Env) altItems(ctx context.Context, path string) []Item {
+	ep, ok := catalogue.Lookup(path)
+	if !ok {
+		return nil
+	}
+	for _, a := range ep.Alt {
+		w := e.WalkTop(ctx, a.From)
+		var out []Item
+		seen := map[string]bool{}
+		for _, it := range w.Items {
+			id := it.ID
+			switch {
+			case a.Kind != "" && it.Kind != a.Kind:
+				continue
+			case a.Ref != "":
+				id = it.Refs[a.Ref]
+			}
+			if id != "" && !seen[id] {
+				seen[id] = true
+				out = append(out, Item{ID: id, Kind: a.Kind})
+			}
+		}
+		if len(out) > 0 {
+			return out
+		}
+	}
+	return nil
 }
 
 func tupleFor(it *Item, params map[string]string, via map[string]*Item) (map[string]string, bool) {

@@ -1,6 +1,7 @@
 package suites
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -11,6 +12,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/rostercheck/rostercheck/internal/client"
 	"github.com/rostercheck/rostercheck/schemas"
@@ -172,7 +174,7 @@ func walksOrFail(ctx context.Context, e *Env, ep catalogue.Endpoint, r *Recorder
 		if de != nil {
 			ex = de.Ex
 		}
-		r.Addf(ex, "%v", err)
+		r.AddRule(ruleEnvelope, ex, "%v", err)
 		return nil
 	}
 	var out []*Walk
@@ -182,7 +184,7 @@ func walksOrFail(ctx context.Context, e *Env, ep catalogue.Endpoint, r *Recorder
 			continue
 		}
 		if w.Fatal != "" {
-			r.Addf(w.FatalEx, "GET %s: page %d: %s", w.Path, len(w.Pages), w.Fatal)
+			r.AddRule(walkRule(w), w.FatalEx, "GET %s: page %d: %s", w.Path, len(w.Pages), w.Fatal)
 			if needComplete {
 				continue
 			}
@@ -197,7 +199,7 @@ func walksOrFail(ctx context.Context, e *Env, ep catalogue.Endpoint, r *Recorder
 // violation and recs is nil.
 func probe(ctx context.Context, e *Env, r *Recorder, ep catalogue.Endpoint, w *Walk, q url.Values) (Page, []any, *client.Exchange) {
 	ex := r.Evidence(e.get(ctx, r.res.CheckID, e.url(w.Path, q)))
-	pg, doc := e.readPage(ex, ep.Key)
+	pg, doc := e.readPage(ex, ep.Key, ep.VariantKey())
 	if doc == nil {
 		r.Addf(ex, "GET %s?%s: %s", w.Path, q.Encode(), strings.Join(pg.Problems, "; "))
 		return pg, nil, ex
@@ -213,6 +215,9 @@ func checkEnvelope(ctx context.Context, e *Env, ep catalogue.Endpoint, r *Record
 			}
 			for _, p := range pg.Problems {
 				r.Addf(pg.Ex, "%s: %s", pg.Where(i), p)
+			}
+			if pg.VariantKey != "" {
+				r.AddRule(ruleVariantKey, pg.Ex, "%s: the records are under %q, want %q", pg.Where(i), pg.VariantKey, ep.Key)
 			}
 		}
 	}
@@ -407,39 +412,116 @@ func checkPastEnd(ctx context.Context, e *Env, ep catalogue.Endpoint, r *Recorde
 	}
 }
 
+// singletonSample is a record to fetch one by one: want is its collection
+// form (nil when its id came from another endpoint), kind the role or type
+// it must have.
+type singletonSample struct {
+	id, kind string
+	want     map[string]any
+}
+
 func checkSingleton(ctx context.Context, e *Env, ep catalogue.Endpoint, r *Recorder) {
-	for _, w := range walksOrFail(ctx, e, ep, r, false) {
-		if len(w.Samples) == 0 && w.Fatal == "" {
-			r.NotSupported(fmt.Sprintf("GET %s returned no records to fetch one by one", w.Path))
-		}
-		for _, want := range w.Samples {
-			id, _ := want["sourcedId"].(string)
-			ex := r.Evidence(e.get(ctx, r.res.CheckID, e.url(w.Path+"/"+url.PathEscape(id), nil)))
-			doc, problem := e.readObject(ex)
-			if problem != "" {
-				r.Add(Violation{RecordID: id, Message: problem, Ex: ex})
-				if doc == nil {
-					continue
-				}
+	w := e.WalkTop(ctx, ep.Path)
+	var samples []singletonSample
+	for _, m := range w.Samples {
+		id, _ := m["sourcedId"].(string)
+		samples = append(samples, singletonSample{id: id, want: m})
+	}
+	if len(samples) == 0 {
+		// The collection is not served (or broke): the singleton is an
+		// operation of its own, so take ids wherever the API has them.
+		for _, it := range e.altItems(ctx, ep.Path) {
+			if len(samples) == e.Samples {
+				break
 			}
-			got, ok := doc[ep.SingleKey].(map[string]any)
-			if !ok {
-				r.Add(Violation{RecordID: id, Pointer: "/" + ep.SingleKey, Message: fmt.Sprintf("no %q object in the response (top-level keys: %s)", ep.SingleKey, keysOf(doc)), Ex: ex})
-				continue
-			}
-			vs, err := schemas.ValidateSingle(ep.SingleKey, ep.Entity, doc)
-			if err != nil {
-				r.Errorf("harness: schema: %v", err)
-				return
-			}
-			for _, v := range vs {
-				r.Add(Violation{RecordID: id, Pointer: v.Pointer, Message: v.Message, Ex: ex})
-			}
-			for _, k := range diffKeys(want, got) {
-				r.Add(Violation{RecordID: id, Pointer: "/" + ep.SingleKey + "/" + k, Message: fmt.Sprintf("differs from the collection: %s vs %s", e.short(got[k]), e.short(want[k])), Ex: ex})
-			}
+			samples = append(samples, singletonSample{id: it.ID, kind: it.Kind})
 		}
 	}
+	if len(samples) == 0 {
+		switch {
+		case strings.HasPrefix(w.Fatal, harnessFault):
+			r.Errorf("GET %s: %s", w.Path, w.Fatal)
+		case w.Fatal != "":
+			r.AddRule(walkRule(w), w.FatalEx, "no ids to fetch one by one: GET %s: %s", w.Path, w.Fatal)
+		default:
+			r.NotSupported(fmt.Sprintf("GET %s returned no records to fetch one by one", w.Path))
+		}
+		return
+	}
+	for _, sm := range samples {
+		ex := r.Evidence(e.get(ctx, r.res.CheckID, e.url(ep.Path+"/"+url.PathEscape(sm.id), nil)))
+		doc, problem := e.readObject(ex)
+		if problem != "" {
+			rule := ruleSingleton
+			if notServed(ex) {
+				rule = RuleNotServed
+			}
+			r.Add(Violation{Rule: rule, RecordID: sm.id, Message: "GET " + ep.Path + "/{id}: " + problem, Ex: ex})
+			if doc == nil {
+				continue
+			}
+		}
+		got, ok := doc[ep.SingleKey].(map[string]any)
+		if !ok {
+			r.Add(Violation{RecordID: sm.id, Pointer: "/" + ep.SingleKey, Message: fmt.Sprintf("no %q object in the response (top-level keys: %s)", ep.SingleKey, keysOf(doc)), Ex: ex})
+			continue
+		}
+		vs, err := schemas.ValidateSingle(ep.SingleKey, ep.Entity, doc)
+		if err != nil {
+			r.Errorf("harness: schema: %v", err)
+			return
+		}
+		for _, v := range vs {
+			r.Add(Violation{Rule: schemaRule(v, got), RecordID: sm.id, Pointer: v.Pointer, Message: v.Message, Ex: ex})
+		}
+		if gid, _ := got["sourcedId"].(string); gid != sm.id {
+			r.Add(Violation{RecordID: sm.id, Pointer: "/" + ep.SingleKey + "/sourcedId", Message: fmt.Sprintf("asked for %q, got %q", sm.id, gid), Ex: ex})
+		}
+		if sm.kind != "" {
+			if k := kindOf(got); k != sm.kind {
+				r.Add(Violation{RecordID: sm.id, Pointer: "/" + ep.SingleKey, Message: fmt.Sprintf("GET %s/{id} served a record of role/type %q, want %q", ep.Path, k, sm.kind), Ex: ex})
+			}
+		}
+		if sm.want == nil || modifiedSince(sm.want, got) {
+			continue // nothing to compare, or the record changed between the reads
+		}
+		for _, k := range diffKeys(sm.want, got) {
+			r.Add(Violation{Rule: ruleSingletonDiff, RecordID: sm.id, Pointer: "/" + ep.SingleKey + "/" + k, Message: fmt.Sprintf("differs from the collection: %s vs %s", e.short(got[k]), e.short(sm.want[k])), Ex: ex})
+		}
+	}
+}
+
+func kindOf(m map[string]any) string {
+	if k, ok := m["role"].(string); ok {
+		return k
+	}
+	k, _ := m["type"].(string)
+	return k
+}
+
+// modifiedSince reports whether the singleton is a later version of the
+// collection record (its dateLastModified is after the collection's): a
+// record edited between two reads is not a difference of representation.
+func modifiedSince(collection, single map[string]any) bool {
+	a, _ := collection["dateLastModified"].(string)
+	b, _ := single["dateLastModified"].(string)
+	ta, err1 := time.Parse(time.RFC3339Nano, a)
+	tb, err2 := time.Parse(time.RFC3339Nano, b)
+	return err1 == nil && err2 == nil && tb.After(ta)
+}
+
+// notServed reports whether a response says the operation does not exist.
+func notServed(ex *client.Exchange) bool {
+	return ex.Err == nil && (ex.Status == 404 || ex.Status == 405 || ex.Status == 501)
+}
+
+// walkRule is the rule of a walk that could not complete: the operation
+// not served at all, or a broken answer.
+func walkRule(w *Walk) string {
+	if len(w.Pages) == 1 && w.FatalEx != nil && notServed(w.FatalEx) {
+		return RuleNotServed
+	}
+	return ruleEnvelope
 }
 
 func checkUnknownID(ctx context.Context, e *Env, ep catalogue.Endpoint, r *Recorder) {
@@ -451,10 +533,15 @@ func checkUnknownID(ctx context.Context, e *Env, ep catalogue.Endpoint, r *Recor
 	}
 	if ex.Status != 404 {
 		r.Addf(ex, "GET %s/%s answered %d, want 404%s", ep.Path, id, ex.Status, e.bodyHint(ex.Body))
+		return
+	}
+	if ct := jsonContentType(ex.ResponseHeader.Get("Content-Type")); ct != "" || len(bytes.TrimSpace(ex.Body)) == 0 {
+		r.AddRule(ruleNoImsxBody, ex, "the 404 has %s, not an imsx statusInfoSet", e.describeBody(ex))
+		return
 	}
 	doc, err := decodeObject(ex.Body)
 	if err != nil {
-		r.Addf(ex, "the 404 body is not an imsx statusInfoSet: %s", e.decodeProblem(err, ex.Body))
+		r.AddRule(ruleNoImsxBody, ex, "the 404 body is not an imsx statusInfoSet: %s", e.decodeProblem(err, ex.Body))
 		return
 	}
 	vs, err := schemas.ValidateStatusInfoSet(doc)
@@ -463,21 +550,23 @@ func checkUnknownID(ctx context.Context, e *Env, ep catalogue.Endpoint, r *Recor
 		return
 	}
 	for _, v := range vs {
-		r.Add(Violation{Pointer: v.Pointer, Message: "imsx payload: " + v.Message, Ex: ex})
+		r.Add(Violation{Rule: ruleNoImsxBody, Pointer: v.Pointer, Message: "imsx payload: " + v.Message, Ex: ex})
 	}
 	if len(vs) == 0 {
 		set, _ := doc["statusInfoSet"].([]any)
 		first, _ := set[0].(map[string]any)
 		if m, _ := first["imsx_codeMajor"].(string); m != "failure" {
-			r.Add(Violation{Pointer: "/statusInfoSet/0/imsx_codeMajor", Message: fmt.Sprintf("%q, want \"failure\"", m), Ex: ex})
+			r.Add(Violation{Rule: ruleNoImsxBody, Pointer: "/statusInfoSet/0/imsx_codeMajor", Message: fmt.Sprintf("%q, want \"failure\"", m), Ex: ex})
 		}
 	}
 }
 
+// diffKeys lists the fields whose values differ; the order of a GUIDRef
+// array does not count (no consumer reads meaning into it).
 func diffKeys(a, b map[string]any) []string {
 	var out []string
 	for k, v := range a {
-		if !reflect.DeepEqual(v, b[k]) {
+		if !reflect.DeepEqual(normalize(v), normalize(b[k])) {
 			out = append(out, k)
 		}
 	}
@@ -487,6 +576,32 @@ func diffKeys(a, b map[string]any) []string {
 		}
 	}
 	sort.Strings(out)
+	return out
+}
+
+// normalize sorts arrays of objects by sourcedId.
+func normalize(v any) any {
+	arr, ok := v.([]any)
+	if !ok || len(arr) < 2 {
+		return v
+	}
+	ids := make([]string, len(arr))
+	for i, x := range arr {
+		m, ok := x.(map[string]any)
+		if !ok {
+			return v
+		}
+		ids[i], _ = m["sourcedId"].(string)
+	}
+	idx := make([]int, len(arr))
+	for i := range idx {
+		idx[i] = i
+	}
+	sort.SliceStable(idx, func(i, j int) bool { return ids[idx[i]] < ids[idx[j]] })
+	out := make([]any, len(arr))
+	for i, j := range idx {
+		out[i] = arr[j]
+	}
 	return out
 }
 

@@ -36,6 +36,9 @@ type Page struct {
 	LinkRaw  string
 	// Problems are envelope problems (status, content type, wrapper key).
 	Problems []string
+	// VariantKey is the endpoint-named key (schools, students, ...) that held
+	// the records instead of the entity's wrapper key; the walk reads them.
+	VariantKey string
 	// Probe marks a page the walk asked for by offset after a full page
 	// without X-Total-Count or rel="next": not a page the server led to.
 	Probe bool
@@ -55,6 +58,7 @@ func (pg Page) Where(i int) string {
 // that feed parent discovery).
 type Item struct {
 	ID    string
+	Kind  string            // the record's role (users) or type (orgs, academicSessions)
 	Refs  map[string]string // GUIDRef field -> sourcedId
 	Lists map[string]int    // GUIDRef-list field -> length
 }
@@ -182,7 +186,7 @@ func (e *Env) runWalk(ctx context.Context, ep catalogue.Endpoint, path string, k
 	for {
 		seenPage[pageKey(next)] = true
 		ex := e.get(ctx, walkCheckID+":"+ep.Slug(), next)
-		pg, doc := e.readPage(ex, ep.Key)
+		pg, doc := e.readPage(ex, ep.Key, ep.VariantKey())
 		pg.URL, pg.Probe = next, probe
 		pg.Offset, pg.Limit = pagingOf(next, e.PageSize)
 		ev := pg.Ex
@@ -341,6 +345,11 @@ func loneArrayItems(ex *client.Exchange) []Item {
 
 func itemOf(id string, m map[string]any) Item {
 	it := Item{ID: id}
+	if k, ok := m["role"].(string); ok {
+		it.Kind = k
+	} else if k, ok := m["type"].(string); ok {
+		it.Kind = k
+	}
 	for k, v := range m {
 		switch x := v.(type) {
 		case map[string]any:
@@ -381,7 +390,11 @@ func recordAt(recs []any, key, ptr string) map[string]any {
 
 // readPage checks status, content type and wrapper of one collection
 // response and decodes it. doc is nil when the page cannot be used.
-func (e *Env) readPage(ex *client.Exchange, key string) (Page, map[string]any) {
+//
+// variant is the key a lenient consumer also accepts (the endpoint's own
+// name, e.g. schools for /schools): records found there are read, and the
+// page says so (Page.VariantKey).
+func (e *Env) readPage(ex *client.Exchange, key, variant string) (Page, map[string]any) {
 	pg := Page{Ex: evidence(ex, e.Evidence), Count: -1}
 	if ex.Err != nil {
 		pg.Problems = append(pg.Problems, e.describeErr(ex))
@@ -399,6 +412,13 @@ func (e *Env) readPage(ex *client.Exchange, key string) (Page, map[string]any) {
 	}
 	if doc == nil {
 		return pg, nil
+	}
+	if _, ok := doc[key]; !ok && variant != "" && variant != key {
+		if arr, ok := doc[variant].([]any); ok {
+			pg.VariantKey = variant
+			doc[key] = arr
+			delete(doc, variant)
+		}
 	}
 	switch v := doc[key].(type) {
 	case []any:
@@ -420,7 +440,7 @@ func (e *Env) readObject(ex *client.Exchange) (doc map[string]any, problem strin
 		return nil, e.describeErr(ex)
 	}
 	if ex.Status != 200 {
-		return nil, fmt.Sprintf("status %d, want 200%s", ex.Status, e.bodyHint(ex.Body))
+		return nil, fmt.Sprintf("status %d with %s, want 200", ex.Status, e.describeBody(ex))
 	}
 	problem = jsonContentType(ex.ResponseHeader.Get("Content-Type"))
 	doc, err := decodeObject(ex.Body)
@@ -501,6 +521,24 @@ func (e *Env) redact(s string) string {
 		return s
 	}
 	return e.Redact(s)
+}
+
+// describeBody names what a response carried: "an empty body", or "a
+// text/plain body starting "404 page not found"".
+func (e *Env) describeBody(ex *client.Exchange) string {
+	s := strings.TrimSpace(string(ex.Body[:min(len(ex.Body), 4096)]))
+	if s == "" {
+		return "an empty body"
+	}
+	ct, _, _ := mime.ParseMediaType(ex.ResponseHeader.Get("Content-Type"))
+	if ct == "" {
+		ct = "untyped"
+	}
+	s = e.redact(s)
+	if len(s) > 80 {
+		s = s[:80] + "…"
+	}
+	return fmt.Sprintf("a %s body starting %q", ct, s)
 }
 
 func (e *Env) bodyHint(b []byte) string {

@@ -26,6 +26,16 @@ type Parent struct {
 	Via string
 }
 
+// Source is another place the ids of a top-level collection can be read
+// from when the collection itself is not served: the records of From whose
+// Kind field (role, or type) is Kind, or the GUIDRef field Ref of From's
+// records.
+type Source struct {
+	From string
+	Kind string
+	Ref  string
+}
+
 // Endpoint is one collection read endpoint.
 type Endpoint struct {
 	Area   string // rostering | gradebook | resources
@@ -36,6 +46,11 @@ type Endpoint struct {
 	SingleKey string
 	// Parent is nil for top-level endpoints.
 	Parent *Parent
+	// Alt are other sources of this collection's ids, tried in order when
+	// its own walk yields none (a provider that serves /students/{id} but
+	// not /students, or no /schools): a missing endpoint fails its own
+	// checks, never the ones that only need its ids.
+	Alt []Source
 }
 
 // Slug is the endpoint part of check IDs: the path without parameters,
@@ -44,6 +59,17 @@ func (e Endpoint) Slug() string { return Slug(e.Path) }
 
 // Feature is the endpoint's feature name, e.g. "rostering.users".
 func (e Endpoint) Feature() string { return e.Area + "." + e.Slug() }
+
+// VariantKey is the endpoint-named wrapper key some providers write and
+// some consumers accept (schools for /schools, students for /students): the
+// last path segment, when it differs from Key.
+func (e Endpoint) VariantKey() string {
+	i := strings.LastIndexByte(e.Path, '/')
+	if k := e.Path[i+1:]; k != e.Key {
+		return k
+	}
+	return ""
+}
 
 // SinglePath is the operation of the endpoint's singleton, "/users/{id}".
 func (e Endpoint) SinglePath() string { return e.Path + "/{id}" }
@@ -67,6 +93,11 @@ func top(area, path, key, entity, single string) Endpoint {
 	return Endpoint{Area: area, Path: path, Key: key, Entity: entity, SingleKey: single}
 }
 
+func alt(e Endpoint, srcs ...Source) Endpoint {
+	e.Alt = srcs
+	return e
+}
+
 func rel(area, path, key, entity string, p Parent) Endpoint {
 	return Endpoint{Area: area, Path: path, Key: key, Entity: entity, Parent: &p}
 }
@@ -78,14 +109,19 @@ var Endpoints = []Endpoint{
 	top("rostering", "/academicSessions", "academicSessions", "academicSession", "academicSession"),
 	top("rostering", "/classes", "classes", "class", "class"),
 	top("rostering", "/courses", "courses", "course", "course"),
-	top("rostering", "/gradingPeriods", "academicSessions", "academicSession", "academicSession"),
+	alt(top("rostering", "/gradingPeriods", "academicSessions", "academicSession", "academicSession"),
+		Source{From: "/academicSessions", Kind: "gradingPeriod"}),
 	top("rostering", "/demographics", "demographics", "demographics", "demographics"),
 	top("rostering", "/enrollments", "enrollments", "enrollment", "enrollment"),
 	top("rostering", "/orgs", "orgs", "org", "org"),
-	top("rostering", "/schools", "orgs", "org", "org"),
-	top("rostering", "/students", "users", "user", "user"),
-	top("rostering", "/teachers", "users", "user", "user"),
-	top("rostering", "/terms", "academicSessions", "academicSession", "academicSession"),
+	alt(top("rostering", "/schools", "orgs", "org", "org"),
+		Source{From: "/orgs", Kind: "school"}, Source{From: "/classes", Ref: "school"}, Source{From: "/enrollments", Ref: "school"}),
+	alt(top("rostering", "/students", "users", "user", "user"),
+		Source{From: "/users", Kind: "student"}),
+	alt(top("rostering", "/teachers", "users", "user", "user"),
+		Source{From: "/users", Kind: "teacher"}),
+	alt(top("rostering", "/terms", "academicSessions", "academicSession", "academicSession"),
+		Source{From: "/academicSessions", Kind: "term"}),
 	top("rostering", "/users", "users", "user", "user"),
 
 	rel("rostering", "/schools/{school_id}/courses", "courses", "course",
