@@ -21,10 +21,12 @@ const (
 	FeaturePastEnd    = "paging.past-end"    // offset past the end: 200 and []
 	FeatureSingleton  = "singleton"          // GET /{collection}/{id}
 	FeatureUnknownID  = "errors.unknown-id"  // 404 for an unknown id
+	// FeatureUnknownParent: a relationship endpoint under an unknown parent.
+	FeatureUnknownParent = "errors.unknown-parent"
 )
 
 var behaviourFeatures = []string{FeatureEnvelope, FeatureSchema, FeatureData, FeaturePaging, FeatureLargeLimit,
-	FeatureLinks, FeaturePastEnd, FeatureSingleton, FeatureUnknownID}
+	FeatureLinks, FeaturePastEnd, FeatureSingleton, FeatureUnknownID, FeatureUnknownParent}
 
 var extraFeatures []string
 

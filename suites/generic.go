@@ -32,8 +32,9 @@ type behaviour struct {
 	run     func(ctx context.Context, e *Env, ep catalogue.Endpoint, r *Recorder)
 }
 
-func always(catalogue.Endpoint) bool          { return true }
-func hasSingleton(ep catalogue.Endpoint) bool { return ep.SingleKey != "" }
+func always(catalogue.Endpoint) bool            { return true }
+func hasSingleton(ep catalogue.Endpoint) bool   { return ep.SingleKey != "" }
+func isRelationship(ep catalogue.Endpoint) bool { return !ep.TopLevel() }
 
 // Rules of the generic behaviours.
 const (
@@ -65,6 +66,8 @@ const (
 	ruleSingletonDiff  = "singleton.differs"
 	ruleUnknownStatus  = "error.unknown-id-status"
 	ruleNoImsxBody     = "error.no-imsx-body"
+	ruleUnknownParent  = "relationship.unknown-parent"
+	ruleParent404      = "relationship.unknown-parent-404"
 	specLinks          = "OneRoster 1.1 §3.6 paging: Link header (RFC 8288) first/next/last"
 	specPaging         = "OneRoster 1.1 §3.6 paging: limit, offset and X-Total-Count"
 	specJSONBinding    = "OneRoster 1.1 §4 JSON binding"
@@ -103,6 +106,8 @@ func init() {
 		Rule{ruleSingleton, MUST, "GET /{collection}/{id} does not answer the singular wrapper with a valid record", specJSONBinding, "answer {\"user\": {...}} (the entity's singular name) with the record"},
 		Rule{ruleSingletonDiff, MUST, "GET /{collection}/{id} differs from the same record in the collection", specJSONBinding, "serve one representation of each record"},
 		Rule{ruleUnknownStatus, MUST, "an unknown sourcedId does not answer 404", specErrorsUnknown, "answer 404 for an unknown sourcedId"},
+		Rule{ruleUnknownParent, MUST, "a relationship endpoint with an unknown parent id answers neither 200 with an empty array nor 404", "OneRoster 1.1 §3.9 status codes (an unknown parent is not an error of the server)", "answer 200 with an empty array (what SDS expects) or 404"},
+		Rule{ruleParent404, Ignore, "a relationship endpoint with an unknown parent id answers 404 instead of 200 with an empty array", `SDS classic provider tests call /schools/1000000/classes and expect 200 with an empty array (shared/research/oneroster-spec.md §3.6, §9 item 7; 1.2 prose says unknownobject)`, "answer 200 with an empty array and X-Total-Count: 0"},
 		Rule{ruleNoImsxBody, SHOULD, "the 404 has no imsx statusInfoSet body", "OneRoster 1.1 §3.9 (error payload shape unconfirmed, shared/research/oneroster-spec.md §5.3)", "answer {\"statusInfoSet\":[{\"imsx_codeMajor\":\"failure\",\"imsx_severity\":\"error\",\"imsx_codeMinor\":\"unknown object\"}]}"},
 	)
 }
@@ -116,6 +121,7 @@ var behaviours = []behaviour{
 	{"paging.large-limit", "GET %s with a consumer's large limit is served or capped, never an error", MUST, FeatureLargeLimit, ruleLargeLimit, false, always, checkLargeLimit},
 	{"paging.links", "GET %s Link first/next/last are consistent with the page walk", SHOULD, FeatureLinks, ruleLink, false, always, checkLinks},
 	{"paging.past-end", "GET %s with offset past the end answers 200 and an empty array", SHOULD, FeaturePastEnd, rulePastEnd, false, always, checkPastEnd},
+	{"unknown-parent", "GET %s with an unknown parent id answers 200 with an empty array (or 404)", MUST, FeatureUnknownParent, ruleUnknownParent, false, isRelationship, checkUnknownParent},
 	{"singleton", "GET %s/{id} answers the singular wrapper with the same object as the collection", MUST, FeatureSingleton, ruleSingleton, true, hasSingleton, checkSingleton},
 	{"unknown-id", "GET %s/{unknown id} answers 404 (with an imsx statusInfoSet)", MUST, FeatureUnknownID, ruleUnknownStatus, true, hasSingleton, checkUnknownID},
 }
@@ -563,6 +569,35 @@ func checkUnknownID(ctx context.Context, e *Env, ep catalogue.Endpoint, r *Recor
 		first, _ := set[0].(map[string]any)
 		if m, _ := first["imsx_codeMajor"].(string); m != "failure" {
 			r.Add(Violation{Rule: ruleNoImsxBody, Pointer: "/statusInfoSet/0/imsx_codeMajor", Message: fmt.Sprintf("%q, want \"failure\"", m), Ex: ex})
+		}
+	}
+}
+
+func checkUnknownParent(ctx context.Context, e *Env, ep catalogue.Endpoint, r *Recorder) {
+	vals := map[string]string{}
+	for _, p := range catalogue.Params(ep.Path) {
+		vals[p] = "rostercheck-unknown-" + randomHex(8)
+	}
+	path := catalogue.Fill(ep.Path, vals)
+	ex := r.Evidence(e.get(ctx, r.res.CheckID, e.url(path, nil)))
+	switch {
+	case ex.Err != nil:
+		r.Addf(ex, "GET %s: %s", path, e.describeErr(ex))
+	case ex.Status == 404:
+		r.AddRule(ruleParent404, ex, "GET %s answered 404, want 200 with an empty %q array", path, ep.Key)
+	case ex.Status != 200:
+		r.Addf(ex, "GET %s answered %d with %s, want 200 with an empty %q array (or 404)", path, ex.Status, e.describeBody(ex), ep.Key)
+	default:
+		pg, doc := e.readPage(ex, ep.Key, "")
+		if doc == nil {
+			r.Addf(ex, "GET %s: %s", path, strings.Join(pg.Problems, "; "))
+			return
+		}
+		if n := len(doc[ep.Key].([]any)); n > 0 {
+			r.Addf(ex, "GET %s returned %d records for a parent that does not exist", path, n)
+		}
+		if pg.HasTotal && pg.Total != 0 {
+			r.Addf(ex, "GET %s: X-Total-Count %d, want 0", path, pg.Total)
 		}
 	}
 }
