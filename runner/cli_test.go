@@ -357,3 +357,30 @@ func TestEmptyDataIsNotSupported(t *testing.T) {
 		t.Fatalf("summary %+v verdict %s", run.Summary, run.Verdict)
 	}
 }
+
+// A profile option is data too: asm with federated authentication needs
+// an e-mail on every user, and the reference district has students
+// without one; off (the default), the same walk passes asm.
+func TestProfileOptionRaisesRules(t *testing.T) {
+	dir := t.TempDir()
+	r := rostercheck(t, nil, "run", "--profile", "asm", "--option", "asm.federated", "--out", dir)
+	run := readResults(t, dir)
+	if r.code != runner.ExitFail || verdictOf(run, "asm") != "fail" {
+		t.Fatalf("federated: exit %d verdict %s, want 1 and fail\n%s", r.code, verdictOf(run, "asm"), r.stdout)
+	}
+	found := false
+	for _, c := range run.Checks {
+		for _, rc := range c.Rules {
+			found = found || (rc.Rule == "user.no-email" && outcomeIn(c, "asm") == reports.Fail)
+		}
+	}
+	if !found {
+		t.Fatal("no check fails asm on user.no-email")
+	}
+	if r := rostercheck(t, nil, "run", "--profile", "asm", "--out", "none"); r.code != runner.ExitPass {
+		t.Fatalf("not federated: exit %d\n%s", r.code, r.stdout)
+	}
+	if r := rostercheck(t, nil, "run", "--profile", "sds", "--option", "asm.federated", "--out", "none"); r.code != runner.ExitUsage || !strings.Contains(r.stderr, "not selected") {
+		t.Fatalf("option of an unselected profile: exit %d %s", r.code, r.stderr)
+	}
+}

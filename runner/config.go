@@ -46,10 +46,13 @@ type Config struct {
 	// resources); the checks of the others are not run.
 	Services    []string
 	AllowWrites bool
-	Checks      []string // check-ID patterns to focus on ('*' wildcard); empty = all
-	Strict      bool
-	Randomize   bool
-	OrderSeed   int64
+	// Options switches profile options: "asm.federated" (on) or
+	// "asm.federated=false".
+	Options   []string
+	Checks    []string // check-ID patterns to focus on ('*' wildcard); empty = all
+	Strict    bool
+	Randomize bool
+	OrderSeed int64
 
 	// How.
 	Concurrency    int
@@ -173,6 +176,7 @@ var options = []option{
 	{name: "profile", usage: "profiles to run, comma separated: " + strings.Join(suites.ProfileNames(), ", "), def: "oneroster-1.1", cmds: "run list", set: list(func(c *Config) *[]string { return &c.Profiles })},
 	{name: "services", usage: "services the provider implements, comma separated: rostering, gradebook, resources (checks of the others are reported not-run)", def: "rostering,gradebook,resources", cmds: "run list", set: list(func(c *Config) *[]string { return &c.Services })},
 	{name: "allow-writes", usage: "let the write checks PUT and DELETE objects the harness creates (and cleans up); without it they are reported not-run", bool: true, def: "false", cmds: "run", set: boolean(func(c *Config) *bool { return &c.AllowWrites })},
+	{name: "option", usage: "profile options to switch on, comma separated, e.g. asm.federated (see 'rostercheck list --profile P')", cmds: "run list", set: list(func(c *Config) *[]string { return &c.Options })},
 	{name: "check", usage: "run only checks whose ID matches one of these patterns ('*' wildcard), comma separated", cmds: "run list", set: list(func(c *Config) *[]string { return &c.Checks })},
 	{name: "strict", usage: "SHOULD failures also fail the run", bool: true, def: "false", cmds: "run", set: boolean(func(c *Config) *bool { return &c.Strict })},
 	{name: "randomize", usage: "run the checks in random order", bool: true, def: "false", cmds: "run", set: boolean(func(c *Config) *bool { return &c.Randomize })},
@@ -349,6 +353,9 @@ func (c *Config) validate() error {
 			return usageErr("--profile: at least one profile is needed")
 		}
 		c.Profiles = dedupe(c.Profiles)
+		if _, err := c.profiles(); err != nil {
+			return err
+		}
 		for _, sv := range c.Services {
 			if !slices.Contains(suites.Services, sv) {
 				return usageErr("--services: unknown service %q (known: %s)", sv, strings.Join(suites.Services, ", "))
@@ -494,4 +501,39 @@ func dedupe(names []string) []string {
 		}
 	}
 	return out
+}
+
+// profiles loads the selected profiles with the --option switches applied.
+func (c *Config) profiles() ([]*suites.Profile, error) {
+	var out []*suites.Profile
+	for _, name := range c.Profiles {
+		p, err := suites.LoadProfile(name)
+		if err != nil {
+			return nil, usageErr("--profile: %v", err)
+		}
+		out = append(out, p)
+	}
+	for _, o := range c.Options {
+		key, val, hasVal := strings.Cut(o, "=")
+		pname, oname, ok := strings.Cut(key, ".")
+		on := true
+		if hasVal {
+			b, err := strconv.ParseBool(val)
+			if err != nil {
+				return nil, usageErr("--option %s: want true or false after =", o)
+			}
+			on = b
+		}
+		if !ok {
+			return nil, usageErr("--option %s: want PROFILE.OPTION, e.g. asm.federated", o)
+		}
+		i := slices.IndexFunc(out, func(p *suites.Profile) bool { return p.Name == pname })
+		if i < 0 {
+			return nil, usageErr("--option %s: profile %s is not selected (--profile)", o, pname)
+		}
+		if err := out[i].SetOption(oname, on); err != nil {
+			return nil, usageErr("--option %s: %v", o, err)
+		}
+	}
+	return out, nil
 }

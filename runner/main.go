@@ -11,9 +11,11 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"slices"
 	"sort"
 	"strings"
 	"syscall"
@@ -121,30 +123,67 @@ func printFlags(w io.Writer, cmd string) {
 	_ = tw.Flush()
 }
 
-// List prints the checks a run would execute.
+// List prints what a run would do: each selected profile with its source,
+// every check with its tier in each profile and the sentence it enforces,
+// and every rule with its level in each profile.
 func List(cfg *Config, stdout, stderr io.Writer) int {
 	sel, err := selectChecks(cfg)
 	if err != nil {
 		fmt.Fprintf(stderr, "rostercheck list: %v\n", err)
 		return ExitUsage
 	}
+	for _, p := range sel.profiles {
+		fmt.Fprintf(stdout, "profile %s: %s\n  source:   %s\n  services: %s; auth: %s\n", p.Name, p.Title, p.Source, strings.Join(p.Services, ", "), strings.Join(p.Auth, ", "))
+		for _, name := range slices.Sorted(maps.Keys(p.Options)) {
+			o := p.Options[name]
+			fmt.Fprintf(stdout, "  option:   %s.%s (%s) %s\n", p.Name, name, onOff(o.On), o.About)
+		}
+	}
+	fmt.Fprintln(stdout)
 	tw := tabwriter.NewWriter(stdout, 2, 4, 2, ' ', 0)
-	fmt.Fprintf(tw, "CHECK\tLEVEL\tPROFILES\tTITLE\n")
-	for _, c := range sel.checks {
+	fmt.Fprintf(tw, "CHECK\tLEVEL\tPROFILES\tTITLE\tSOURCE\n")
+	for _, c := range append(append([]suites.Check(nil), sel.checks...), sel.notRun...) {
 		var ps []string
 		for name, t := range sel.tiers[c.ID] {
-			tier := "core"
+			tier := "required"
 			if t == suites.TierOptional {
 				tier = "optional"
 			}
 			ps = append(ps, name+":"+tier)
 		}
 		sort.Strings(ps)
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", c.ID, c.Level, strings.Join(ps, ","), c.Title)
+		title := c.Title
+		if why := sel.why[c.ID]; why != "" {
+			title += " (not run: " + why + ")"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", c.ID, c.Level, strings.Join(ps, ","), title, c.Source)
 	}
 	_ = tw.Flush()
-	fmt.Fprintf(stdout, "%d checks\n", len(sel.checks))
+	fmt.Fprintf(stdout, "%d checks\n\n", len(sel.checks)+len(sel.notRun))
+
+	tw = tabwriter.NewWriter(stdout, 2, 4, 2, ' ', 0)
+	fmt.Fprintf(tw, "RULE\tSPEC")
+	for _, p := range sel.profiles {
+		fmt.Fprintf(tw, "\t%s", p.Name)
+	}
+	fmt.Fprintf(tw, "\tWHAT\tSOURCE\n")
+	for _, r := range suites.Rules() {
+		fmt.Fprintf(tw, "%s\t%s", r.ID, r.Level)
+		for _, p := range sel.profiles {
+			fmt.Fprintf(tw, "\t%s", p.LevelOf(r.ID))
+		}
+		fmt.Fprintf(tw, "\t%s\t%s\n", r.Title, r.Source)
+	}
+	_ = tw.Flush()
+	fmt.Fprintf(stdout, "%d rules (a profile's level decides: MUST fails it, SHOULD is advisory, ignore passes)\n", len(suites.Rules()))
 	return ExitPass
+}
+
+func onOff(on bool) string {
+	if on {
+		return "on"
+	}
+	return "off"
 }
 
 // Report re-renders the reports from a results.json.

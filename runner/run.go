@@ -55,13 +55,11 @@ type selection struct {
 
 func selectChecks(cfg *Config) (*selection, error) {
 	sel := &selection{tiers: map[string]map[string]suites.Tier{}, why: map[string]string{}, filtered: len(cfg.Checks) > 0, strict: cfg.Strict}
-	for _, name := range cfg.Profiles {
-		p, err := suites.LoadProfile(name)
-		if err != nil {
-			return nil, usageErr("%v", err)
-		}
-		sel.profiles = append(sel.profiles, p)
+	ps, err := cfg.profiles()
+	if err != nil {
+		return nil, err
 	}
+	sel.profiles = ps
 	for _, c := range suites.Catalogue() {
 		if len(cfg.Checks) > 0 && !matchAny(cfg.Checks, c.ID) {
 			continue
