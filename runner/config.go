@@ -48,7 +48,10 @@ type Config struct {
 	AllowWrites bool
 	// Options switches profile options: "asm.federated" (on) or
 	// "asm.federated=false".
-	Options   []string
+	Options []string
+	// Today is the date checks about "now" use; zero: the wall clock, or
+	// the built-in district's reference date.
+	Today     time.Time
 	Checks    []string // check-ID patterns to focus on ('*' wildcard); empty = all
 	Strict    bool
 	Randomize bool
@@ -177,6 +180,14 @@ var options = []option{
 	{name: "services", usage: "services the provider implements, comma separated: rostering, gradebook, resources (checks of the others are reported not-run)", def: "rostering,gradebook,resources", cmds: "run list", set: list(func(c *Config) *[]string { return &c.Services })},
 	{name: "allow-writes", usage: "let the write checks PUT and DELETE objects the harness creates (and cleans up); without it they are reported not-run", bool: true, def: "false", cmds: "run", set: boolean(func(c *Config) *bool { return &c.AllowWrites })},
 	{name: "option", usage: "profile options to switch on, comma separated, e.g. asm.federated (see 'rostercheck list --profile P')", cmds: "run list", set: list(func(c *Config) *[]string { return &c.Options })},
+	{name: "today", usage: "the date checks about \"now\" use, YYYY-MM-DD (default: today; the built-in district's reference date for the built-in provider)", cmds: "run", set: func(c *Config, v string) error {
+		d, err := time.Parse(time.DateOnly, v)
+		if err != nil {
+			return fmt.Errorf("want a date YYYY-MM-DD, got %q", v)
+		}
+		c.Today = d
+		return nil
+	}},
 	{name: "check", usage: "run only checks whose ID matches one of these patterns ('*' wildcard), comma separated", cmds: "run list", set: list(func(c *Config) *[]string { return &c.Checks })},
 	{name: "strict", usage: "SHOULD failures also fail the run", bool: true, def: "false", cmds: "run", set: boolean(func(c *Config) *bool { return &c.Strict })},
 	{name: "randomize", usage: "run the checks in random order", bool: true, def: "false", cmds: "run", set: boolean(func(c *Config) *bool { return &c.Randomize })},

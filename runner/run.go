@@ -21,6 +21,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/rostercheck/rostercheck/fixtures/defects"
+	"github.com/rostercheck/rostercheck/fixtures/district"
 	"github.com/rostercheck/rostercheck/internal/client"
 	"github.com/rostercheck/rostercheck/internal/oauth1"
 	"github.com/rostercheck/rostercheck/reports"
@@ -161,6 +162,19 @@ func authFor(cfg *Config, t *target, hc *http.Client) (client.Auth, error) {
 	return nil, usageErr("--auth: unknown mode %q", cfg.Auth)
 }
 
+// today is the date checks about "now" compare with: --today, or a school
+// day of the built-in district (its terms are laid out around it), or the
+// wall clock (zero).
+func today(cfg *Config, t *target) time.Time {
+	switch {
+	case !cfg.Today.IsZero():
+		return cfg.Today
+	case t.builtin:
+		return district.SchoolDay
+	}
+	return time.Time{}
+}
+
 // unreachable is a failure before any check: exit 3.
 type unreachable struct{ msg string }
 
@@ -280,6 +294,7 @@ func Run(ctx context.Context, cfg *Config, stdout, stderr io.Writer) int {
 		LargeLimit: largestLimit(sel.profiles),
 		Evidence:   16 << 10,
 		RunCtx:     runCtx,
+		Today:      today(cfg, t),
 		Redact: func(s string) string {
 			refresh()
 			return red.String(s)

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/rostercheck/rostercheck/internal/client"
 	"github.com/rostercheck/rostercheck/suites/catalogue"
@@ -36,6 +37,9 @@ type Env struct {
 	// RunCtx bounds work shared between checks (page walks): it ends with
 	// the run's deadline or an interrupt. Nil means never.
 	RunCtx context.Context
+	// Today is the date checks about "now" compare with (asm: a current
+	// term); zero means the wall clock.
+	Today time.Time
 	// Redact hides the run's secrets in text quoted from responses (nil:
 	// quote as is). It is applied before any cutting.
 	Redact func(string) string

@@ -63,6 +63,9 @@ type Item struct {
 	Lists map[string]int    // GUIDRef-list field -> length
 }
 
+// Span is a term's dates as served.
+type Span struct{ ID, Start, End string }
+
 // Violation is one finding of a check: where, which record, what, and
 // which exchange showed it.
 type Violation struct {
@@ -93,8 +96,10 @@ type Walk struct {
 	Data                     []Violation
 	schemaKept, dataKept     map[string]int
 	Samples                  []map[string]any
-	Loop                     string // a rel="next" that led back to a page already walked
-	Runaway                  string // more pages than the data can fill
+	// Terms are the date spans of the terms an academicSession walk read.
+	Terms   []Span
+	Loop    string // a rel="next" that led back to a page already walked
+	Runaway string // more pages than the data can fill
 	// StrayNext is a rel="next" that led to an empty page; the walk stops there.
 	StrayNext string
 	// Fatal stops the walk: transport error, non-200, undecodable body, missing wrapper.
@@ -258,6 +263,11 @@ func (e *Env) runWalk(ctx context.Context, ep catalogue.Endpoint, path string, k
 			w.N++
 			if keepRefs && len(w.Items) < maxItems {
 				w.Items = append(w.Items, itemOf(id, m))
+			}
+			if t, _ := m["type"].(string); t == "term" && ep.Entity == "academicSession" && len(w.Terms) < maxItems {
+				start, _ := m["startDate"].(string)
+				end, _ := m["endDate"].(string)
+				w.Terms = append(w.Terms, Span{ID: id, Start: start, End: end})
 			}
 			if len(w.Samples) < e.Samples-1 && m != nil {
 				w.Samples = append(w.Samples, m)
