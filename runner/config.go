@@ -46,6 +46,8 @@ type Config struct {
 	// resources); the checks of the others are not run.
 	Services    []string
 	AllowWrites bool
+	// Pins are ids the write checks use instead of discovering them.
+	Pins suites.WritePins
 	Checks      []string // check-ID patterns to focus on ('*' wildcard); empty = all
 	Strict      bool
 	Randomize   bool
