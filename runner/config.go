@@ -47,11 +47,11 @@ type Config struct {
 	Services    []string
 	AllowWrites bool
 	// Pins are ids the write checks use instead of discovering them.
-	Pins suites.WritePins
-	Checks      []string // check-ID patterns to focus on ('*' wildcard); empty = all
-	Strict      bool
-	Randomize   bool
-	OrderSeed   int64
+	Pins      suites.WritePins
+	Checks    []string // check-ID patterns to focus on ('*' wildcard); empty = all
+	Strict    bool
+	Randomize bool
+	OrderSeed int64
 
 	// How.
 	Concurrency    int

@@ -742,7 +742,9 @@ func badLineItems(ctx context.Context, w *writer) {
 	w.badWrite(ctx, "lineItems", "a lineItem without a title", id, variant(id, func(m map[string]any) { delete(m, "title") }))
 	id = newID()
 	w.badWrite(ctx, "lineItems", "a lineItem of an unknown class", id,
-		variant(id, func(m map[string]any) { m["class"] = map[string]any{"sourcedId": "rostercheck-unknown-" + randomHex(8), "type": "class"} }))
+		variant(id, func(m map[string]any) {
+			m["class"] = map[string]any{"sourcedId": "rostercheck-unknown-" + randomHex(8), "type": "class"}
+		}))
 	id = newID()
 	w.badWrite(ctx, "lineItems", "a lineItem whose dueDate is not a date", id, variant(id, func(m map[string]any) { m["dueDate"] = "2026-13-45" }))
 	id = newID()
@@ -766,7 +768,9 @@ func badResults(ctx context.Context, w *writer) {
 	}
 	id := newID()
 	w.badWrite(ctx, "results", "a result of an unknown student", id,
-		variant(id, func(m map[string]any) { m["student"] = map[string]any{"sourcedId": "rostercheck-unknown-" + randomHex(8)} }))
+		variant(id, func(m map[string]any) {
+			m["student"] = map[string]any{"sourcedId": "rostercheck-unknown-" + randomHex(8)}
+		}))
 	id = newID()
 	w.badWrite(ctx, "results", "a result whose scoreStatus is not in the vocabulary", id, variant(id, func(m map[string]any) { m["scoreStatus"] = "graded" }))
 	id = newID()
