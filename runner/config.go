@@ -46,12 +46,10 @@ type Config struct {
 	// resources); the checks of the others are not run.
 	Services    []string
 	AllowWrites bool
-	// Pins are ids the write checks use instead of discovering them.
-	Pins      suites.WritePins
-	Checks    []string // check-ID patterns to focus on ('*' wildcard); empty = all
-	Strict    bool
-	Randomize bool
-	OrderSeed int64
+	Checks      []string // check-ID patterns to focus on ('*' wildcard); empty = all
+	Strict      bool
+	Randomize   bool
+	OrderSeed   int64
 
 	// How.
 	Concurrency    int
@@ -76,6 +74,9 @@ type Config struct {
 	ListDefects bool
 
 	ConfigFile string
+
+	// Pins are ids the write checks use instead of discovering them.
+	Pins suites.WritePins
 }
 
 // option is one configurable setting, reachable as a flag, an environment

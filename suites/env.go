@@ -46,12 +46,13 @@ type Env struct {
 	// instead of discovering them in the walked data.
 	Pins WritePins
 
-	walks sync.Map // filled path -> *walkEntry
+	walks   sync.Map // filled path -> *walkEntry
+	results sync.Map // check id -> *Result
+	sources map[string]bool
+	once    sync.Once
+
 	// prefetched are the endpoints Prefetch started walking.
 	prefetched sync.Map
-	results    sync.Map // check id -> *Result
-	sources    map[string]bool
-	once       sync.Once
 }
 
 type walkEntry struct {
