@@ -167,8 +167,8 @@ func stamp(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000Z
 
 // ready waits for the page walks of the gradebook endpoints this run
 // prefetched (so no walk sees the harness's objects mid-way), then finds
-// the class, student, category and grading period to write with.
-func (w *writer) ready(ctx context.Context, needCategory bool) bool {
+// the class, student, category and grading period a lineItem needs.
+func (w *writer) ready(ctx context.Context, needLineItem bool) bool {
 	e := w.e
 	for _, ep := range catalogue.Endpoints {
 		if _, ok := e.prefetched.Load(ep.Path); ok && ep.Area == "gradebook" {
@@ -176,13 +176,29 @@ func (w *writer) ready(ctx context.Context, needCategory bool) bool {
 		}
 	}
 	t := &writeTargets{Class: e.Pins.Class, Student: e.Pins.Student, Category: e.Pins.Category, GradingPeriod: e.Pins.GradingPeriod}
+	if !needLineItem {
+		w.t = t
+		return true
+	}
 	if t.Class == "" || t.Student == "" {
 		ep, _ := catalogue.Lookup("/classes/{class_id}/students")
+		studentsOf := func(class string) *Walk {
+			return e.walk(ctx, ep, fillEscaped(ep.Path, map[string]string{"class_id": class}))
+		}
 		var found *Walk
 		if t.Class != "" {
-			found = e.walk(ctx, ep, fillEscaped(ep.Path, map[string]string{"class_id": t.Class}))
-		} else {
-			found = e.findParentWith(ctx, ep, 1)
+			found = studentsOf(t.Class)
+		} else if found = e.findParentWith(ctx, ep, 1); found == nil {
+			// No class from /classes: try the classes of walked lineItems.
+			for _, li := range e.WalkTop(ctx, "/lineItems").Samples {
+				c, _ := li["class"].(map[string]any)
+				if id, _ := c["sourcedId"].(string); id != "" {
+					if wk := studentsOf(id); len(wk.Samples) > 0 {
+						found = wk
+						break
+					}
+				}
+			}
 		}
 		if found == nil || len(found.Samples) == 0 {
 			w.r.NotSupported("no class with students to write grades for (pin one with --write-class and --write-student)")
@@ -194,25 +210,34 @@ func (w *writer) ready(ctx context.Context, needCategory bool) bool {
 		}
 		t.Student, _ = found.Samples[0]["sourcedId"].(string)
 	}
-	first := func(path string) string {
-		wk := e.WalkTop(ctx, path)
-		if len(wk.Samples) == 0 {
-			return ""
+	// An id from the first walk that has one: the collection itself, else
+	// the GUIDRef of a walked lineItem (the provider's own choice).
+	first := func(path, ref string) string {
+		for _, wk := range []*Walk{e.WalkTop(ctx, path), e.WalkTop(ctx, "/lineItems")} {
+			for _, rec := range wk.Samples {
+				id, _ := rec["sourcedId"].(string)
+				if wk.Path == "/lineItems" {
+					m, _ := rec[ref].(map[string]any)
+					id, _ = m["sourcedId"].(string)
+				}
+				if id != "" {
+					return id
+				}
+			}
 		}
-		id, _ := wk.Samples[0]["sourcedId"].(string)
-		return id
+		return ""
 	}
 	if t.GradingPeriod == "" {
-		t.GradingPeriod = first("/gradingPeriods")
+		t.GradingPeriod = first("/gradingPeriods", "gradingPeriod")
 	}
-	if t.Category == "" && needCategory {
-		t.Category = first("/categories")
+	if t.Category == "" {
+		t.Category = first("/categories", "category")
 	}
 	switch {
 	case t.GradingPeriod == "":
 		w.r.NotSupported("no grading period to attach a lineItem to: /gradingPeriods is empty (pin one with --write-grading-period)")
 		return false
-	case t.Category == "" && needCategory:
+	case t.Category == "":
 		w.r.NotSupported("no category to attach a lineItem to: /categories is empty (pin one with --write-category)")
 		return false
 	}
@@ -472,7 +497,9 @@ func (w *writer) absent(ctx context.Context, coll, id, rule, what string) bool {
 	case ex.Err != nil:
 		w.r.AddRule(ruleWriteReadFailed, ex, "GET /%s/%s: %s", coll, id, w.e.describeErr(ex))
 		return false
-	case ex.Status == http.StatusNotFound || ex.Status == http.StatusGone:
+	case ex.Status == http.StatusNotFound || ex.Status == http.StatusGone || (ex.Status/100 == 2 && !Serves(ex.Body, id)):
+		// A 2xx that holds no object with the id (a wrong answer to an
+		// unknown id, which the errors.unknown-id checks report) serves nothing.
 		w.e.Tracker.gone(coll, id)
 		return true
 	case ex.Status/100 == 2:

@@ -152,6 +152,7 @@ func (e *Env) Sweep(ctx context.Context) []Leftover {
 // leaves the object is sent once more. why says what went wrong.
 func DeleteAndVerify(ctx context.Context, store *client.Store, base, checkID, path string) (ok bool, why string) {
 	u := strings.TrimRight(base, "/") + path
+	id, _ := url.PathUnescape(path[strings.LastIndexByte(path, '/')+1:])
 	for attempt := 0; attempt < 2; attempt++ {
 		del := store.Do(ctx, client.Request{Method: http.MethodDelete, URL: u, CheckID: checkID})
 		switch {
@@ -164,7 +165,7 @@ func DeleteAndVerify(ctx context.Context, store *client.Store, base, checkID, pa
 		switch {
 		case get.Err != nil:
 			return false, fmt.Sprintf("GET %s after DELETE: %v", path, get.Err)
-		case get.Status == http.StatusNotFound || get.Status == http.StatusGone:
+		case get.Status == http.StatusNotFound || get.Status == http.StatusGone || (get.Status/100 == 2 && !Serves(get.Body, id)):
 			return true, ""
 		case get.Status/100 != 2:
 			return false, fmt.Sprintf("GET %s after DELETE answered %d", path, get.Status)
@@ -172,4 +173,20 @@ func DeleteAndVerify(ctx context.Context, store *client.Store, base, checkID, pa
 		why = fmt.Sprintf("DELETE %s answered %d, but GET still finds the object", path, del.Status)
 	}
 	return false, why
+}
+
+// Serves reports whether a single-object response body holds the object
+// with that sourcedId (under any wrapper key): a GET that answers 2xx
+// without it does not serve the object.
+func Serves(body []byte, id string) bool {
+	doc, err := decodeObject(body)
+	if err != nil {
+		return true // unreadable: assume the worst
+	}
+	for _, v := range doc {
+		if m, ok := v.(map[string]any); ok && m["sourcedId"] == id {
+			return true
+		}
+	}
+	return false
 }
