@@ -253,8 +253,14 @@ func (w *writer) put(ctx context.Context, coll, id string, body any, extra ...st
 		w.e.Tracker.track(w.check, coll, x)
 	}
 	b, _ := json.Marshal(body)
-	return w.r.Evidence(w.e.Store.Do(ctx, client.Request{Method: http.MethodPut, URL: w.e.url("/"+coll+"/"+url.PathEscape(id), nil),
+	ex := w.r.Evidence(w.e.Store.Do(ctx, client.Request{Method: http.MethodPut, URL: w.e.url("/"+coll+"/"+url.PathEscape(id), nil),
 		Header: http.Header{"Content-Type": {"application/json"}, "Accept": {"application/json"}}, Body: b, CheckID: w.check}))
+	if ex.Status == 0 {
+		for _, x := range append([]string{id}, extra...) {
+			w.e.Tracker.unanswered(w.check, coll, x)
+		}
+	}
+	return ex
 }
 
 func (w *writer) del(ctx context.Context, coll, id string) *client.Exchange {

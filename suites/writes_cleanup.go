@@ -34,8 +34,11 @@ func (l Leftover) Path() string { return "/" + l.Collection + "/" + url.PathEsca
 type Tracker struct {
 	mu       sync.Mutex
 	live     []tracked // creation order
-	left     []Leftover
 	inflight sync.WaitGroup
+	// unsure are objects whose PUT got no answer (an interrupt, a
+	// timeout): the server may still store them after a first cleanup, so
+	// the run's sweep deletes them once more.
+	unsure map[tracked]bool
 }
 
 type tracked struct {
@@ -52,6 +55,22 @@ func (t *Tracker) track(check, coll, id string) {
 		}
 	}
 	t.live = append(t.live, tracked{coll, id, check})
+}
+
+// unanswered marks an object whose PUT got no answer.
+func (t *Tracker) unanswered(check, coll, id string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.unsure == nil {
+		t.unsure = map[tracked]bool{}
+	}
+	t.unsure[tracked{coll, id, check}] = true
+}
+
+func (t *Tracker) isUnsure(o tracked) bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.unsure[o]
 }
 
 // gone forgets an object the check itself verified deleted (GET 404).
@@ -111,7 +130,7 @@ func (e *Env) cleanup(ctx context.Context, check string) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout)
 	defer cancel()
 	for _, o := range objs {
-		if ok, _ := DeleteAndVerify(ctx, e.Store, e.BaseURL, "cleanup:"+o.check, "/"+o.coll+"/"+url.PathEscape(o.id)); !ok {
+		if ok, _ := DeleteAndVerify(ctx, e.Store, e.BaseURL, "cleanup:"+o.check, "/"+o.coll+"/"+url.PathEscape(o.id)); !ok || t.isUnsure(o) {
 			t.track(o.check, o.coll, o.id)
 		}
 	}
