@@ -32,6 +32,9 @@ func init() {
 		if shared[options[i].name] {
 			options[i].cmds += " cleanup"
 		}
+		if options[i].name == "allow-writes" {
+			options[i].cmds += " list" // list shows the write checks only with it, as run runs them
+		}
 	}
 }
 

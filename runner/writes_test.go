@@ -279,6 +279,9 @@ func TestLeftoversListedAndCleanedUp(t *testing.T) {
 	if !strings.Contains(r.stdout, "LEFTOVER lineItems "+l.ID) || !strings.Contains(r.stdout, "rostercheck cleanup --from "+filepath.Join(dir, "results.json")) {
 		t.Fatalf("console does not list the leftover:\n%s", r.stdout)
 	}
+	if html, err := os.ReadFile(filepath.Join(dir, "report.html")); err != nil || !bytes.Contains(html, []byte("/lineItems/"+l.ID)) {
+		t.Fatalf("report.html does not list the leftover (%v)", err)
+	}
 	if code, doc := spy.get(t, "/lineItems/"+url.PathEscape(l.ID)); code != 200 || !strings.Contains(doc["lineItem"].(map[string]any)["title"].(string), "rostercheck") {
 		t.Fatalf("the leftover is not on the provider, tagged rostercheck: %d %v", code, doc)
 	}

@@ -440,6 +440,7 @@ func dlmOf(m map[string]any) (time.Time, bool) {
 // unless the read failed (404 counts as an empty collection).
 func (w *writer) listed(ctx context.Context, path, key, id string) (found, ok bool, ex *client.Exchange) {
 	const pageSize, maxPages = 100, 100
+	seen := map[string]bool{}
 	for page := 0; page < maxPages; page++ {
 		ex = w.get(ctx, path, url.Values{"limit": {strconv.Itoa(pageSize)}, "offset": {strconv.Itoa(page * pageSize)}})
 		if ex.Err == nil && ex.Status == http.StatusNotFound {
@@ -454,12 +455,19 @@ func (w *writer) listed(ctx context.Context, path, key, id string) (found, ok bo
 			w.r.AddRule(ruleWriteReadFailed, ex, "GET %s: %s", path, problem)
 			return false, false, ex
 		}
+		fresh := 0
 		for _, rec := range recs {
-			if m, _ := rec.(map[string]any); m != nil && m["sourcedId"] == id {
+			m, _ := rec.(map[string]any)
+			sid, _ := m["sourcedId"].(string)
+			if sid == id {
 				return true, true, ex
 			}
+			if !seen[sid] {
+				seen[sid] = true
+				fresh++
+			}
 		}
-		if len(recs) < pageSize {
+		if len(recs) < pageSize || fresh == 0 { // the end, or a server that ignores offset
 			return false, true, ex
 		}
 	}
@@ -541,7 +549,7 @@ func flowLineItem(ctx context.Context, w *writer) {
 	w.mustList(ctx, classPath, "lineItems", id)
 
 	// Replace: a new title and due date; the change is served with a later dateLastModified.
-	time.Sleep(5 * time.Millisecond) // dateLastModified has millisecond precision
+	pause(first)
 	body = w.lineItemBody(id, w.title("lineItem (changed)"), now)
 	sent = body["lineItem"].(map[string]any)
 	sent["dueDate"] = stamp(now.Add(14 * 24 * time.Hour))
@@ -556,6 +564,18 @@ func flowLineItem(ctx context.Context, w *writer) {
 	if w.deleted(ctx, "lineItems", id) {
 		w.mustNotList(ctx, classPath, "lineItems", id, ruleWriteNotDeleted)
 	}
+}
+
+// pause waits before a replacing write long enough for its
+// dateLastModified to differ from the stored one: a few milliseconds, or
+// to the next second when the provider stores whole seconds.
+func pause(stored map[string]any) {
+	t, ok := dlmOf(stored)
+	if !ok || t.Nanosecond() != 0 {
+		time.Sleep(5 * time.Millisecond)
+		return
+	}
+	time.Sleep(min(time.Until(t.Add(time.Second+10*time.Millisecond)), 1100*time.Millisecond))
 }
 
 // later checks that a replacing write advanced dateLastModified.
@@ -639,7 +659,7 @@ func flowResult(ctx context.Context, w *writer) {
 		{"scoreStatus exempt without a score", nil, "exempt", ruleWriteNotStored},
 	}
 	for _, s := range steps {
-		time.Sleep(5 * time.Millisecond)
+		pause(prev)
 		body = w.resultBody(id, li, s.score, s.status, now)
 		sent = body["result"].(map[string]any)
 		ex = w.put(ctx, "results", id, body)
@@ -701,7 +721,7 @@ func flowCategory(ctx context.Context, w *writer) {
 	w.echoed(ex, "category", sent)
 	first := w.readBack(ctx, "categories", "category", id, sent)
 	w.mustList(ctx, "/categories", "categories", id)
-	time.Sleep(5 * time.Millisecond)
+	pause(first)
 	b = body(w.title("category (changed)"))
 	sent = b["category"].(map[string]any)
 	ex = w.put(ctx, "categories", id, b)
