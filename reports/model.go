@@ -89,6 +89,9 @@ type Run struct {
 	Rules []RuleInfo `json:"rules,omitempty"`
 	// Stats is optional run-wide traffic accounting filled in by the runner.
 	Stats Stats `json:"stats,omitzero"`
+	// Leftovers are objects the write checks created and could not delete
+	// ('rostercheck cleanup --from results.json' retries them).
+	Leftovers []Leftover `json:"leftovers,omitempty"`
 }
 
 // Stats is run-wide traffic accounting.

@@ -228,6 +228,11 @@ func (r *Redactor) RedactRun(run *Run) *Run {
 	}
 	out.Config = redactMap(s, run.Config)
 	out.SuiteErrors = redactStrings(s, run.SuiteErrors)
+	out.Leftovers = slices.Clone(run.Leftovers)
+	for i := range out.Leftovers {
+		l := &out.Leftovers[i]
+		l.Collection, l.ID, l.Path, l.CheckID, l.Reason = s(l.Collection), s(l.ID), s(l.Path), s(l.CheckID), s(l.Reason)
+	}
 	out.Checks = slices.Clone(run.Checks)
 	for i := range out.Checks {
 		c := &out.Checks[i]

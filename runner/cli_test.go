@@ -331,7 +331,7 @@ func TestEmptyDataIsNotSupported(t *testing.T) {
 	dir := t.TempDir()
 	r := rostercheck(t, []string{"ROSTERCHECK_CLIENT_SECRET=empty-data-secret"}, "run",
 		"--base-url", srv.URL+provider.BasePath, "--token-url", srv.URL+provider.TokenPath, "--client-id", "id",
-		"--check", "gradebook.*,resources.*", "--out", dir)
+		"--check", "gradebook.*,resources.*", "--allow-writes", "--out", dir)
 	if r.code != runner.ExitPass {
 		t.Fatalf("exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
 	}

@@ -80,6 +80,9 @@ type Config struct {
 	ListDefects bool
 
 	ConfigFile string
+
+	// Pins are ids the write checks use instead of discovering them.
+	Pins suites.WritePins
 }
 
 // option is one configurable setting, reachable as a flag, an environment

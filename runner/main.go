@@ -56,6 +56,7 @@ usage:
   rostercheck serve   [--addr 127.0.0.1:8642] [--client-id ID --client-secret S] [--size S] [--seed N] [--defect NAME]
   rostercheck list    [--profile P[,P]]
   rostercheck report  --from results.json [--out DIR]
+  rostercheck cleanup --from results.json [--base-url URL --token-url URL --client-id ID]
   rostercheck version
 
 Without --base-url, run tests the built-in reference provider.
@@ -80,9 +81,9 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	case "version", "--version":
 		fmt.Fprintf(stdout, "rostercheck %s\nspec: OneRoster 1.1 (ims/oneroster/v1p1)\ncheck catalogue: %d checks, hash %s\n", Version(), len(suites.Catalogue()), CatalogueHash())
 		return ExitPass
-	case "run", "serve", "list", "report":
+	case "run", "serve", "list", "report", "cleanup":
 	default:
-		fmt.Fprintf(stderr, "rostercheck: unknown command %q (run, serve, list, report, version)\n", cmd)
+		fmt.Fprintf(stderr, "rostercheck: unknown command %q (run, serve, list, report, cleanup, version)\n", cmd)
 		return ExitUsage
 	}
 	cfg, err := Load(cmd, rest, os.LookupEnv, os.ReadFile)
@@ -101,6 +102,8 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return Serve(ctx, cfg, stdout, stderr)
 	case "list":
 		return List(cfg, stdout, stderr)
+	case "cleanup":
+		return Cleanup(ctx, cfg, stdout, stderr)
 	default:
 		return Report(cfg, stdout, stderr)
 	}

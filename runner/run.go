@@ -300,19 +300,25 @@ func Run(ctx context.Context, cfg *Config, stdout, stderr io.Writer) int {
 			return red.String(s)
 		},
 	}
+	setupWrites(cfg, env)
 	// Ginkgo's own stream may split lines across writes: buffer-redact it.
 	ginkgoOut := red.Writer(stderr)
 	gr := runGinkgo(env, sel, cfg, refreshing{ginkgoOut, refresh})
 	_ = ginkgoOut.Close()
 	refresh()
+	// Whatever the write checks left (an interrupt, a failed delete) is
+	// deleted now, on a context of its own.
+	left := env.Sweep(ctx)
 
 	run := buildRun(cfg, t, sel, env, gr, started)
+	run.Leftovers = leftovers(left)
 	if err := context.Cause(runCtx); err != nil && runCtx.Err() != nil {
 		run.SuiteErrors = append(run.SuiteErrors, "the run stopped early: "+err.Error())
 		run.Verdict = "error"
 	}
 	code := exitCode(run)
 	printSummary(out, run)
+	printLeftovers(out, cfg, run)
 	if !writeReports(cfg, run, red, out, errw) && code == ExitPass {
 		code = ExitFail
 	}

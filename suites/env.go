@@ -43,11 +43,20 @@ type Env struct {
 	// Redact hides the run's secrets in text quoted from responses (nil:
 	// quote as is). It is applied before any cutting.
 	Redact func(string) string
+	// Tracker records what the write checks create, so that it is deleted
+	// (nil: the write checks track nothing and refuse to run).
+	Tracker *Tracker
+	// Pins are ids from the configuration that the write checks use
+	// instead of discovering them in the walked data.
+	Pins WritePins
 
 	walks   sync.Map // filled path -> *walkEntry
 	results sync.Map // check id -> *Result
 	sources map[string]bool
 	once    sync.Once
+
+	// prefetched are the endpoints Prefetch started walking.
+	prefetched sync.Map
 }
 
 type walkEntry struct {
@@ -352,6 +361,7 @@ func (e *Env) Prefetch(ctx context.Context, checks []Check) {
 			continue
 		}
 		seen[ep.Path] = true
+		e.prefetched.Store(ep.Path, true)
 		go e.Walks(ctx, ep)
 	}
 }
