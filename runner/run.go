@@ -18,7 +18,6 @@ import (
 	"github.com/onsi/ginkgo/v2"
 	"github.com/onsi/ginkgo/v2/formatter"
 	"github.com/onsi/ginkgo/v2/types"
-	"golang.org/x/oauth2"
 
 	"github.com/rostercheck/rostercheck/fixtures/defects"
 	"github.com/rostercheck/rostercheck/internal/client"
@@ -140,8 +139,9 @@ func largestLimit(ps []*suites.Profile) int {
 
 // target is a resolved OneRoster target.
 type target struct {
-	baseURL, tokenURL string
-	clientID, secret  string
+	baseURL, tokenURL  string
+	clientID, secret   string
+	username, password string
 	builtin           bool
 	stop              func()
 }
@@ -150,9 +150,9 @@ type target struct {
 func authFor(cfg *Config, t *target, hc *http.Client) (client.Auth, error) {
 	switch cfg.Auth {
 	case "oauth2":
-		return client.OAuth2ClientCredentials(hc, t.tokenURL, t.clientID, t.secret, cfg.Scopes, oauth2.AuthStyleInHeader), nil
+		return client.OAuth2ClientCredentialsFallback(hc, t.tokenURL, t.clientID, t.secret, cfg.Scopes), nil
 	case "oauth2-password":
-		return client.OAuth2Password(hc, t.tokenURL, t.clientID, t.secret, cfg.Username, cfg.Password, cfg.Scopes, oauth2.AuthStyleInHeader), nil
+		return client.OAuth2PasswordFallback(hc, t.tokenURL, t.clientID, t.secret, t.username, t.password, cfg.Scopes), nil
 	case "oauth1":
 		return client.OAuth1(&oauth1.Signer{ConsumerKey: t.clientID, ConsumerSecret: t.secret, Method: oauth1.Method(cfg.OAuth1Method)}), nil
 	case "bearer":
@@ -170,16 +170,12 @@ func (u *unreachable) Error() string { return u.msg }
 
 // preflight makes one request so that a wrong port, a dead host or
 // rejected credentials end the run at once with exit 3 and one line.
-func preflight(ctx context.Context, store *client.Store, base string) error {
-	u := strings.TrimRight(base, "/") + "/orgs?limit=1"
+func preflight(ctx context.Context, store *client.Store, t *target) error {
+	u := strings.TrimRight(t.baseURL, "/") + "/orgs?limit=1"
 	ex := store.Do(ctx, client.Request{Method: "GET", URL: u, CheckID: "preflight"})
-	var ae *client.AuthError
-	switch {
-	case errors.As(ex.Err, &ae):
-		if ae.Unreachable {
-			return &unreachable{"token endpoint unreachable: " + ae.Error()}
-		}
-		return &unreachable{"credentials rejected at the token endpoint: " + ae.Error()}
+	switch ae, isAuth := authError(ex.Err); {
+	case isAuth:
+		return &unreachable{diagnoseAuth(ae, t)}
 	case ex.Err != nil && ex.Status == 0:
 		var off *client.OffHostRedirectError
 		if errors.As(ex.Err, &off) || errors.Is(ex.Err, client.ErrBodyTooLarge) {
@@ -187,7 +183,7 @@ func preflight(ctx context.Context, store *client.Store, base string) error {
 		}
 		return &unreachable{fmt.Sprintf("target unreachable: GET %s: %v", ex.URL, ex.Err)}
 	case ex.Status == http.StatusUnauthorized:
-		return &unreachable{fmt.Sprintf("credentials rejected: GET %s answered 401", ex.URL)}
+		return &unreachable{fmt.Sprintf("credentials rejected: GET %s answered 401 (WWW-Authenticate: %q) with the --auth %s credentials; check them, and that they belong to this --base-url", ex.URL, ex.ResponseHeader.Get("WWW-Authenticate"), store.AuthName())}
 	}
 	return nil
 }
@@ -217,8 +213,9 @@ func Run(ctx context.Context, cfg *Config, stdout, stderr io.Writer) int {
 		return ExitUsage
 	}
 	defer t.stop()
-	red.Add(t.secret, cfg.Password, cfg.Token)
+	red.Add(t.secret, t.password, cfg.Token)
 	red.AddBasicPair(t.clientID, t.secret)
+	red.Keep(userText(cfg, t)...)
 
 	// Token requests: no redirects (a redirect would re-send the password
 	// or secret to wherever it points) and the same User-Agent as the rest.
@@ -260,7 +257,13 @@ func Run(ctx context.Context, cfg *Config, stdout, stderr io.Writer) int {
 		fmt.Fprintln(errw)
 	}
 	warnAuth(errw, cfg, sel)
-	if err := preflight(runCtx, store, t.baseURL); err != nil {
+	warnShortSecrets(errw, cfg, t)
+	authEnv, err := authEnvFor(cfg, t, red)
+	if err != nil {
+		fmt.Fprintf(errw, "rostercheck: %v\n", err)
+		return ExitUsage
+	}
+	if err := preflight(runCtx, store, t); err != nil {
 		code, msg := ExitUnreachable, err.Error()
 		if runCtx.Err() != nil {
 			code, msg = ExitFail, fmt.Sprintf("stopped before the checks started: %v", context.Cause(runCtx))
@@ -282,6 +285,7 @@ func Run(ctx context.Context, cfg *Config, stdout, stderr io.Writer) int {
 		LargeLimit: largestLimit(sel.profiles),
 		Evidence:   16 << 10,
 		RunCtx:     runCtx,
+		Auth:       authEnv,
 		Redact: func(s string) string {
 			refresh()
 			return red.String(s)
@@ -292,6 +296,7 @@ func Run(ctx context.Context, cfg *Config, stdout, stderr io.Writer) int {
 	gr := runGinkgo(env, sel, cfg, refreshing{ginkgoOut, refresh})
 	_ = ginkgoOut.Close()
 	refresh()
+	authNotes(errw, store)
 
 	run := buildRun(cfg, t, sel, env, gr, started)
 	if err := context.Cause(runCtx); err != nil && runCtx.Err() != nil {

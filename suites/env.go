@@ -39,6 +39,8 @@ type Env struct {
 	// Redact hides the run's secrets in text quoted from responses (nil:
 	// quote as is). It is applied before any cutting.
 	Redact func(string) string
+	// Auth is what the authentication checks need (auth_env.go).
+	Auth *AuthEnv
 
 	walks   sync.Map // filled path -> *walkEntry
 	results sync.Map // check id -> *Result

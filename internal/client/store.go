@@ -109,6 +109,9 @@ func (s *Store) AuthNote() string {
 	return ""
 }
 
+// AuthName names the configured Auth ("oauth2-client-credentials", ...).
+func (s *Store) AuthName() string { return s.cfg.Auth.Name() }
+
 func (s *Store) authOf(r Request) Auth {
 	if r.Auth != nil {
 		return r.Auth
