@@ -142,8 +142,8 @@ type target struct {
 	baseURL, tokenURL  string
 	clientID, secret   string
 	username, password string
-	builtin           bool
-	stop              func()
+	builtin            bool
+	stop               func()
 }
 
 // authFor builds the harness's credentials for the target.

@@ -24,7 +24,10 @@ func resolveTarget(cfg *Config) (*target, error) {
 		id = "rostercheck-demo"
 	}
 	if secret == "" {
-		secret = randomSecret()
+		// Characters RFC 6749 §2.3.1 form-encodes in HTTP Basic
+		// credentials: the built-in provider always exercises that
+		// encoding (auth.token.basic-encoding).
+		secret = randomSecret() + "+/="
 	}
 	user, password := cfg.Username, cfg.Password
 	if user == "" {
@@ -43,13 +46,10 @@ func resolveTarget(cfg *Config) (*target, error) {
 	}, nil
 }
 
-// randomSecret is a fresh secret holding characters that RFC 6749 §2.3.1
-// form-encodes in HTTP Basic credentials, so that the built-in provider
-// always exercises that encoding (auth.token.basic-encoding).
 func randomSecret() string {
 	b := make([]byte, 24)
 	_, _ = rand.Read(b)
-	return hex.EncodeToString(b) + "+/="
+	return hex.EncodeToString(b)
 }
 
 type server struct {

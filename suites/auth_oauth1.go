@@ -61,9 +61,9 @@ func (e *Env) signer(method oauth1.Method, placement oauth1.Placement) *oauth1.S
 	return &oauth1.Signer{ConsumerKey: e.Auth.ClientID, ConsumerSecret: e.Auth.ClientSecret, Method: method, Placement: placement}
 }
 
-// signedGet sends GET /orgs?limit=1 signed by s.
+// signedGet sends GET probePath?limit=1 signed by s.
 func (e *Env) signedGet(ctx context.Context, r *Recorder, s *oauth1.Signer) *client.Exchange {
-	return e.apiProbe(ctx, r, "/orgs", one(), client.OAuth1(s), nil)
+	return e.apiProbe(ctx, r, probePath, one(), client.OAuth1(s), nil)
 }
 
 func served(ex *client.Exchange) bool { return ex.Status >= 200 && ex.Status < 300 }
@@ -89,7 +89,7 @@ func checkOAuth1Signed(ctx context.Context, e *Env, r *Recorder) {
 			return
 		}
 		if !served(ex) {
-			r.AddRule(m.rule, ex, "GET /orgs signed with %s in the Authorization header answered %d%s", m.method, ex.Status, e.bodyHint(ex.Body))
+			r.AddRule(m.rule, ex, "GET %s signed with %s in the Authorization header answered %d%s", probePath, m.method, ex.Status, e.bodyHint(ex.Body))
 		}
 	}
 }
@@ -100,7 +100,7 @@ func checkOAuth1Query(ctx context.Context, e *Env, r *Recorder) {
 	}
 	ex := e.signedGet(ctx, r, e.signer(oauth1.HMACSHA256, oauth1.Query))
 	if !broken(e, r, ex) && !served(ex) {
-		r.Addf(ex, "GET /orgs with HMAC-SHA256 OAuth 1.0a parameters in the query string answered %d%s", ex.Status, e.bodyHint(ex.Body))
+		r.Addf(ex, "GET %s with HMAC-SHA256 OAuth 1.0a parameters in the query string answered %d%s", probePath, ex.Status, e.bodyHint(ex.Body))
 	}
 }
 
@@ -110,9 +110,9 @@ func refusedOAuth1(e *Env, r *Recorder, ex *client.Exchange, what string) {
 		return
 	}
 	if served(ex) {
-		r.Addf(ex, "GET /orgs %s was served (%d)", what, ex.Status)
+		r.Addf(ex, "GET %s %s was served (%d)", probePath, what, ex.Status)
 	} else if ex.Status != http.StatusUnauthorized {
-		r.AddRule(ruleRefusalStatus, ex, "GET /orgs %s was refused with %d, want 401", what, ex.Status)
+		r.AddRule(ruleRefusalStatus, ex, "GET %s %s was refused with %d, want 401", probePath, what, ex.Status)
 	}
 }
 
@@ -166,7 +166,7 @@ func checkOAuth1Skew(ctx context.Context, e *Env, r *Recorder) {
 			return
 		}
 		if !served(ex) {
-			r.Addf(ex, "GET /orgs signed with a clock %s off answered %d%s", d, ex.Status, e.bodyHint(ex.Body))
+			r.Addf(ex, "GET %s signed with a clock %s off answered %d%s", probePath, d, ex.Status, e.bodyHint(ex.Body))
 		}
 	}
 }

@@ -29,6 +29,7 @@ const (
 	DefaultMaxRetries429  = 2
 
 	maxRedirects    = 5
+	maxRenewals     = 3 // fresh tokens per request after 401s
 	maxRetryAfter   = 10 * time.Second
 	defaultBackoff  = 1 * time.Second
 	checkHeader     = "X-Rostercheck-Check"
@@ -279,14 +280,15 @@ func (s *Store) Do(ctx context.Context, r Request) *Exchange {
 		return ex
 	}
 
-	renewed := false
+	renewals := 0
 	for attempt := 0; ; attempt++ {
 		ex.Attempts = attempt + 1
 		s.attempt(ctx, ex, r, u)
-		if rn, ok := s.cfg.Auth.(Renewer); ok && ex.Status == http.StatusUnauthorized && r.Auth == nil && !renewed {
-			// The token expired or was revoked under the request: one
-			// fresh token and one retry.
-			renewed = true
+		if rn, ok := s.cfg.Auth.(Renewer); ok && ex.Status == http.StatusUnauthorized && r.Auth == nil && renewals < maxRenewals {
+			// The token expired or was revoked under the request: a
+			// fresh token and a retry (again only if that one was
+			// revoked too before it could be used).
+			renewals++
 			rn.Invalidate(ex.RequestHeader.Get("Authorization"))
 			s.renewed.Add(1)
 			ex.Renewed = true
