@@ -414,7 +414,9 @@ func (m *matcher) process(out, src []byte, final bool, marker string) ([]byte, i
 	last := 0
 	for i := 0; i < cut; {
 		if k := m.keepAt(src, i); k > 0 {
-			i = k // the user's own text: copied as is
+			// The user's own text, complete in src: copied as is.
+			out = append(out, src[last:k]...)
+			last, i = k, k
 			continue
 		}
 		end := m.matchAt(src, i)
@@ -438,6 +440,9 @@ func (m *matcher) process(out, src []byte, final bool, marker string) ([]byte, i
 	}
 	if final {
 		return append(out, src[last:]...), len(src)
+	}
+	if last > cut { // kept text ran past the cut
+		return out, last
 	}
 	out = append(out, src[last:cut]...)
 	return out, cut
