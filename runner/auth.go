@@ -1,6 +1,7 @@
 package runner
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -129,4 +130,38 @@ func authNotes(w io.Writer, store *client.Store) {
 func userText(cfg *Config, t *target) []string {
 	out := []string{cfg.Out, t.baseURL, t.tokenURL, t.clientID, t.username}
 	return append(out, cfg.Profiles...)
+}
+
+// tokenEvidence runs the token endpoint checks of the run's grant after
+// the token request failed, so that the reports keep the (redacted)
+// exchanges behind the exit-3 line.
+func tokenEvidence(ctx context.Context, sel *selection, t *target, store *client.Store, a *suites.AuthEnv, red *reports.Redactor) []reports.CheckResult {
+	want := map[string]bool{"auth.token.response": a.Mode == "oauth2", "auth.token.basic-encoding": a.Mode == "oauth2", "auth.token.password-grant": a.Mode == "oauth2-password"}
+	env := &suites.Env{BaseURL: strings.TrimRight(t.baseURL, "/"), Store: store, Auth: a, Evidence: 16 << 10, RunCtx: ctx, Redact: red.String}
+	var out []reports.CheckResult
+	for _, c := range suites.Catalogue() {
+		if !want[c.ID] {
+			continue
+		}
+		res := env.Execute(ctx, c)
+		cr := reports.CheckResult{ID: c.ID, Title: c.Title, Area: c.Area, Endpoint: c.Endpoint, Level: c.Level, Features: c.Features, Source: c.Source,
+			Message: res.Message, DurationMs: res.Duration.Milliseconds(), ViolationsTotal: res.ViolationsTotal, Rules: ruleCounts(res.RuleCounts)}
+		for _, ex := range res.Exchanges {
+			cr.Exchanges = append(cr.Exchanges, toReportExchange(ex, env.Evidence))
+		}
+		for _, v := range res.Violations {
+			rv := reports.Violation{Rule: v.Rule, Message: v.Message}
+			if v.Ex != nil {
+				rv.ExchangeID = v.Ex.ID
+			}
+			cr.Violations = append(cr.Violations, rv)
+		}
+		cr.Profiles = sel.judge(c, res)
+		cr.Outcome = worstOf(cr.Profiles)
+		if len(cr.Profiles) == 0 {
+			cr.Outcome = reports.Outcome(res.Outcome)
+		}
+		out = append(out, cr)
+	}
+	return out
 }

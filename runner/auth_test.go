@@ -12,6 +12,7 @@ import (
 
 	"github.com/rostercheck/rostercheck/fixtures/district"
 	"github.com/rostercheck/rostercheck/fixtures/provider"
+	"github.com/rostercheck/rostercheck/reports"
 	"github.com/rostercheck/rostercheck/runner"
 )
 
@@ -151,6 +152,26 @@ func TestTokenDiagnosis(t *testing.T) {
 			}
 			if strings.Contains(r.stdout+r.stderr, c.secret) {
 				t.Error("the secret was printed")
+			}
+			// The reports keep the token exchanges behind the line, redacted.
+			dir := filepath.Join(r.dir, "rostercheck-report")
+			run := readResults(t, dir)
+			var resp *reports.CheckResult
+			for i := range run.Checks {
+				if run.Checks[i].ID == "auth.token.response" {
+					resp = &run.Checks[i]
+				}
+			}
+			if resp == nil || len(resp.Exchanges) == 0 || resp.Outcome != reports.Fail || run.Verdict != "error" {
+				t.Fatalf("no token evidence in results.json: %+v", resp)
+			}
+			for _, name := range []string{"results.json", "report.html", "junit.xml"} {
+				b, _ := os.ReadFile(filepath.Join(dir, name))
+				for _, f := range []string{c.secret, url.QueryEscape(c.secret)} {
+					if strings.Contains(string(b), f) {
+						t.Errorf("%s contains the secret", name)
+					}
+				}
 			}
 		})
 	}

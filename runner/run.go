@@ -164,7 +164,10 @@ func authFor(cfg *Config, t *target, hc *http.Client) (client.Auth, error) {
 }
 
 // unreachable is a failure before any check: exit 3.
-type unreachable struct{ msg string }
+type unreachable struct {
+	msg   string
+	token bool // the token endpoint answered, but issued no token
+}
 
 func (u *unreachable) Error() string { return u.msg }
 
@@ -175,15 +178,15 @@ func preflight(ctx context.Context, store *client.Store, t *target) error {
 	ex := store.Do(ctx, client.Request{Method: "GET", URL: u, CheckID: "preflight"})
 	switch ae, isAuth := authError(ex.Err); {
 	case isAuth:
-		return &unreachable{diagnoseAuth(ae, t)}
+		return &unreachable{msg: diagnoseAuth(ae, t), token: !ae.Unreachable && ae.Status != 0}
 	case ex.Err != nil && ex.Status == 0:
 		var off *client.OffHostRedirectError
 		if errors.As(ex.Err, &off) || errors.Is(ex.Err, client.ErrBodyTooLarge) {
 			return nil // a hostile answer: the checks report it
 		}
-		return &unreachable{fmt.Sprintf("target unreachable: GET %s: %v", ex.URL, ex.Err)}
+		return &unreachable{msg: fmt.Sprintf("target unreachable: GET %s: %v", ex.URL, ex.Err)}
 	case ex.Status == http.StatusUnauthorized:
-		return &unreachable{fmt.Sprintf("credentials rejected: GET %s answered 401 (WWW-Authenticate: %q) with the --auth %s credentials; check them, and that they belong to this --base-url", ex.URL, ex.ResponseHeader.Get("WWW-Authenticate"), store.AuthName())}
+		return &unreachable{msg: fmt.Sprintf("credentials rejected: GET %s answered 401 (WWW-Authenticate: %q) with the --auth %s credentials; check them, and that they belong to this --base-url", ex.URL, ex.ResponseHeader.Get("WWW-Authenticate"), store.AuthName())}
 	}
 	return nil
 }
@@ -272,6 +275,10 @@ func Run(ctx context.Context, cfg *Config, stdout, stderr io.Writer) int {
 		// CI still gets red reports saying why nothing ran.
 		run := newRun(cfg, t, started)
 		run.SuiteErrors, run.Verdict = []string{msg}, "error"
+		if u, ok := err.(*unreachable); ok && u.token {
+			run.Checks = tokenEvidence(runCtx, sel, t, store, authEnv, red)
+			run.Recount()
+		}
 		writeReports(cfg, run, red, out, errw)
 		return code
 	}
