@@ -186,7 +186,7 @@ func preflight(ctx context.Context, store *client.Store, t *target) error {
 		}
 		return &unreachable{msg: fmt.Sprintf("target unreachable: GET %s: %v", ex.URL, ex.Err)}
 	case ex.Status == http.StatusUnauthorized:
-		return &unreachable{msg: fmt.Sprintf("credentials rejected: GET %s answered 401 (WWW-Authenticate: %q) with the --auth %s credentials; check them, and that they belong to this --base-url", ex.URL, ex.ResponseHeader.Get("WWW-Authenticate"), store.AuthName())}
+		return &unreachable{msg: fmt.Sprintf("credentials rejected: GET %s answered 401 (WWW-Authenticate: %q) to the run's %s credentials; check them, and that they belong to this --base-url", ex.URL, ex.ResponseHeader.Get("WWW-Authenticate"), store.AuthName())}
 	}
 	return nil
 }
