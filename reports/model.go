@@ -98,6 +98,9 @@ type Run struct {
 type Stats struct {
 	Requests int64 `json:"requests,omitempty"` // HTTP exchanges made
 	Records  int64 `json:"records,omitempty"`  // records received and examined
+	// Renewed counts requests answered 401 mid-run that were sent again
+	// with a fresh token (the provider revoked or expired it under them).
+	Renewed int64 `json:"renewed,omitempty"`
 }
 
 // Tool identifies the harness that produced the run.

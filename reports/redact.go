@@ -36,6 +36,7 @@ type Redactor struct {
 	mu      sync.RWMutex
 	secrets []string
 	pairs   [][2]string
+	keep    []string // the user's own text, never rewritten (keep.go)
 	m       *matcher
 }
 
@@ -94,6 +95,7 @@ func (r *Redactor) rebuild() {
 		forms = append(forms, secretForms(p[0]+":"+p[1], false)...)
 	}
 	r.m = newMatcher(forms)
+	r.m.addKeep(r.keep, forms)
 }
 
 func (r *Redactor) matcher() *matcher {
@@ -371,6 +373,7 @@ func xmlEscape(s string) string {
 // matcher finds secret forms in byte slices.
 type matcher struct {
 	byFirst [256][]string // forms by first byte, longest first
+	keep    [256][]string // text left as is, by first byte, longest first
 	maxLen  int
 }
 
@@ -415,6 +418,12 @@ func (m *matcher) process(out, src []byte, final bool, marker string) ([]byte, i
 	}
 	last := 0
 	for i := 0; i < cut; {
+		if k := m.keepAt(src, i); k > 0 {
+			// The user's own text, complete in src: copied as is.
+			out = append(out, src[last:k]...)
+			last, i = k, k
+			continue
+		}
 		end := m.matchAt(src, i)
 		if end < 0 {
 			i++
@@ -436,6 +445,9 @@ func (m *matcher) process(out, src []byte, final bool, marker string) ([]byte, i
 	}
 	if final {
 		return append(out, src[last:]...), len(src)
+	}
+	if last > cut { // kept text ran past the cut
+		return out, last
 	}
 	out = append(out, src[last:cut]...)
 	return out, cut

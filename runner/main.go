@@ -227,7 +227,7 @@ func Serve(ctx context.Context, cfg *Config, stdout, stderr io.Writer) int {
 	if secret == "" {
 		secret, generated = randomSecret(), true
 	}
-	srv, err := startProvider(cfg.Addr, cfg.Size, cfg.Seed, cfg.Defect, id, secret)
+	srv, err := startProvider(cfg.Addr, cfg.Size, cfg.Seed, cfg.Defect, id, secret, nil)
 	if err != nil {
 		fmt.Fprintf(stderr, "rostercheck serve: %v\n", err)
 		return ExitUsage

@@ -18,7 +18,6 @@ import (
 	"github.com/onsi/ginkgo/v2"
 	"github.com/onsi/ginkgo/v2/formatter"
 	"github.com/onsi/ginkgo/v2/types"
-	"golang.org/x/oauth2"
 
 	"github.com/rostercheck/rostercheck/fixtures/defects"
 	"github.com/rostercheck/rostercheck/fixtures/district"
@@ -139,19 +138,20 @@ func largestLimit(ps []*suites.Profile) int {
 
 // target is a resolved OneRoster target.
 type target struct {
-	baseURL, tokenURL string
-	clientID, secret  string
-	builtin           bool
-	stop              func()
+	baseURL, tokenURL  string
+	clientID, secret   string
+	username, password string
+	builtin            bool
+	stop               func()
 }
 
 // authFor builds the harness's credentials for the target.
 func authFor(cfg *Config, t *target, hc *http.Client) (client.Auth, error) {
 	switch cfg.Auth {
 	case "oauth2":
-		return client.OAuth2ClientCredentials(hc, t.tokenURL, t.clientID, t.secret, cfg.Scopes, oauth2.AuthStyleInHeader), nil
+		return client.OAuth2ClientCredentialsFallback(hc, t.tokenURL, t.clientID, t.secret, cfg.Scopes), nil
 	case "oauth2-password":
-		return client.OAuth2Password(hc, t.tokenURL, t.clientID, t.secret, cfg.Username, cfg.Password, cfg.Scopes, oauth2.AuthStyleInHeader), nil
+		return client.OAuth2PasswordFallback(hc, t.tokenURL, t.clientID, t.secret, t.username, t.password, cfg.Scopes), nil
 	case "oauth1":
 		return client.OAuth1(&oauth1.Signer{ConsumerKey: t.clientID, ConsumerSecret: t.secret, Method: oauth1.Method(cfg.OAuth1Method)}), nil
 	case "bearer":
@@ -176,30 +176,29 @@ func today(cfg *Config, t *target) time.Time {
 }
 
 // unreachable is a failure before any check: exit 3.
-type unreachable struct{ msg string }
+type unreachable struct {
+	msg   string
+	token bool // the token endpoint answered, but issued no token
+}
 
 func (u *unreachable) Error() string { return u.msg }
 
 // preflight makes one request so that a wrong port, a dead host or
 // rejected credentials end the run at once with exit 3 and one line.
-func preflight(ctx context.Context, store *client.Store, base string) error {
-	u := strings.TrimRight(base, "/") + "/orgs?limit=1"
+func preflight(ctx context.Context, store *client.Store, t *target) error {
+	u := strings.TrimRight(t.baseURL, "/") + "/orgs?limit=1"
 	ex := store.Do(ctx, client.Request{Method: "GET", URL: u, CheckID: "preflight"})
-	var ae *client.AuthError
-	switch {
-	case errors.As(ex.Err, &ae):
-		if ae.Unreachable {
-			return &unreachable{"token endpoint unreachable: " + ae.Error()}
-		}
-		return &unreachable{"credentials rejected at the token endpoint: " + ae.Error()}
+	switch ae, isAuth := authError(ex.Err); {
+	case isAuth:
+		return &unreachable{msg: diagnoseAuth(ae, t), token: !ae.Unreachable && ae.Status != 0}
 	case ex.Err != nil && ex.Status == 0:
 		var off *client.OffHostRedirectError
 		if errors.As(ex.Err, &off) || errors.Is(ex.Err, client.ErrBodyTooLarge) {
 			return nil // a hostile answer: the checks report it
 		}
-		return &unreachable{fmt.Sprintf("target unreachable: GET %s: %v", ex.URL, ex.Err)}
+		return &unreachable{msg: fmt.Sprintf("target unreachable: GET %s: %v", ex.URL, ex.Err)}
 	case ex.Status == http.StatusUnauthorized:
-		return &unreachable{fmt.Sprintf("credentials rejected: GET %s answered 401", ex.URL)}
+		return &unreachable{msg: fmt.Sprintf("credentials rejected: GET %s answered 401 (WWW-Authenticate: %q) to the run's %s credentials; check them, and that they belong to this --base-url", ex.URL, ex.ResponseHeader.Get("WWW-Authenticate"), store.AuthName())}
 	}
 	return nil
 }
@@ -229,8 +228,9 @@ func Run(ctx context.Context, cfg *Config, stdout, stderr io.Writer) int {
 		return ExitUsage
 	}
 	defer t.stop()
-	red.Add(t.secret, cfg.Password, cfg.Token)
+	red.Add(t.secret, t.password, cfg.Token)
 	red.AddBasicPair(t.clientID, t.secret)
+	red.Keep(userText(cfg, t)...)
 
 	// Token requests: no redirects (a redirect would re-send the password
 	// or secret to wherever it points) and the same User-Agent as the rest.
@@ -272,7 +272,13 @@ func Run(ctx context.Context, cfg *Config, stdout, stderr io.Writer) int {
 		fmt.Fprintln(errw)
 	}
 	warnAuth(errw, cfg, sel)
-	if err := preflight(runCtx, store, t.baseURL); err != nil {
+	warnShortSecrets(errw, cfg, t)
+	authEnv, err := authEnvFor(cfg, t, red)
+	if err != nil {
+		fmt.Fprintf(errw, "rostercheck: %v\n", err)
+		return ExitUsage
+	}
+	if err := preflight(runCtx, store, t); err != nil {
 		code, msg := ExitUnreachable, err.Error()
 		if runCtx.Err() != nil {
 			code, msg = ExitFail, fmt.Sprintf("stopped before the checks started: %v", context.Cause(runCtx))
@@ -281,6 +287,10 @@ func Run(ctx context.Context, cfg *Config, stdout, stderr io.Writer) int {
 		// CI still gets red reports saying why nothing ran.
 		run := newRun(cfg, t, started)
 		run.SuiteErrors, run.Verdict = []string{msg}, "error"
+		if u, ok := err.(*unreachable); ok && u.token {
+			run.Checks = tokenEvidence(runCtx, sel, t, store, authEnv, red)
+			run.Recount()
+		}
 		writeReports(cfg, run, red, out, errw)
 		return code
 	}
@@ -295,6 +305,7 @@ func Run(ctx context.Context, cfg *Config, stdout, stderr io.Writer) int {
 		Evidence:   16 << 10,
 		RunCtx:     runCtx,
 		Today:      today(cfg, t),
+		Auth:       authEnv,
 		Redact: func(s string) string {
 			refresh()
 			return red.String(s)
@@ -309,6 +320,7 @@ func Run(ctx context.Context, cfg *Config, stdout, stderr io.Writer) int {
 	// Whatever the write checks left (an interrupt, a failed delete) is
 	// deleted now, on a context of its own.
 	left := env.Sweep(ctx)
+	authNotes(errw, store)
 
 	run := buildRun(cfg, t, sel, env, gr, started)
 	run.Leftovers = leftovers(left)
@@ -511,7 +523,7 @@ func buildRun(cfg *Config, t *target, sel *selection, env *suites.Env, gr *ginkg
 	}
 	sort.SliceStable(run.Checks, func(i, j int) bool { return run.Checks[i].ID < run.Checks[j].ID })
 	run.Rules = ruleInfos(run, sel)
-	run.Stats = reports.Stats{Requests: int64(env.Store.Count()), Records: int64(env.RecordsWalked())}
+	run.Stats = reports.Stats{Requests: int64(env.Store.Count()), Records: int64(env.RecordsWalked()), Renewed: int64(env.Store.Renewed())}
 	run.Recount()
 	if sel.filtered {
 		run.Partial = "--check ran a subset of the checks: not a full verdict"

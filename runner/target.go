@@ -16,22 +16,33 @@ import (
 // reference provider on 127.0.0.1 with fresh credentials.
 func resolveTarget(cfg *Config) (*target, error) {
 	if cfg.BaseURL != "" {
-		return &target{baseURL: cfg.BaseURL, tokenURL: cfg.TokenURL, clientID: cfg.ClientID, secret: cfg.ClientSecret, stop: func() {}}, nil
+		return &target{baseURL: cfg.BaseURL, tokenURL: cfg.TokenURL, clientID: cfg.ClientID, secret: cfg.ClientSecret,
+			username: cfg.Username, password: cfg.Password, stop: func() {}}, nil
 	}
 	id, secret := cfg.ClientID, cfg.ClientSecret
 	if id == "" {
 		id = "rostercheck-demo"
 	}
 	if secret == "" {
-		secret = randomSecret()
+		// Characters RFC 6749 §2.3.1 form-encodes in HTTP Basic
+		// credentials: the built-in provider always exercises that
+		// encoding (auth.token.basic-encoding).
+		secret = randomSecret() + "+/="
 	}
-	srv, err := startProvider("127.0.0.1:0", cfg.Size, cfg.Seed, cfg.Defect, id, secret)
+	user, password := cfg.Username, cfg.Password
+	if user == "" {
+		user = builtinUser
+	}
+	if password == "" {
+		password = randomSecret()
+	}
+	srv, err := startProvider("127.0.0.1:0", cfg.Size, cfg.Seed, cfg.Defect, id, secret, map[string]string{user: password})
 	if err != nil {
 		return nil, err
 	}
 	return &target{
 		baseURL: srv.base + provider.BasePath, tokenURL: srv.base + provider.TokenPath,
-		clientID: id, secret: secret, builtin: true, stop: srv.close,
+		clientID: id, secret: secret, username: user, password: password, builtin: true, stop: srv.close,
 	}, nil
 }
 
@@ -48,12 +59,12 @@ type server struct {
 }
 
 // startProvider generates the district and serves the reference provider.
-func startProvider(addr, size string, seed int64, defect, id, secret string) (*server, error) {
+func startProvider(addr, size string, seed int64, defect, id, secret string, users map[string]string) (*server, error) {
 	d, err := district.Generate(district.Spec{Seed: seed, Size: size})
 	if err != nil {
 		return nil, fmt.Errorf("generating the district: %v", err)
 	}
-	p, err := provider.New(provider.Options{District: d, ClientID: id, ClientSecret: secret, Defect: defect})
+	p, err := provider.New(provider.Options{District: d, ClientID: id, ClientSecret: secret, Users: users, Defect: defect})
 	if err != nil {
 		return nil, err
 	}

@@ -49,6 +49,8 @@ type Env struct {
 	// Pins are ids from the configuration that the write checks use
 	// instead of discovering them in the walked data.
 	Pins WritePins
+	// Auth is what the authentication checks need (auth_env.go).
+	Auth *AuthEnv
 
 	walks   sync.Map // filled path -> *walkEntry
 	results sync.Map // check id -> *Result

@@ -43,9 +43,25 @@ type AuthError struct {
 	// error (normally 4xx/5xx; 2xx when the body carried an "error" field).
 	Status int
 	Msg    string
+	// TokenURL is the token endpoint asked; Code its OAuth error code
+	// ("invalid_client"), if it gave one.
+	TokenURL, Code string
+	// MissingToken: the endpoint answered 2xx without an access_token.
+	MissingToken bool
+	// Tried names each way of sending the client credentials that was
+	// tried, in order, with the answer it got (see OAuth2WithFallback).
+	Tried []string
 }
 
 func (e *AuthError) Error() string {
+	msg := e.message()
+	if len(e.Tried) > 0 {
+		msg += " (tried: " + strings.Join(e.Tried, "; ") + ")"
+	}
+	return msg
+}
+
+func (e *AuthError) message() string {
 	switch {
 	case e.Unreachable:
 		return "auth: token endpoint unreachable: " + e.Msg
@@ -107,16 +123,20 @@ func (oauth1Auth) Name() string { return "oauth1" }
 // original grant) once it is within 10 s of expiry. Fetches are serialised:
 // concurrent callers wait for one token request instead of each making one.
 type tokenAuth struct {
-	name    string
-	hc      *http.Client
-	fetch   func(ctx context.Context) (*oauth2.Token, error)
-	secrets []string
+	name     string
+	tokenURL string
+	hc       *http.Client
+	fetch    func(ctx context.Context) (*oauth2.Token, error)
+	secrets  []string
 
 	sem chan struct{} // capacity 1: one fetch at a time, waits honour ctx
 
 	mu     sync.Mutex
 	tok    *oauth2.Token
+	issued time.Time
 	tokens []string
+
+	fb fallback // other ways of sending the client credentials (auth_fallback.go)
 }
 
 func newTokenAuth(name string, hc *http.Client, secrets []string, fetch func(ctx context.Context) (*oauth2.Token, error)) *tokenAuth {
@@ -140,6 +160,7 @@ func OAuth2ClientCredentials(hc *http.Client, tokenURL, clientID, clientSecret s
 		AuthStyle:    style,
 	}
 	a := newTokenAuth("oauth2-client-credentials", hc, []string{clientSecret}, cfg.Token)
+	a.tokenURL = tokenURL
 	if style == oauth2.AuthStyleAutoDetect {
 		a.fetch = autoDetectRefused
 	}
@@ -162,7 +183,9 @@ func OAuth2Password(hc *http.Client, tokenURL, clientID, clientSecret, username,
 	if style == oauth2.AuthStyleAutoDetect {
 		fetch = autoDetectRefused
 	}
-	return newTokenAuth("oauth2-password", hc, []string{clientSecret, password}, fetch)
+	a := newTokenAuth("oauth2-password", hc, []string{clientSecret, password}, fetch)
+	a.tokenURL = tokenURL
+	return a
 }
 
 var errAutoDetect = errors.New("oauth2 AuthStyleAutoDetect is not allowed: choose AuthStyleInHeader or AuthStyleInParams")
@@ -189,10 +212,20 @@ func (a *tokenAuth) Apply(ctx context.Context, req *http.Request) error {
 func (a *tokenAuth) cached() *oauth2.Token {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if a.tok.Valid() {
+	if a.tok == nil || a.tok.AccessToken == "" {
+		return nil
+	}
+	if a.tok.Expiry.IsZero() || time.Now().Before(a.tok.Expiry.Add(-renewMargin(a.tok.Expiry.Sub(a.issued)))) {
 		return a.tok
 	}
 	return nil
+}
+
+// renewMargin is how long before expiry a token is renewed: 10 s, or a
+// quarter of its lifetime when that is shorter (a 2 s token is renewed
+// after 1.5 s instead of on every request).
+func renewMargin(life time.Duration) time.Duration {
+	return min(10*time.Second, max(life/4, 0))
 }
 
 func (a *tokenAuth) token(ctx context.Context) (*oauth2.Token, error) {
@@ -209,12 +242,13 @@ func (a *tokenAuth) token(ctx context.Context) (*oauth2.Token, error) {
 	if t := a.cached(); t != nil {
 		return t, nil
 	}
-	t, err := a.fetch(context.WithValue(ctx, oauth2.HTTPClient, a.hc))
+	t, err := a.fetchToken(ctx)
 	if err != nil {
-		return nil, a.classify(err)
+		return nil, err
 	}
 	a.mu.Lock()
 	a.tok = t
+	a.issued = time.Now()
 	seen := false
 	for _, s := range a.tokens {
 		if s == t.AccessToken {
@@ -232,7 +266,7 @@ func (a *tokenAuth) token(ctx context.Context) (*oauth2.Token, error) {
 func (a *tokenAuth) classify(err error) *AuthError {
 	var re *oauth2.RetrieveError
 	if errors.As(err, &re) {
-		ae := &AuthError{}
+		ae := &AuthError{Code: re.ErrorCode}
 		if re.Response != nil {
 			ae.Status = re.Response.StatusCode
 		}
@@ -261,7 +295,12 @@ func (a *tokenAuth) classify(err error) *AuthError {
 	}
 	// The endpoint answered 2xx but the body was unusable (for example JSON
 	// served as text/plain, which x/oauth2 then parses as a query string).
-	return &AuthError{Msg: scrub(err.Error(), a.secrets...)}
+	ae := &AuthError{Msg: scrub(err.Error(), a.secrets...)}
+	if strings.Contains(err.Error(), "missing access_token") {
+		ae.Status, ae.MissingToken = http.StatusOK, true
+		ae.Msg = "the token endpoint answered 200 without an access_token (" + ae.Msg + ")"
+	}
+	return ae
 }
 
 // scrub replaces every occurrence of each non-empty secret, and of its

@@ -38,6 +38,7 @@ const (
 type tokenServer struct {
 	*httptest.Server
 	mode        string
+	id          string // the client id it knows
 	expiresIn   int
 	contentType string // of the token response; default application/json
 	requests    atomic.Int32
@@ -47,7 +48,7 @@ type tokenServer struct {
 }
 
 func newTokenServer(t *testing.T, mode string) *tokenServer {
-	ts := &tokenServer{mode: mode, expiresIn: 3600}
+	ts := &tokenServer{mode: mode, expiresIn: 3600, id: testClientID}
 	ts.Server = httptest.NewServer(http.HandlerFunc(ts.serve))
 	t.Cleanup(ts.Close)
 	return ts
@@ -76,6 +77,13 @@ func (ts *tokenServer) serve(w http.ResponseWriter, r *http.Request) {
 		// RFC 6749 §2.3.1: form-encoded before Basic.
 		id, _ = url.QueryUnescape(u)
 		secret, _ = url.QueryUnescape(p)
+	case "raw": // decodes Basic without form-decoding (a common bug)
+		u, p, ok := r.BasicAuth()
+		if !ok {
+			fail(401, "invalid_client", "expected Basic auth")
+			return
+		}
+		id, secret = u, p
 	case "params":
 		if r.Header.Get("Authorization") != "" {
 			fail(401, "invalid_client", "use the body")
@@ -83,7 +91,7 @@ func (ts *tokenServer) serve(w http.ResponseWriter, r *http.Request) {
 		}
 		id, secret = r.PostForm.Get("client_id"), r.PostForm.Get("client_secret")
 	}
-	if id != testClientID || secret != testClientSecret {
+	if id != ts.id || secret != testClientSecret {
 		fail(401, "invalid_client", "bad client")
 		return
 	}
@@ -204,7 +212,7 @@ func TestOAuth2ClientCredentialsStylesAndReuse(t *testing.T) {
 
 func TestOAuth2TokenRefetchedAtExpiry(t *testing.T) {
 	ts := newTokenServer(t, "header")
-	ts.expiresIn = 5 // inside x/oauth2's 10 s early-expiry window: never reusable
+	ts.expiresIn = 1 // renewed a quarter of its life early: after 0.75 s
 	api, _ := apiServer(t, ts)
 	s := newStore(t, Config{Auth: OAuth2ClientCredentials(nil, ts.URL, testClientID, testClientSecret, nil, oauth2.AuthStyleInHeader)})
 	for i := 0; i < 3; i++ {
@@ -212,7 +220,14 @@ func TestOAuth2TokenRefetchedAtExpiry(t *testing.T) {
 			t.Fatalf("status %d err %v", ex.Status, ex.Err)
 		}
 	}
-	if ts.requests.Load() != 3 || len(s.Tokens()) != 3 {
+	if ts.requests.Load() != 1 {
+		t.Fatalf("a short-lived token must still be reused: %d token requests", ts.requests.Load())
+	}
+	time.Sleep(800 * time.Millisecond)
+	if ex := s.Do(context.Background(), Request{URL: api.URL}); ex.Status != 200 {
+		t.Fatalf("status %d err %v", ex.Status, ex.Err)
+	}
+	if ts.requests.Load() != 2 || len(s.Tokens()) != 2 {
 		t.Fatalf("token requests %d, tokens %v", ts.requests.Load(), s.Tokens())
 	}
 }

@@ -42,6 +42,9 @@ type Exchange struct {
 	Redirects []string
 	// Attempts is the number of attempts made (more than one after 429s).
 	Attempts int
+	// Renewed: the API answered 401 and the request was sent again once
+	// with a freshly obtained token.
+	Renewed bool
 
 	evidenceMax int
 	authName    string

@@ -29,6 +29,7 @@ const (
 	DefaultMaxRetries429  = 2
 
 	maxRedirects    = 5
+	maxRenewals     = 3 // fresh tokens per request after 401s
 	maxRetryAfter   = 10 * time.Second
 	defaultBackoff  = 1 * time.Second
 	checkHeader     = "X-Rostercheck-Check"
@@ -64,6 +65,10 @@ type Request struct {
 	Header      http.Header
 	Body        []byte
 	CheckID     string
+	// Auth, when set, replaces the store's Auth for this request (auth
+	// checks send no credentials, a garbage token, a signature of their
+	// own). Such a request is never retried with renewed credentials.
+	Auth Auth
 }
 
 // ErrBodyTooLarge is set as Exchange.Err when the decoded response body
@@ -87,6 +92,32 @@ type Store struct {
 	sem    chan struct{}
 	nextID atomic.Uint64
 	count  atomic.Int64
+	// renewed counts requests answered 401 that were retried once with a
+	// fresh token.
+	renewed atomic.Int64
+}
+
+// Renewed returns how many requests got 401 and were retried once with a
+// fresh token.
+func (s *Store) Renewed() int { return int(s.renewed.Load()) }
+
+// AuthNote returns the configured Auth's note on how it had to send the
+// client credentials (see CredentialNoter); "" when nothing to say.
+func (s *Store) AuthNote() string {
+	if n, ok := s.cfg.Auth.(CredentialNoter); ok {
+		return n.CredentialNote()
+	}
+	return ""
+}
+
+// AuthName names the configured Auth ("oauth2-client-credentials", ...).
+func (s *Store) AuthName() string { return s.cfg.Auth.Name() }
+
+func (s *Store) authOf(r Request) Auth {
+	if r.Auth != nil {
+		return r.Auth
+	}
+	return s.cfg.Auth
 }
 
 // New validates cfg, applies defaults and returns a Store.
@@ -217,7 +248,7 @@ func (s *Store) Do(ctx context.Context, r Request) *Exchange {
 		URL:         redactURL(r.URL),
 		RequestBody: append([]byte(nil), r.Body...),
 		evidenceMax: s.cfg.EvidenceBody,
-		authName:    s.cfg.Auth.Name(),
+		authName:    s.authOf(r).Name(),
 	}
 	select {
 	case s.sem <- struct{}{}:
@@ -249,9 +280,20 @@ func (s *Store) Do(ctx context.Context, r Request) *Exchange {
 		return ex
 	}
 
+	renewals := 0
 	for attempt := 0; ; attempt++ {
 		ex.Attempts = attempt + 1
 		s.attempt(ctx, ex, r, u)
+		if rn, ok := s.cfg.Auth.(Renewer); ok && ex.Status == http.StatusUnauthorized && r.Auth == nil && renewals < maxRenewals {
+			// The token expired or was revoked under the request: a
+			// fresh token and a retry (again only if that one was
+			// revoked too before it could be used).
+			renewals++
+			rn.Invalidate(ex.RequestHeader.Get("Authorization"))
+			s.renewed.Add(1)
+			ex.Renewed = true
+			continue
+		}
 		if ex.Status != http.StatusTooManyRequests || attempt >= s.cfg.MaxRetries429 {
 			return ex
 		}
@@ -334,7 +376,7 @@ func (s *Store) attempt(parent context.Context, ex *Exchange, r Request, u *url.
 				req.Header.Set("Content-Type", defaultBodyType)
 			}
 		}
-		if err := s.cfg.Auth.Apply(ctx, req); err != nil {
+		if err := s.authOf(r).Apply(ctx, req); err != nil {
 			ex.RequestHeader = req.Header.Clone()
 			var ae *AuthError
 			if !errors.As(err, &ae) {
@@ -538,6 +580,7 @@ func (s *Store) redactExchange(ex *Exchange) {
 		}
 	}
 	ex.URL = scrub(ex.URL, tokens...)
+	ex.RequestBody = redactForm(ex.RequestHeader, ex.RequestBody)
 	for i := range ex.Redirects {
 		ex.Redirects[i] = scrub(ex.Redirects[i], tokens...)
 	}
@@ -564,4 +607,29 @@ func redactCredential(v string) string {
 		return "<redacted>"
 	}
 	return scheme + " <redacted>"
+}
+
+// formSecrets are the token request parameters whose values are secrets.
+var formSecrets = map[string]bool{"client_secret": true, "password": true, "refresh_token": true, "client_assertion": true, "assertion": true}
+
+// redactForm replaces the secret values of a form-encoded request body
+// (a token request) by "<redacted>", keeping the other parameters.
+func redactForm(h http.Header, body []byte) []byte {
+	if len(body) == 0 || !strings.HasPrefix(strings.ToLower(h.Get("Content-Type")), "application/x-www-form-urlencoded") {
+		return body
+	}
+	parts := strings.Split(string(body), "&")
+	changed := false
+	for i, p := range parts {
+		k, _, ok := strings.Cut(p, "=")
+		name, err := url.QueryUnescape(k)
+		if ok && err == nil && formSecrets[name] {
+			parts[i] = k + "=<redacted>"
+			changed = true
+		}
+	}
+	if !changed {
+		return body
+	}
+	return []byte(strings.Join(parts, "&"))
 }

@@ -1,0 +1,167 @@
+package runner
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+
+	"github.com/rostercheck/rostercheck/internal/client"
+	"github.com/rostercheck/rostercheck/reports"
+	"github.com/rostercheck/rostercheck/suites"
+)
+
+// builtinModes are the auth modes the built-in provider offers: the auth
+// checks exercise them all whatever --auth the run uses.
+var builtinModes = []string{"oauth2", "oauth2-password", "oauth1"}
+
+// builtinUser is the password-grant user of the built-in provider.
+const builtinUser = "rostercheck-demo-user"
+
+// minSecretWarn is the length under which a secret gets a warning: short
+// values are easy to guess and, as plain words, turn up in ordinary text
+// that redaction then has to blank out.
+const minSecretWarn = 8
+
+// authEnvFor describes the run's credentials to the auth checks. The token
+// store sends nothing of its own and only to the token URL's origin.
+func authEnvFor(cfg *Config, t *target, red *reports.Redactor) (*suites.AuthEnv, error) {
+	a := &suites.AuthEnv{
+		Mode: cfg.Auth, Modes: []string{cfg.Auth},
+		TokenURL: t.tokenURL, ClientID: t.clientID, ClientSecret: t.secret,
+		Username: t.username, Password: t.password, Scopes: cfg.Scopes,
+		AddSecret: func(s ...string) { red.Add(s...) },
+	}
+	if t.builtin {
+		a.Modes = builtinModes
+	}
+	if t.tokenURL != "" {
+		ts, err := client.New(client.Config{
+			Concurrency:    2,
+			RequestTimeout: cfg.RequestTimeout,
+			MaxBody:        1 << 20,
+			UserAgent:      "rostercheck/" + Version(),
+			MaxRetries429:  -1,
+			Origin:         originOf(t.tokenURL),
+		})
+		if err != nil {
+			return nil, err
+		}
+		a.TokenStore = ts
+	}
+	return a, nil
+}
+
+// warnShortSecrets warns about secrets shorter than minSecretWarn.
+func warnShortSecrets(w io.Writer, cfg *Config, t *target) {
+	for _, s := range []struct{ name, v string }{{"client secret", t.secret}, {"password", t.password}, {"token", cfg.Token}} {
+		if s.v != "" && len(s.v) < minSecretWarn {
+			fmt.Fprintf(w, "rostercheck: warning: the %s is shorter than %d characters: easy to guess, and redaction blanks out every occurrence of it in the reports\n", s.name, minSecretWarn)
+		}
+	}
+}
+
+// diagnoseAuth is the one line of a token request that failed: the token
+// URL, the HTTP status, the OAuth error code, the forms tried, and what
+// to try.
+func diagnoseAuth(ae *client.AuthError, t *target) string {
+	u := ae.TokenURL
+	if u == "" {
+		u = t.tokenURL
+	}
+	var b strings.Builder
+	switch {
+	case ae.Unreachable:
+		fmt.Fprintf(&b, "token endpoint unreachable: POST %s: %s; check --token-url", u, ae.Msg)
+		return b.String()
+	case ae.MissingToken:
+		fmt.Fprintf(&b, "the token endpoint POST %s answered HTTP 200 without an access_token (not a rejection: the response is not an RFC 6749 token response)", u)
+	case ae.Status != 0:
+		code := ae.Code
+		if code == "" {
+			code = "(none)"
+		}
+		fmt.Fprintf(&b, "credentials rejected at the token endpoint: POST %s answered HTTP %d, OAuth error %s", u, ae.Status, code)
+	default:
+		fmt.Fprintf(&b, "credentials rejected at the token endpoint: POST %s: %s", u, ae.Msg)
+	}
+	if len(ae.Tried) > 0 {
+		fmt.Fprintf(&b, "; tried %s", strings.Join(ae.Tried, ", then "))
+	}
+	switch {
+	case ae.MissingToken:
+		b.WriteString("; check that --token-url is the OAuth 2 token endpoint, not a login page or the API")
+	case ae.Code == "invalid_grant":
+		b.WriteString("; check --username and the password ($ROSTERCHECK_PASSWORD)")
+	case ae.Code == "invalid_scope":
+		b.WriteString("; drop --scope or ask the provider which scopes the client may use")
+	case ae.Code == "unsupported_grant_type" || ae.Code == "unauthorized_client":
+		b.WriteString("; the client may not use this grant: try another --auth mode or ask the provider")
+	case ae.Status == http.StatusNotFound || ae.Status == http.StatusMethodNotAllowed:
+		b.WriteString("; check --token-url")
+	default:
+		b.WriteString("; check --client-id and the client secret ($ROSTERCHECK_CLIENT_SECRET), and that --token-url belongs to that client")
+	}
+	return b.String()
+}
+
+// authError extracts the *client.AuthError of an exchange error.
+func authError(err error) (*client.AuthError, bool) {
+	var ae *client.AuthError
+	ok := errors.As(err, &ae)
+	return ae, ok
+}
+
+// authNotes prints what the run learnt about credentials on its way: a
+// fallback to another form of client credentials, renewals after 401.
+func authNotes(w io.Writer, store *client.Store) {
+	if n := store.AuthNote(); n != "" {
+		fmt.Fprintf(w, "rostercheck: note: %s (see auth.token.basic-encoding)\n", n)
+	}
+	if n := store.Renewed(); n > 0 {
+		fmt.Fprintf(w, "rostercheck: note: %d request(s) got 401 mid-run and were sent again with a fresh token\n", n)
+	}
+}
+
+// userText is the run's own text that redaction leaves alone: the output
+// folder, the URLs and client id the user gave, the profile names.
+func userText(cfg *Config, t *target) []string {
+	out := []string{cfg.Out, t.baseURL, t.tokenURL, t.clientID, t.username}
+	return append(out, cfg.Profiles...)
+}
+
+// tokenEvidence runs the token endpoint checks of the run's grant after
+// the token request failed, so that the reports keep the (redacted)
+// exchanges behind the exit-3 line.
+func tokenEvidence(ctx context.Context, sel *selection, t *target, store *client.Store, a *suites.AuthEnv, red *reports.Redactor) []reports.CheckResult {
+	want := map[string]bool{"auth.token.response": a.Mode == "oauth2", "auth.token.basic-encoding": a.Mode == "oauth2", "auth.token.password-grant": a.Mode == "oauth2-password"}
+	env := &suites.Env{BaseURL: strings.TrimRight(t.baseURL, "/"), Store: store, Auth: a, Evidence: 16 << 10, RunCtx: ctx, Redact: red.String}
+	var out []reports.CheckResult
+	for _, c := range suites.Catalogue() {
+		if !want[c.ID] {
+			continue
+		}
+		res := env.Execute(ctx, c)
+		cr := reports.CheckResult{ID: c.ID, Title: c.Title, Area: c.Area, Endpoint: c.Endpoint, Level: c.Level, Features: c.Features, Source: c.Source,
+			Message: res.Message, DurationMs: res.Duration.Milliseconds(), ViolationsTotal: res.ViolationsTotal, Rules: ruleCounts(res.RuleCounts)}
+		for _, ex := range res.Exchanges {
+			cr.Exchanges = append(cr.Exchanges, toReportExchange(ex, env.Evidence))
+		}
+		for _, v := range res.Violations {
+			rv := reports.Violation{Rule: v.Rule, Message: v.Message}
+			if v.Ex != nil {
+				rv.ExchangeID = v.Ex.ID
+			}
+			cr.Violations = append(cr.Violations, rv)
+		}
+		cr.Profiles = sel.judge(c, res)
+		cr.Outcome = worstOf(cr.Profiles)
+		if len(cr.Profiles) == 0 {
+			cr.Outcome = reports.Outcome(res.Outcome)
+		}
+		out = append(out, cr)
+	}
+	return out
+}
