@@ -201,7 +201,9 @@ func TestNoWritesWithoutAllowWrites(t *testing.T) {
 // cleanup deletes it, and nothing the harness wrote is left.
 func TestInterruptMidFlowLeavesNothing(t *testing.T) {
 	spy, base := newWriteSpy(t)
+	spy.mu.Lock()
 	spy.holdFirstPut = true
+	spy.mu.Unlock()
 	before := spy.totals(t)
 	exe, _ := os.Executable()
 	dir := t.TempDir()
@@ -261,7 +263,9 @@ func TestInterruptMidFlowLeavesNothing(t *testing.T) {
 // them once the provider accepts DELETE again.
 func TestLeftoversListedAndCleanedUp(t *testing.T) {
 	spy, base := newWriteSpy(t)
+	spy.mu.Lock()
 	spy.refuseDelete = true
+	spy.mu.Unlock()
 	before := spy.totals(t)
 	dir := t.TempDir()
 	r := rostercheck(t, nil, append([]string{"run", "--profile", "gradesync", "--allow-writes", "--check", "gradebook.lineitems.writes.flow", "--out", dir}, targetArgs(base)...)...)
