@@ -418,7 +418,7 @@ func TestRedactingWriterJSONAndXMLEscapes(t *testing.T) {
 	if err := xml.Unmarshal(x.Bytes(), &doc); err != nil {
 		t.Fatal(err)
 	}
-	if body := doc.Suites[0].Cases[0].Failure.Body; !strings.HasPrefix(body, "m <redacted> <redacted>\n") {
+	if body := doc.Suites[0].Cases[0].Failure.Body; !strings.Contains(body, "\nm <redacted> <redacted>\n") {
 		t.Errorf("failure body = %q", body)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/rostercheck/rostercheck/internal/client"
 	"github.com/rostercheck/rostercheck/suites/catalogue"
@@ -49,6 +50,7 @@ type Env struct {
 type walkEntry struct {
 	once sync.Once
 	walk atomic.Pointer[Walk]
+	took time.Duration // how long the walk took (set inside once)
 }
 
 func (e *Env) init() {
@@ -120,8 +122,11 @@ func (e *Env) walk(ctx context.Context, ep catalogue.Endpoint, filled string) *W
 	we.once.Do(func() {
 		// A walk is shared by several checks, so it runs under the run's
 		// context rather than the first asking spec's.
+		start := time.Now()
 		we.walk.Store(e.runWalk(e.runCtx(ctx), ep, filled, e.sources[ep.Path]))
+		we.took = time.Since(start)
 	})
+	chargeWalk(ctx, filled, we.took)
 	return we.walk.Load()
 }
 
