@@ -289,17 +289,31 @@ func Run(ctx context.Context, cfg *Config, stdout, stderr io.Writer) int {
 	}
 	// Ginkgo's own stream may split lines across writes: buffer-redact it.
 	ginkgoOut := red.Writer(stderr)
+	var prog *progress
+	if !cfg.Quiet {
+		live := isTerminal(stderr) && !inCI() && !cfg.Verbose
+		every := ciProgressEvery
+		if live {
+			every = 250 * time.Millisecond
+		}
+		prog = startProgress(errw, live, every, len(sel.checks), env, store)
+	}
 	gr := runGinkgo(env, sel, cfg, refreshing{ginkgoOut, refresh})
+	prog.Stop()
 	_ = ginkgoOut.Close()
 	refresh()
 
 	run := buildRun(cfg, t, sel, env, gr, started)
 	if err := context.Cause(runCtx); err != nil && runCtx.Err() != nil {
+		// Interrupted or out of time: what ran is reported, what did not is
+		// not-run, and no profile claims a verdict it did not earn.
 		run.SuiteErrors = append(run.SuiteErrors, "the run stopped early: "+err.Error())
-		run.Verdict = "error"
+		if run.Verdict != "fail" {
+			run.Verdict = "partial"
+		}
 	}
 	code := exitCode(run)
-	printSummary(out, run)
+	printSummary(out, run, useColour(stdout), cfg.Quiet, cfg.Verbose)
 	if !writeReports(cfg, run, red, out, errw) && code == ExitPass {
 		code = ExitFail
 	}
@@ -445,6 +459,7 @@ func buildRun(cfg *Config, t *target, sel *selection, env *suites.Env, gr *ginkg
 	} else {
 		run.SuiteErrors = append(run.SuiteErrors, "the test engine produced no report")
 	}
+	stopped := env.RunCtx != nil && env.RunCtx.Err() != nil
 	for _, c := range sel.checks {
 		cr := reports.CheckResult{ID: c.ID, Title: c.Title, Area: c.Area, Endpoint: c.Endpoint, Level: c.Level, Features: c.Features, Source: c.Source}
 		res, ran := env.ResultOf(c.ID)
@@ -478,6 +493,11 @@ func buildRun(cfg *Config, t *target, sel *selection, env *suites.Env, gr *ginkg
 			res = &suites.Result{Outcome: suites.OutcomeError, Message: fmt.Sprintf("did not complete (%s): %s", sr.State, suites.OneLine(sr.Failure.Message))}
 		default:
 			res = &suites.Result{Outcome: suites.OutcomeNotRun, Message: notRunReason(gr)}
+		}
+		if stopped && res.Outcome == suites.OutcomeError && stoppedUnder(res.Message) {
+			// Cut off by the interrupt or the deadline: not run to the end,
+			// not a harness error (and never a provider failure).
+			res = &suites.Result{Outcome: suites.OutcomeNotRun, Message: res.Message}
 		}
 		cr.Message = res.Message
 		cr.Profiles = sel.judge(c, res)
@@ -517,8 +537,23 @@ func overall(run *reports.Run) string {
 	}
 	if len(run.SuiteErrors) > 0 && v != "fail" {
 		v = "error"
+		if strings.HasPrefix(run.Partial, "the run stopped early") {
+			v = "partial" // the suite errors are the stop itself
+		}
 	}
 	return v
+}
+
+// stoppedUnder reports whether a check's error message says the run's
+// interrupt or deadline cut it off.
+func stoppedUnder(msg string) bool {
+	m := strings.ToLower(msg)
+	for _, s := range []string{"the run stopped", "interrupted", "timedout", "timed out", "context canceled", "deadline exceeded"} {
+		if strings.Contains(m, s) {
+			return true
+		}
+	}
+	return false
 }
 
 func notRunReason(gr *ginkgoResult) string {
@@ -678,25 +713,4 @@ func exitCode(run *reports.Run) int {
 		return ExitPass
 	}
 	return ExitFail
-}
-
-func printSummary(w io.Writer, run *reports.Run) {
-	for _, c := range run.Checks {
-		if c.Outcome == reports.Fail || c.Outcome == reports.Error || c.Outcome == reports.Advisory {
-			fmt.Fprintf(w, "%-8s %s: %s\n", strings.ToUpper(string(c.Outcome)), c.ID, c.Message)
-		}
-	}
-	for _, e := range run.SuiteErrors {
-		fmt.Fprintf(w, "ERROR suite: %s\n", suites.OneLine(e))
-	}
-	s := run.Summary
-	fmt.Fprintf(w, "%d checks: %d passed, %d failed, %d advisory, %d errors, %d not supported, %d not run\n", s.Total, s.Pass, s.Fail, s.Advisory, s.Error, s.NotSupported, s.NotRun)
-	for _, p := range run.Profiles {
-		reason := ""
-		if p.Reason != "" {
-			reason = ": " + p.Reason
-		}
-		fmt.Fprintf(w, "profile %s: %s (%d of %d passed; %d MUST failures, %d advisory)%s\n", p.Name, strings.ToUpper(p.Verdict), p.Passed, p.Total, p.MustFailed, p.Advisories, reason)
-	}
-	fmt.Fprintf(w, "verdict: %s\n", strings.ToUpper(run.Verdict))
 }

@@ -245,6 +245,7 @@ func (e *Env) Execute(ctx context.Context, c Check) (res *Result) {
 			r.Errorf("not completed: the run stopped (%v)", context.Cause(e.RunCtx))
 		}
 		res = r.finish(max(time.Since(start), cost.get()))
+		e.progress.checks.Add(1)
 		e.results.Store(c.ID, res)
 	}()
 	c.Run(ctx, e, r)

@@ -45,6 +45,8 @@ type Env struct {
 	results sync.Map // check id -> *Result
 	sources map[string]bool
 	once    sync.Once
+
+	progress progressCounters // see Progress
 }
 
 type walkEntry struct {
