@@ -75,6 +75,8 @@ type Config struct {
 	ListDefects bool
 
 	ConfigFile string
+	// Warnings are said on stderr before the command runs (a secret in the config file).
+	Warnings []string
 }
 
 // option is one configurable setting, reachable as a flag, an environment
@@ -255,6 +257,16 @@ func Load(cmd string, args []string, lookupEnv func(string) (string, bool), read
 		if errors.Is(err, flag.ErrHelp) {
 			return nil, err
 		}
+		if name, ok := strings.CutPrefix(err.Error(), "flag provided but not defined: "); ok {
+			var names []string
+			for _, o := range mine {
+				names = append(names, o.name)
+			}
+			if s := suggestFlag(name, names); s != "" {
+				return nil, usageErr("unknown flag %s: did you mean --%s?", name, s)
+			}
+			return nil, usageErr("unknown flag %s ('rostercheck %s -h' lists the flags)", name, cmd)
+		}
 		return nil, usageErr("%v", err)
 	}
 	if fs.NArg() > 0 {
@@ -278,7 +290,7 @@ func Load(cmd string, args []string, lookupEnv func(string) (string, bool), read
 		}
 	}
 
-	c := &Config{Command: cmd, ConfigFile: path}
+	c := &Config{Command: cmd, ConfigFile: path, Warnings: secretWarnings(path, file)}
 	for _, o := range mine {
 		v, src := o.def, "default"
 		if fv, ok := file[o.name]; ok {

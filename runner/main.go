@@ -92,6 +92,9 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "rostercheck %s: %v\n", cmd, err)
 		return ExitUsage
 	}
+	for _, w := range cfg.Warnings {
+		fmt.Fprintf(stderr, "rostercheck: %s\n", w)
+	}
 	switch cmd {
 	case "run":
 		return Run(ctx, cfg, stdout, stderr)

@@ -188,6 +188,8 @@ func preflight(ctx context.Context, store *client.Store, base string) error {
 		return &unreachable{fmt.Sprintf("target unreachable: GET %s: %v", ex.URL, ex.Err)}
 	case ex.Status == http.StatusUnauthorized:
 		return &unreachable{fmt.Sprintf("credentials rejected: GET %s answered 401", ex.URL)}
+	case ex.Status == http.StatusNotFound:
+		return notOneRosterRoot(ctx, store, base)
 	}
 	return nil
 }
@@ -208,6 +210,10 @@ func Run(ctx context.Context, cfg *Config, stdout, stderr io.Writer) int {
 
 	sel, err := selectChecks(cfg)
 	if err != nil {
+		fmt.Fprintf(errw, "rostercheck: %v\n", err)
+		return ExitUsage
+	}
+	if err := checkOutWritable(cfg.Out); err != nil {
 		fmt.Fprintf(errw, "rostercheck: %v\n", err)
 		return ExitUsage
 	}
