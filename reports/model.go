@@ -89,6 +89,8 @@ type Run struct {
 	Rules []RuleInfo `json:"rules,omitempty"`
 	// Stats is optional run-wide traffic accounting filled in by the runner.
 	Stats Stats `json:"stats,omitzero"`
+	// Latency is request latency per endpoint and the slowest requests.
+	Latency *Latency `json:"latency,omitempty"`
 }
 
 // Stats is run-wide traffic accounting.
@@ -205,6 +207,7 @@ type Exchange struct {
 	RequestBody       string            `json:"requestBody,omitempty"`
 	ResponseBody      string            `json:"responseBody,omitempty"`
 	ResponseTruncated bool              `json:"responseTruncated,omitempty"`
+	ResponseSize      int64             `json:"responseSize,omitempty"` // bytes of the whole decoded body (ResponseBody may be a cut)
 	DurationMs        int64             `json:"durationMs"`
 	Error             string            `json:"error,omitempty"`
 	Curl              string            `json:"curl,omitempty"`

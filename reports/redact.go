@@ -259,6 +259,18 @@ func (r *Redactor) RedactRun(run *Run) *Run {
 			e.Error, e.Curl = s(e.Error), s(e.Curl)
 		}
 	}
+	if run.Latency != nil {
+		l := *run.Latency
+		l.Endpoints = slices.Clone(l.Endpoints)
+		for i := range l.Endpoints {
+			l.Endpoints[i].Endpoint = s(l.Endpoints[i].Endpoint)
+		}
+		l.Slowest = slices.Clone(l.Slowest)
+		for i := range l.Slowest {
+			l.Slowest[i].Method, l.Slowest[i].URL = s(l.Slowest[i].Method), s(l.Slowest[i].URL)
+		}
+		out.Latency = &l
+	}
 	return &out
 }
 

@@ -519,6 +519,7 @@ func buildRun(cfg *Config, t *target, sel *selection, env *suites.Env, gr *ginkg
 	sort.SliceStable(run.Checks, func(i, j int) bool { return run.Checks[i].ID < run.Checks[j].ID })
 	run.Rules = ruleInfos(run, sel)
 	run.Stats = reports.Stats{Requests: int64(env.Store.Count()), Records: int64(env.RecordsWalked())}
+	run.Latency = latencyOf(env.BaseURL, env.Store.Timings())
 	run.Recount()
 	if sel.filtered {
 		run.Partial = "--check ran a subset of the checks: not a full verdict"
@@ -575,7 +576,7 @@ func toReportExchange(ex *client.Exchange, evidence int) reports.Exchange {
 		ID: ex.ID, Method: ex.Method, URL: ex.URL, Status: ex.Status,
 		RequestHeaders: flatten(ex.RequestHeader), ResponseHeaders: flatten(ex.ResponseHeader),
 		RequestBody: string(ex.RequestBody), ResponseBody: string(body), ResponseTruncated: trunc || ex.BodyTruncated,
-		DurationMs: ex.Duration.Milliseconds(), Curl: ex.Curl(),
+		DurationMs: ex.Duration.Milliseconds(), Curl: ex.Curl(), ResponseSize: int64(len(ex.Body)),
 	}
 	if ex.Err != nil {
 		re.Error = ex.Err.Error()

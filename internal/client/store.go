@@ -87,6 +87,8 @@ type Store struct {
 	sem    chan struct{}
 	nextID atomic.Uint64
 	count  atomic.Int64
+
+	timings timingLog // every exchange's latency (Timings)
 }
 
 // New validates cfg, applies defaults and returns a Store.
@@ -233,6 +235,7 @@ func (s *Store) Do(ctx context.Context, r Request) *Exchange {
 	defer func() {
 		ex.Duration = time.Since(ex.Started)
 		s.redactExchange(ex)
+		s.timings.add(ex)
 	}()
 
 	u, err := url.Parse(r.URL)
