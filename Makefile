@@ -3,13 +3,16 @@ GO      ?= go
 BIN     := bin/rostercheck
 OUT     ?= rostercheck-report
 PKGS    := ./...
+# The version stamped into the binary: the git tag or revision of the checkout.
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS := -s -w -X github.com/rostercheck/rostercheck/runner.version=$(VERSION)
 
 .PHONY: all build demo test vet fmt-check bench fuzz clean
 
 all: build
 
 build:
-	$(GO) build -o $(BIN) ./cmd/rostercheck
+	$(GO) build -trimpath -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/rostercheck
 
 # The main job: the built-in reference provider, every profile, all reports.
 demo: build

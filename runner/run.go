@@ -320,6 +320,7 @@ func Run(ctx context.Context, cfg *Config, stdout, stderr io.Writer) int {
 	}
 	code := exitCode(run)
 	printSummary(out, run, useColour(stdout), cfg.Quiet, cfg.Verbose)
+	ciOutputs(run, red, out, errw)
 	if !writeReports(cfg, run, red, out, errw) && code == ExitPass {
 		code = ExitFail
 	}
@@ -335,7 +336,7 @@ func writeReports(cfg *Config, run *reports.Run, red *reports.Redactor, out, err
 		fmt.Fprintf(errw, "rostercheck: writing reports: %v\n", err)
 		return false
 	}
-	fmt.Fprintf(out, "reports: %s/{junit.xml,results.json,report.html}\n", strings.TrimRight(cfg.Out, "/"))
+	fmt.Fprintf(out, "reports: %s\n", reportsLine(cfg.Out))
 	return true
 }
 
