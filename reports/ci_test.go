@@ -124,7 +124,7 @@ func TestMarkdownSummary(t *testing.T) {
 // Grouping follows each profile's level of a rule: MUST fails, SHOULD is
 // advisory (fail under --strict), ignore forms no group.
 func TestGroupFailuresFollowLevels(t *testing.T) {
-	run := &reports.Run{SchemaVersion: 1, Verdict: "fail", Config: map[string]string{"strict": "false"},
+	run := &reports.Run{SchemaVersion: 1, Verdict: "fail", Config: map[string]any{"strict": false},
 		Rules: []reports.RuleInfo{
 			{ID: "a.must", Levels: map[string]string{"x": "MUST", "y": "SHOULD"}},
 			{ID: "b.should", Levels: map[string]string{"x": "SHOULD", "y": "SHOULD"}},
@@ -148,7 +148,7 @@ func TestGroupFailuresFollowLevels(t *testing.T) {
 	if gs[0].Rule != "a.must" {
 		t.Error("a failing root cause is not listed before an advisory one")
 	}
-	run.Config["strict"] = "true"
+	run.Config["strict"] = true
 	for _, g := range reports.GroupFailures(run) {
 		if g.Outcome != reports.Fail {
 			t.Errorf("under --strict %s is %s", g.Rule, g.Outcome)

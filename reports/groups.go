@@ -46,7 +46,7 @@ func GroupFailures(run *Run) []FailureGroup {
 	for _, r := range run.Rules {
 		info[r.ID] = r
 	}
-	strict := run.Config["strict"] == "true"
+	strict := ConfigBool(run.Config, "strict")
 	groups := map[string]*FailureGroup{}
 	var order []string
 	for i := range run.Checks {

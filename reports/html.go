@@ -249,7 +249,7 @@ func buildHTMLView(run *Run) *htmlView {
 		}
 	}
 	v.TokenCommand = tokenCommand(run)
-	v.Config = sortedKV(run.Config)
+	v.Config = configKV(run.Config)
 	return v
 }
 
@@ -409,7 +409,7 @@ func prettyJSON(s string) string {
 // tokenCommand is the shell command that gets a token in the run's auth
 // mode, so the curl reproductions ($ROSTERCHECK_TOKEN) can be run.
 func tokenCommand(run *Run) string {
-	id := run.Config["client-id"]
+	id := ConfigString(run.Config, "client-id")
 	if id == "" {
 		id = "your-client-id"
 	}
@@ -418,7 +418,7 @@ func tokenCommand(run *Run) string {
 		tokenURL = "https://sis.example/oauth/token"
 	}
 	scope := ""
-	if s := run.Config["scope"]; s != "" {
+	if s := ConfigString(run.Config, "scope"); s != "" {
 		scope = " -d " + shQuote("scope="+s)
 	}
 	extract := ` | sed -n 's/.*"access_token" *: *"\([^"]*\)".*/\1/p')`
@@ -428,7 +428,7 @@ func tokenCommand(run *Run) string {
 			"export ROSTERCHECK_CLIENT_ID=" + shQuote(id) + "\n" +
 			`export ROSTERCHECK_TOKEN=$(curl -s -u "$ROSTERCHECK_CLIENT_ID:$ROSTERCHECK_CLIENT_SECRET" -d grant_type=client_credentials` + scope + " " + shQuote(tokenURL) + extract
 	case "oauth2-password":
-		user := run.Config["username"]
+		user := ConfigString(run.Config, "username")
 		if user == "" {
 			user = "your-username"
 		}

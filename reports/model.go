@@ -78,7 +78,7 @@ type Run struct {
 	Started       time.Time         `json:"started"`
 	Finished      time.Time         `json:"finished"`
 	Summary       Summary           `json:"summary"`
-	Config        map[string]string `json:"config"`                // effective config, already redacted by the caller
+	Config        map[string]any    `json:"config"`                // effective config, typed (string, number, boolean, list of strings), already redacted by the caller
 	SuiteErrors   []string          `json:"suiteErrors,omitempty"` // harness/suite-level failures (setup failed, timeout)
 	// Partial says why the run is not a full verdict (a --check filter, an
 	// interrupt); empty for a full run.

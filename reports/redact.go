@@ -226,7 +226,7 @@ func (r *Redactor) RedactRun(run *Run) *Run {
 		ri.ID, ri.Title, ri.Source, ri.Hint = s(ri.ID), s(ri.Title), s(ri.Source), s(ri.Hint)
 		ri.Levels = redactMap(s, ri.Levels)
 	}
-	out.Config = redactMap(s, run.Config)
+	out.Config = redactConfig(s, run.Config)
 	out.SuiteErrors = redactStrings(s, run.SuiteErrors)
 	out.Checks = slices.Clone(run.Checks)
 	for i := range out.Checks {

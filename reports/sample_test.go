@@ -56,7 +56,7 @@ func sampleRun() *reports.Run {
 		Verdict:  "error",
 		Started:  started,
 		Finished: started.Add(4500 * time.Millisecond),
-		Config:   map[string]string{"auth": "oauth2", "client-id": clientID, "client-secret": "<redacted>", "page-size": "100"},
+		Config:   map[string]any{"auth": "oauth2", "client-id": clientID, "client-secret": "<redacted>", "page-size": 100, "strict": false, "profile": []string{"spec-1.1", "sds"}},
 		Checks: []reports.CheckResult{
 			{
 				ID: "rostering.users.schema", Title: "GET /users returns records valid against the user schema [MUST]",

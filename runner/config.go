@@ -457,20 +457,22 @@ func isLoopback(host string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
-// Redacted returns the effective configuration with secrets masked, for reports.
-func (c *Config) Redacted() map[string]string {
-	m := map[string]string{
-		"profile":         strings.Join(c.Profiles, ","),
+// Redacted returns the effective configuration with secrets masked, for
+// reports: typed values (numbers, booleans, lists of strings), stable keys
+// (the flag names).
+func (c *Config) Redacted() map[string]any {
+	m := map[string]any{
+		"profile":         c.Profiles,
 		"auth":            c.Auth,
-		"concurrency":     strconv.Itoa(c.Concurrency),
-		"page-size":       strconv.Itoa(c.PageSize),
-		"parents":         strconv.Itoa(c.Parents),
+		"concurrency":     c.Concurrency,
+		"page-size":       c.PageSize,
+		"parents":         c.Parents,
 		"request-timeout": c.RequestTimeout.String(),
 		"timeout":         c.Timeout.String(),
-		"max-body":        strconv.FormatInt(c.MaxBody, 10),
-		"strict":          strconv.FormatBool(c.Strict),
-		"services":        strings.Join(c.Services, ","),
-		"allow-writes":    strconv.FormatBool(c.AllowWrites),
+		"max-body":        c.MaxBody,
+		"strict":          c.Strict,
+		"services":        c.Services,
+		"allow-writes":    c.AllowWrites,
 	}
 	if c.BaseURL != "" {
 		m["base-url"] = c.BaseURL
@@ -484,16 +486,19 @@ func (c *Config) Redacted() map[string]string {
 	if c.ClientID != "" {
 		m["client-id"] = c.ClientID
 	}
+	if c.Username != "" {
+		m["username"] = c.Username
+	}
 	for name, v := range map[string]string{"client-secret": c.ClientSecret, "password": c.Password, "token": c.Token} {
 		if v != "" {
 			m[name] = "<redacted>"
 		}
 	}
 	if len(c.Scopes) > 0 {
-		m["scope"] = strings.Join(c.Scopes, " ")
+		m["scope"] = c.Scopes
 	}
 	if len(c.Checks) > 0 {
-		m["check"] = strings.Join(c.Checks, ",")
+		m["check"] = c.Checks
 	}
 	return m
 }
