@@ -68,6 +68,10 @@ func Worst(os ...Outcome) Outcome {
 	return w
 }
 
+// Option is one typed configuration value in Run.Config: a string, a
+// number, a boolean or a list of strings.
+type Option = any
+
 // Run is one complete conformance run.
 type Run struct {
 	SchemaVersion int               `json:"schemaVersion"` // 1
@@ -78,7 +82,7 @@ type Run struct {
 	Started       time.Time         `json:"started"`
 	Finished      time.Time         `json:"finished"`
 	Summary       Summary           `json:"summary"`
-	Config        map[string]any    `json:"config"`                // effective config, typed (string, number, boolean, list of strings), already redacted by the caller
+	Config        map[string]Option `json:"config"`                // effective config, typed, already redacted by the caller
 	SuiteErrors   []string          `json:"suiteErrors,omitempty"` // harness/suite-level failures (setup failed, timeout)
 	// Partial says why the run is not a full verdict (a --check filter, an
 	// interrupt); empty for a full run.
