@@ -76,6 +76,7 @@ type checkView struct {
 	Class    string // CSS class suffix: a known outcome, or "error"
 	Profiles string // "sds: fail, asm: advisory"
 	Anchor   string // the group its findings are in, or ""
+	Hint     string // the fix of the rules it found broken
 }
 
 type exchangeView struct {
@@ -139,6 +140,10 @@ func buildHTMLView(run *Run) *htmlView {
 		v.Profiles = append(v.Profiles, profileView{p, cls})
 	}
 
+	hintOf := map[string]string{}
+	for _, r := range run.Rules {
+		hintOf[r.ID] = r.Hint
+	}
 	// Failure groups, and which group each check's findings are in.
 	groupOf := map[string]string{}
 	byID := map[string]*CheckResult{}
@@ -231,6 +236,15 @@ func buildHTMLView(run *Run) *htmlView {
 	for i := range run.Checks {
 		c := &run.Checks[i]
 		cv := checkView{CheckResult: c, Outcome: string(c.Outcome), Class: outcomeClass(c.Outcome), Anchor: groupOf[c.ID]}
+		if c.Outcome != Pass {
+			var hints []string
+			for _, rc := range c.Rules {
+				if h := hintOf[rc.Rule]; h != "" && !contains(hints, h) && len(hints) < 2 {
+					hints = append(hints, h)
+				}
+			}
+			cv.Hint = strings.Join(hints, "; ")
+		}
 		if !knownOutcome(c.Outcome) {
 			cv.Outcome = fmt.Sprintf("error (unknown outcome %q)", c.Outcome)
 		}
