@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"text/tabwriter"
@@ -72,17 +73,25 @@ func (p *progress) loop() {
 	t := time.NewTicker(p.every)
 	defer t.Stop()
 	last := ""
+	shown := 0 // lines of the live block on screen
+	prev := map[string]int64{}
 	for {
 		select {
 		case <-p.stop:
 			if p.live {
-				fmt.Fprint(p.w, "\r\x1b[K")
+				fmt.Fprint(p.w, rewind(shown)+"\x1b[J")
 			}
 			return
 		case <-t.C:
 			line := p.line()
 			if p.live {
-				fmt.Fprintf(p.w, "\r\x1b[K%s", line)
+				// The summary line, then the endpoints walked since the last tick.
+				lines := append([]string{line}, p.walking(prev)...)
+				for i := range lines {
+					lines[i] = fitWidth(lines[i]) // a wrapped line would break the rewind
+				}
+				fmt.Fprint(p.w, rewind(shown)+"\x1b[J"+strings.Join(lines, "\n"))
+				shown = len(lines)
 			} else if line != last {
 				fmt.Fprintf(p.w, "rostercheck: %s\n", line)
 			}
@@ -91,13 +100,50 @@ func (p *progress) loop() {
 	}
 }
 
-// line is "12s  checks 120/344  requests 812  pages 640  records 61,234  /enrollments: 37 pages, 3,700 records".
+// fitWidth cuts a live line to the terminal's width ($COLUMNS, else 80).
+func fitWidth(s string) string {
+	w := 80
+	if n, err := strconv.Atoi(os.Getenv("COLUMNS")); err == nil && n > 20 {
+		w = n
+	}
+	if r := []rune(s); len(r) > w-1 {
+		return string(r[:w-2]) + "…"
+	}
+	return s
+}
+
+// rewind moves the cursor to the start of a live block of n lines.
+func rewind(n int) string {
+	if n <= 1 {
+		return "\r"
+	}
+	return fmt.Sprintf("\r\x1b[%dA", n-1)
+}
+
+// maxLiveEndpoints is how many endpoint lines the live block shows.
+const maxLiveEndpoints = 4
+
+// walking lists the endpoints whose walks read pages since the last call,
+// with their pages and records so far.
+func (p *progress) walking(prev map[string]int64) []string {
+	var out []string
+	for _, ep := range p.env.Progress().Endpoints {
+		if ep.Pages != prev[ep.Endpoint] && len(out) < maxLiveEndpoints {
+			out = append(out, fmt.Sprintf("  walking %s: %s pages, %s records", ep.Endpoint, reports.Thousands(int(ep.Pages)), reports.Thousands(int(ep.Records))))
+		}
+		prev[ep.Endpoint] = ep.Pages
+	}
+	return out
+}
+
+// line is "12s  checks 120/344  requests 812  pages 640  records 61,234"
+// and, in the plain (CI) form, the endpoint walked last with its pages and records.
 func (p *progress) line() string {
 	pr := p.env.Progress()
 	el := time.Since(p.start).Round(time.Second)
 	s := fmt.Sprintf("%s  checks %d/%d  requests %s  pages %s  records %s", el, pr.Checks, p.total,
 		reports.Thousands(p.store.Count()), reports.Thousands(int(pr.Pages)), reports.Thousands(int(pr.Records)))
-	if pr.Endpoint != "" {
+	if pr.Endpoint != "" && !p.live {
 		s += fmt.Sprintf("  %s: %s pages, %s records", pr.Endpoint, reports.Thousands(int(pr.EndpointPages)), reports.Thousands(int(pr.EndpointRecords)))
 	}
 	return s
