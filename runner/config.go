@@ -193,7 +193,7 @@ var options = []option{
 	{name: "request-timeout", usage: "timeout of one request, body included", def: "30s", cmds: "run", set: duration(func(c *Config) *time.Duration { return &c.RequestTimeout })},
 	{name: "timeout", usage: "deadline of the whole run", def: "60m", cmds: "run", set: duration(func(c *Config) *time.Duration { return &c.Timeout })},
 	{name: "max-body", usage: "largest response body read", def: "64MiB", cmds: "run", set: size(func(c *Config) *int64 { return &c.MaxBody })},
-	{name: "verbose", usage: "stream Ginkgo's own output to stderr", bool: true, def: "false", cmds: "run", set: boolean(func(c *Config) *bool { return &c.Verbose })},
+	{name: "verbose", usage: "list every failing, advisory and erroring check at the end and stream Ginkgo's own output to stderr", bool: true, def: "false", cmds: "run", set: boolean(func(c *Config) *bool { return &c.Verbose })},
 	{name: "quiet", usage: "print only the verdict and problems (no progress, no summary table)", bool: true, def: "false", cmds: "run", set: boolean(func(c *Config) *bool { return &c.Quiet })},
 	{name: "out", usage: "report directory (\"none\": write no reports)", def: "rostercheck-report", cmds: "run report", set: str(func(c *Config) *string { return &c.Out })},
 	{name: "from", usage: "results.json to re-render", cmds: "report", set: str(func(c *Config) *string { return &c.From })},

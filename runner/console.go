@@ -215,7 +215,7 @@ func printSummary(w io.Writer, run *reports.Run, colour, quiet, verbose bool) {
 		}
 		_ = tw.Flush()
 		for _, p := range run.Profiles {
-			if p.Verdict != "pass" && p.Reason != "" {
+			if p.Verdict != "pass" && p.Reason != "" && p.Reason != run.Partial { // the verdict line says that once
 				fmt.Fprintf(w, "  %s: %s\n", p.Name, p.Reason)
 			}
 		}
