@@ -78,7 +78,7 @@ type Run struct {
 	Tool          Tool              `json:"tool"`
 	Target        Target            `json:"target"`
 	Profiles      []ProfileVerdict  `json:"profiles"`
-	Verdict       string            `json:"verdict"` // "pass" | "fail" | "error"
+	Verdict       string            `json:"verdict"` // "pass" | "fail" | "partial" | "error"
 	Started       time.Time         `json:"started"`
 	Finished      time.Time         `json:"finished"`
 	Summary       Summary           `json:"summary"`
