@@ -17,7 +17,7 @@ build:
 # The main job: the built-in reference provider, every profile, all reports.
 demo: build
 	./$(BIN) run --profile oneroster-1.1,sds,sds-classic,gradesync,datasync,asm --out $(OUT)
-	@echo "open $(OUT)/report.html (JUnit: $(OUT)/junit.xml, JSON: $(OUT)/results.json)"
+	@echo "open $(OUT)/report.html (JUnit: $(OUT)/junit.xml, JSON: $(OUT)/results.json, badges: $(OUT)/badge-*.svg)"
 
 # All tests: formatting, vet, unit tests, and the self-test that runs the
 # harness against the clean provider and once per provider defect.
