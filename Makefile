@@ -3,18 +3,21 @@ GO      ?= go
 BIN     := bin/rostercheck
 OUT     ?= rostercheck-report
 PKGS    := ./...
+# The version stamped into the binary: the git tag or revision of the checkout.
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS := -s -w -X github.com/rostercheck/rostercheck/runner.version=$(VERSION)
 
 .PHONY: all build demo test vet fmt-check bench fuzz clean
 
 all: build
 
 build:
-	$(GO) build -o $(BIN) ./cmd/rostercheck
+	$(GO) build -trimpath -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/rostercheck
 
 # The main job: the built-in reference provider, every profile, all reports.
 demo: build
 	./$(BIN) run --profile oneroster-1.1,sds,sds-classic,gradesync,datasync,asm --allow-writes --out $(OUT)
-	@echo "open $(OUT)/report.html (JUnit: $(OUT)/junit.xml, JSON: $(OUT)/results.json)"
+	@echo "open $(OUT)/report.html (JUnit: $(OUT)/junit.xml, JSON: $(OUT)/results.json, badges: $(OUT)/badge-*.svg)"
 
 # All tests: formatting, vet, unit tests, and the self-test that runs the
 # harness against the clean provider and once per provider defect.

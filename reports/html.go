@@ -15,42 +15,68 @@ import (
 var templateFS embed.FS
 
 var reportTemplate = template.Must(template.New("report.html.tmpl").Funcs(template.FuncMap{
-	"upper": strings.ToUpper,
+	"upper":     strings.ToUpper,
+	"thousands": thousands,
+	"join":      strings.Join,
+	"int":       func(n int64) int { return int(n) },
 }).ParseFS(templateFS, "templates/report.html.tmpl"))
 
-// maxHTMLBody caps each request or response body shown in report.html.
-const maxHTMLBody = 64 << 10
+// maxHTMLBody caps each request or response body shown in report.html
+// (after pretty-printing); the full size is stated.
+const maxHTMLBody = 4 << 10
+
+// maxGroupExchanges is how many exchanges a failure group shows.
+const maxGroupExchanges = 2
 
 type htmlView struct {
 	Run          *Run
-	Verdict      string // PASS | FAIL | ERROR
+	Verdict      string // PASS | FAIL | PARTIAL | ERROR
 	VerdictClass string
 	Started      string
 	Finished     string
 	Duration     string
-	PassRate     string
-	Endpoints    []endpointRow
-	Problems     []checkView // fail and error, in the given order
+	Profiles     []profileView
+	Families     []string
+	Matrix       []matrixRow
+	Groups       []groupView
 	Skipped      []checkView // not-supported and not-run
-	Passed       []checkView
+	Checks       []checkView // every check, in order
+	TokenCommand string
 	Config       []kv
 }
 
-type endpointRow struct {
-	Area, Endpoint                                           string
-	Total, Pass, Fail, Advisory, NotSupported, NotRun, Error int
-	Anchor                                                   string // first check of the endpoint
-	Problems                                                 []string
+type profileView struct {
+	ProfileVerdict
+	Class string
+}
+
+type matrixRow struct {
+	Area, Endpoint string
+	Cells          []matrixCell
+}
+
+type matrixCell struct {
+	Outcome string // "" when no check of this family exists for the endpoint
+	Symbol  string
+	Count   int
+	Title   string
+	Anchor  string
+}
+
+type groupView struct {
+	FailureGroup
+	Anchor    string
+	Class     string
+	Exchanges []exchangeView
 }
 
 type checkView struct {
 	*CheckResult
-	Outcome    string // display form
-	Class      string // CSS class suffix: a known outcome, or "error"
-	Violations []Violation
-	More       int
-	Total      int
-	Exchanges  []exchangeView
+	Outcome  string // display form
+	Class    string // CSS class suffix: a known outcome, or "error"
+	Profiles string // "sds: fail, asm: advisory"
+	Anchor   string // the group its findings are in, or ""
+	Hint     string // the fix of the rules it found broken
 }
 
 type exchangeView struct {
@@ -59,17 +85,20 @@ type exchangeView struct {
 	RequestHeaders  []kv
 	ResponseHeaders []kv
 	RequestBody     string
-	RequestCut      int
+	RequestNote     string
 	ResponseBody    string
-	ResponseCut     int
+	ResponseNote    string
 }
 
 type kv struct{ K, V string }
 
 // WriteHTML writes run as one self-contained HTML page: inline CSS only, no
-// scripts, fonts or other external resources, readable without CSS (for
-// example under Jenkins' default Content-Security-Policy). Failed and errored
-// checks come first, open, with their evidence.
+// scripts, fonts or other external resources, readable without CSS and
+// printable. The verdict per profile comes first, then a matrix of
+// endpoint × check family coloured by outcome, then the failures grouped
+// by root cause (rule), collapsed, with a few examples and pretty-printed
+// evidence cut to a few KB; then latency, the checks that did not run,
+// every check, and the run's metadata.
 func WriteHTML(w io.Writer, run *Run) error {
 	var buf bytes.Buffer
 	if err := reportTemplate.Execute(&buf, buildHTMLView(run)); err != nil {
@@ -78,6 +107,15 @@ func WriteHTML(w io.Writer, run *Run) error {
 	_, err := w.Write(buf.Bytes())
 	return err
 }
+
+func outcomeClass(o Outcome) string {
+	if !knownOutcome(o) {
+		return string(Error)
+	}
+	return string(o)
+}
+
+var outcomeSymbol = map[Outcome]string{Pass: "✓", Fail: "✗", Advisory: "!", Error: "E", NotSupported: "–", NotRun: "·"}
 
 func buildHTMLView(run *Run) *htmlView {
 	v := &htmlView{Run: run}
@@ -92,62 +130,339 @@ func buildHTMLView(run *Run) *htmlView {
 	if !run.Started.IsZero() && !run.Finished.IsZero() && run.Finished.After(run.Started) {
 		v.Duration = run.Finished.Sub(run.Started).Round(time.Millisecond).String()
 	}
-	if decided := run.Summary.Pass + run.Summary.Fail; decided > 0 {
-		v.PassRate = fmt.Sprintf("%.1f%% (%d of %d checks that passed or failed)",
-			100*float64(run.Summary.Pass)/float64(decided), run.Summary.Pass, decided)
+	for _, p := range run.Profiles {
+		cls := strings.ToLower(p.Verdict)
+		switch cls {
+		case "pass", "fail", "partial":
+		default:
+			cls = "error"
+		}
+		v.Profiles = append(v.Profiles, profileView{p, cls})
 	}
 
-	rows := map[[2]string]*endpointRow{}
+	hintOf := map[string]string{}
+	for _, r := range run.Rules {
+		hintOf[r.ID] = r.Hint
+	}
+	// Failure groups, and which group each check's findings are in.
+	groupOf := map[string]string{}
+	byID := map[string]*CheckResult{}
+	for i := range run.Checks {
+		byID[run.Checks[i].ID] = &run.Checks[i]
+	}
+	for _, g := range GroupFailures(run) {
+		gv := groupView{FailureGroup: g, Anchor: "group-" + anchorSafe(g.Name()), Class: outcomeClass(g.Outcome)}
+		for _, gc := range g.Checks {
+			if _, ok := groupOf[gc.ID]; !ok {
+				groupOf[gc.ID] = gv.Anchor
+			}
+		}
+		gv.Exchanges = groupExchanges(g, byID)
+		v.Groups = append(v.Groups, gv)
+	}
+
+	// The matrix: endpoint × family, the worst outcome of the checks there.
+	type cellKey struct{ area, ep, fam string }
+	cells := map[cellKey]*matrixCell{}
+	famSeen := map[string]bool{}
+	rowsSeen := map[[2]string]bool{}
+	var rows [][2]string
 	for i := range run.Checks {
 		c := &run.Checks[i]
-		key := [2]string{c.Area, c.Endpoint}
-		row := rows[key]
-		if row == nil {
-			row = &endpointRow{Area: c.Area, Endpoint: c.Endpoint, Anchor: c.ID}
-			if row.Endpoint == "" {
-				row.Endpoint = "(none)"
+		fam := family(c)
+		if !famSeen[fam] {
+			famSeen[fam] = true
+			v.Families = append(v.Families, fam)
+		}
+		ep := c.Endpoint
+		if ep == "" {
+			ep = "(none)"
+		}
+		rk := [2]string{c.Area, ep}
+		if !rowsSeen[rk] {
+			rowsSeen[rk] = true
+			rows = append(rows, rk)
+		}
+		k := cellKey{c.Area, ep, fam}
+		cell := cells[k]
+		if cell == nil {
+			cell = &matrixCell{Outcome: string(Pass)}
+			cells[k] = cell
+		}
+		cell.Count++
+		if w := Worst(Outcome(cell.Outcome), c.Outcome); w != Outcome(cell.Outcome) || cell.Anchor == "" {
+			cell.Outcome = string(w)
+			if a := groupOf[c.ID]; a != "" && w != Pass {
+				cell.Anchor = a
+			} else {
+				cell.Anchor = "check-" + c.ID
 			}
-			rows[key] = row
 		}
-		row.Total++
-		switch c.Outcome {
-		case Pass:
-			row.Pass++
-		case Fail:
-			row.Fail++
-		case NotSupported:
-			row.NotSupported++
-		case Advisory:
-			row.Advisory++
-		case NotRun:
-			row.NotRun++
-		default:
-			row.Error++
-		}
-		cv := newCheckView(c)
-		switch c.Outcome {
-		case Pass:
-			v.Passed = append(v.Passed, cv)
-		case NotSupported, NotRun:
-			v.Skipped = append(v.Skipped, cv)
-		default:
-			row.Problems = append(row.Problems, c.ID)
-			v.Problems = append(v.Problems, cv)
-		}
+		cell.Title += fmt.Sprintf("%s: %s\n", c.ID, c.Outcome)
 	}
-	for _, r := range rows {
-		v.Endpoints = append(v.Endpoints, *r)
+	sort.Strings(v.Families)
+	// Rows with the worst outcomes first, then by area and endpoint.
+	worst := map[[2]string]int{}
+	for k, c := range cells {
+		rk := [2]string{k.area, k.ep}
+		worst[rk] = max(worst[rk], severity(Outcome(c.Outcome)))
 	}
-	sort.Slice(v.Endpoints, func(i, j int) bool {
-		a, b := v.Endpoints[i], v.Endpoints[j]
-		if a.Area != b.Area {
-			return a.Area < b.Area
+	sort.Slice(rows, func(i, j int) bool {
+		if a, b := worst[rows[i]], worst[rows[j]]; a != b {
+			return a > b
 		}
-		return a.Endpoint < b.Endpoint
+		if rows[i][0] != rows[j][0] {
+			return rows[i][0] < rows[j][0]
+		}
+		return rows[i][1] < rows[j][1]
 	})
-	v.Config = sortedKV(run.Config)
+	for _, rk := range rows {
+		r := matrixRow{Area: rk[0], Endpoint: rk[1]}
+		for _, fam := range v.Families {
+			cell := cells[cellKey{rk[0], rk[1], fam}]
+			if cell == nil {
+				r.Cells = append(r.Cells, matrixCell{})
+				continue
+			}
+			c := *cell
+			c.Outcome = outcomeClass(Outcome(c.Outcome))
+			c.Symbol = outcomeSymbol[Outcome(c.Outcome)]
+			c.Title = strings.TrimSpace(c.Title)
+			r.Cells = append(r.Cells, c)
+		}
+		v.Matrix = append(v.Matrix, r)
+	}
+
+	for i := range run.Checks {
+		c := &run.Checks[i]
+		cv := checkView{CheckResult: c, Outcome: string(c.Outcome), Class: outcomeClass(c.Outcome), Anchor: groupOf[c.ID]}
+		if c.Outcome != Pass {
+			var hints []string
+			for _, rc := range c.Rules {
+				if h := hintOf[rc.Rule]; h != "" && !contains(hints, h) && len(hints) < 2 {
+					hints = append(hints, h)
+				}
+			}
+			cv.Hint = strings.Join(hints, "; ")
+		}
+		if !knownOutcome(c.Outcome) {
+			cv.Outcome = fmt.Sprintf("error (unknown outcome %q)", c.Outcome)
+		}
+		var ps []string
+		for _, po := range c.Profiles {
+			o := po.Outcome
+			if o == "" {
+				o = c.Outcome
+			}
+			ps = append(ps, po.Profile+": "+string(o))
+		}
+		cv.Profiles = strings.Join(ps, ", ")
+		v.Checks = append(v.Checks, cv)
+		if c.Outcome == NotSupported || c.Outcome == NotRun {
+			v.Skipped = append(v.Skipped, cv)
+		}
+	}
+	v.TokenCommand = tokenCommand(run)
+	v.Config = configKV(run.Config)
 	return v
 }
+
+// family is a check's behaviour family: the part of its ID after
+// <area>.<endpoint>, first segment ("rostering.users.paging.links" -> "paging").
+func family(c *CheckResult) string {
+	parts := strings.SplitN(c.ID, ".", 4)
+	if len(parts) >= 3 {
+		return parts[2]
+	}
+	return "other"
+}
+
+func anchorSafe(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '.' || r == '_' {
+			return r
+		}
+		return '-'
+	}, s)
+}
+
+// groupExchanges picks the evidence of a group: the exchanges its first
+// examples point at, else the first exchange of its first check.
+func groupExchanges(g FailureGroup, byID map[string]*CheckResult) []exchangeView {
+	var out []exchangeView
+	seen := map[uint64]bool{}
+	add := func(e *Exchange) {
+		if len(out) < maxGroupExchanges && !seen[e.ID] {
+			seen[e.ID] = true
+			out = append(out, newExchangeView(e))
+		}
+	}
+	for _, ex := range g.Examples {
+		if ex.ExchangeID == 0 {
+			continue
+		}
+		if c := byID[ex.CheckID]; c != nil {
+			for i := range c.Exchanges {
+				if c.Exchanges[i].ID == ex.ExchangeID {
+					add(&c.Exchanges[i])
+				}
+			}
+		}
+	}
+	if len(out) == 0 {
+		for _, gc := range g.Checks {
+			if c := byID[gc.ID]; c != nil && len(c.Exchanges) > 0 {
+				add(&c.Exchanges[0])
+				break
+			}
+		}
+	}
+	return out
+}
+
+func newExchangeView(e *Exchange) exchangeView {
+	ev := exchangeView{
+		Exchange:        e,
+		StatusText:      exchangeStatus(e),
+		RequestHeaders:  sortedKV(e.RequestHeaders),
+		ResponseHeaders: sortedKV(e.ResponseHeaders),
+	}
+	ev.RequestBody, ev.RequestNote = showBody(e.RequestBody, int64(len(e.RequestBody)), false)
+	size := e.ResponseSize
+	if size < int64(len(e.ResponseBody)) {
+		size = int64(len(e.ResponseBody))
+	}
+	ev.ResponseBody, ev.ResponseNote = showBody(e.ResponseBody, size, e.ResponseTruncated)
+	return ev
+}
+
+// showBody pretty-prints a body (JSON, even cut short) and cuts it to
+// maxHTMLBody bytes, saying what was cut.
+func showBody(s string, size int64, truncated bool) (string, string) {
+	if s == "" {
+		return "", ""
+	}
+	pretty := prettyJSON(s)
+	shown, cut := capBody(pretty)
+	note := ""
+	switch {
+	case cut > 0 || truncated || size > int64(len(s)):
+		note = fmt.Sprintf("first %s bytes shown of %s bytes", thousands(len(shown)), thousands(int(max(size, int64(len(s))))))
+		if pretty != s {
+			note += " (pretty-printed)"
+		}
+	case pretty != s:
+		note = fmt.Sprintf("%s bytes, pretty-printed", thousands(len(s)))
+	}
+	return shown, note
+}
+
+// prettyJSON indents what looks like JSON, tolerating a document cut
+// short; anything else is returned as is.
+func prettyJSON(s string) string {
+	t := strings.TrimSpace(s)
+	if t == "" || (t[0] != '{' && t[0] != '[') {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s) + len(s)/4)
+	depth, inStr, esc := 0, false, false
+	nl := func() {
+		b.WriteByte('\n')
+		for i := 0; i < depth; i++ {
+			b.WriteString("  ")
+		}
+	}
+	for i := 0; i < len(t); i++ {
+		ch := t[i]
+		if inStr {
+			b.WriteByte(ch)
+			switch {
+			case esc:
+				esc = false
+			case ch == '\\':
+				esc = true
+			case ch == '"':
+				inStr = false
+			}
+			continue
+		}
+		switch ch {
+		case '"':
+			inStr = true
+			b.WriteByte(ch)
+		case '{', '[':
+			b.WriteByte(ch)
+			// an empty object or array stays on one line
+			if i+1 < len(t) && (t[i+1] == '}' || t[i+1] == ']') {
+				continue
+			}
+			depth++
+			nl()
+		case '}', ']':
+			if i > 0 && (t[i-1] == '{' || t[i-1] == '[') {
+				b.WriteByte(ch)
+				continue
+			}
+			depth = max(0, depth-1)
+			nl()
+			b.WriteByte(ch)
+		case ',':
+			b.WriteByte(ch)
+			nl()
+		case ':':
+			b.WriteString(": ")
+		case ' ', '\t', '\n', '\r':
+		default:
+			b.WriteByte(ch)
+		}
+	}
+	return b.String()
+}
+
+// tokenCommand is the shell command that gets a token in the run's auth
+// mode, so the curl reproductions ($ROSTERCHECK_TOKEN) can be run.
+func tokenCommand(run *Run) string {
+	id := ConfigString(run.Config, "client-id")
+	if id == "" {
+		id = "your-client-id"
+	}
+	tokenURL := run.Target.TokenURL
+	if tokenURL == "" {
+		tokenURL = "https://sis.example/oauth/token"
+	}
+	scope := ""
+	if s := ConfigString(run.Config, "scope"); s != "" {
+		scope = " -d " + shQuote("scope="+s)
+	}
+	extract := ` | sed -n 's/.*"access_token" *: *"\([^"]*\)".*/\1/p')`
+	switch run.Target.Auth {
+	case "oauth2", "":
+		return "# OAuth 2 client credentials: set ROSTERCHECK_CLIENT_SECRET from your vault first\n" +
+			"export ROSTERCHECK_CLIENT_ID=" + shQuote(id) + "\n" +
+			`export ROSTERCHECK_TOKEN=$(curl -s -u "$ROSTERCHECK_CLIENT_ID:$ROSTERCHECK_CLIENT_SECRET" -d grant_type=client_credentials` + scope + " " + shQuote(tokenURL) + extract
+	case "oauth2-password":
+		user := ConfigString(run.Config, "username")
+		if user == "" {
+			user = "your-username"
+		}
+		return "# OAuth 2 password grant: set ROSTERCHECK_CLIENT_SECRET and ROSTERCHECK_PASSWORD first\n" +
+			"export ROSTERCHECK_CLIENT_ID=" + shQuote(id) + "\n" +
+			`export ROSTERCHECK_TOKEN=$(curl -s -u "$ROSTERCHECK_CLIENT_ID:$ROSTERCHECK_CLIENT_SECRET" -d grant_type=password -d ` + shQuote("username="+user) + ` --data-urlencode "password=$ROSTERCHECK_PASSWORD"` + scope + " " + shQuote(tokenURL) + extract
+	case "bearer":
+		return "# --auth bearer: the static token this run used\nexport ROSTERCHECK_TOKEN='…your token…'"
+	case "oauth1":
+		return "# OAuth 1.0a signs every request (nonce, timestamp, signature): a plain curl cannot.\n" +
+			"# Reproduce one check with rostercheck itself, e.g.:\n" +
+			"export ROSTERCHECK_CLIENT_SECRET='…'\n" +
+			"rostercheck run --auth oauth1 --client-id " + shQuote(id) + " --base-url " + shQuote(run.Target.BaseURL) + " --check CHECK-ID"
+	case "none":
+		return "# --auth none: the requests need no token"
+	}
+	return ""
+}
+
+func shQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
 
 // displayVerdict is the big word in the header. An unknown verdict, or a
 // "pass" contradicted by suite errors, shows as ERROR.
@@ -157,35 +472,10 @@ func displayVerdict(run *Run) string {
 		return "PASS"
 	case v == "fail":
 		return "FAIL"
+	case v == "partial":
+		return "PARTIAL"
 	}
 	return "ERROR"
-}
-
-func newCheckView(c *CheckResult) checkView {
-	cv := checkView{CheckResult: c, Outcome: string(c.Outcome), Class: string(c.Outcome), Total: c.totalViolations()}
-	if !knownOutcome(c.Outcome) {
-		cv.Outcome = fmt.Sprintf("error (unknown outcome %q)", c.Outcome)
-		cv.Class = string(Error)
-	}
-	if c.Outcome == Pass {
-		return cv
-	}
-	shown := min(len(c.Violations), maxListedViolations)
-	cv.Violations = c.Violations[:shown]
-	cv.More = cv.Total - shown
-	for i := range c.Exchanges {
-		e := &c.Exchanges[i]
-		ev := exchangeView{
-			Exchange:        e,
-			StatusText:      exchangeStatus(e),
-			RequestHeaders:  sortedKV(e.RequestHeaders),
-			ResponseHeaders: sortedKV(e.ResponseHeaders),
-		}
-		ev.RequestBody, ev.RequestCut = capBody(e.RequestBody)
-		ev.ResponseBody, ev.ResponseCut = capBody(e.ResponseBody)
-		cv.Exchanges = append(cv.Exchanges, ev)
-	}
-	return cv
 }
 
 // capBody cuts s to maxHTMLBody bytes on a rune boundary and returns how

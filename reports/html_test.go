@@ -29,7 +29,7 @@ func TestHTMLSampleRun(t *testing.T) {
 		t.Error("missing doctype")
 	}
 	for _, want := range []string{
-		`<span class="verdict v-fail">FAIL</span>`,
+		`<span class="big v-fail">FAIL</span>`,
 		"v0.3.0",
 		"https://sis.example.test/ims/oneroster/v1p1",
 		"oauth2",
@@ -37,32 +37,32 @@ func TestHTMLSampleRun(t *testing.T) {
 		"2026-03-14T09:26:53Z",
 		"color-scheme: light dark",
 		`<meta charset="utf-8">`,
-		// summary counts
-		`<td class="n">4</td><td class="n o-pass">1</td><td class="n o-fail">1</td><td class="n">0</td><td class="n o-error">1</td><td class="n">1</td><td class="n">0</td>`,
-		// profiles
-		"<td>spec-1.1</td>", "<td>sds</td>",
-		// pass rate with its denominator
-		"50.0% (1 of 2 checks that passed or failed)",
-		// endpoint table links to the failing check
-		`<a href="#check-rostering.schools-classes.paging.links">rostering.schools-classes.paging.links</a>`,
-		"<code>/schools/{id}/classes</code>",
+		// verdict per profile, at the top
+		`<div class="card fail" id="profile-spec-1.1">`, `<div class="card pass" id="profile-sds">`,
+		"1/3 pass · 1 MUST failure · 0 advisories",
+		// the matrix: endpoint × family, coloured by outcome, linking to the group
+		`<section id="matrix">`, `<th class="fam">paging</th>`, `<td class="c-fail"`, `href="#group-paging.disjoint"`, `<td class="c-error"`,
+		// the failure group: rule, source, hint, affected checks with counts
+		`<details class="group fail" id="group-paging.disjoint">`,
+		"pages are disjoint", "OneRoster 1.1 §3.4.1 pagination", "sort pages by a stable key",
+		"3 violations in 1 check on /schools/{id}/classes",
+		// the error group of the check without a rule
+		`id="group-resources.resources.list"`,
 		// evidence
 		"&lt;b&gt;Algebra&lt;/b&gt;", // bodies escaped
-		"(truncated by the harness)",
 		"X-Total-Count",
 		"→ 401",
 		"connection refused",
+		// the token command of the run's auth mode precedes the curl
+		"grant_type=client_credentials", "&#39;https://sis.example.test/oauth/token&#39;",
+		// every check with what it enforces
+		`<section id="checks">`,
 	} {
 		if !strings.Contains(page, want) {
 			t.Errorf("page lacks %q", want)
 		}
 	}
 	for _, c := range run.Checks {
-		if c.Outcome == reports.Fail || c.Outcome == reports.Error {
-			if !strings.Contains(page, `<details open id="check-`+c.ID+`"`) {
-				t.Errorf("no open details anchor for %s", c.ID)
-			}
-		}
 		if !strings.Contains(page, `id="check-`+c.ID+`"`) {
 			t.Errorf("no anchor for %s", c.ID)
 		}
@@ -72,21 +72,53 @@ func TestHTMLSampleRun(t *testing.T) {
 			t.Errorf("page lacks violation pointer %s", v.Pointer)
 		}
 	}
-	for _, e := range failedCheck(run).Exchanges {
-		if !strings.Contains(page, html.EscapeString(e.Curl)[:20]) {
-			t.Errorf("page lacks curl of exchange %d", e.ID)
+	tok := strings.Index(page, "ROSTERCHECK_TOKEN=$(curl")
+	curl := strings.Index(page, html.EscapeString(failedCheck(run).Exchanges[0].Curl)[:20])
+	if tok < 0 || curl < 0 || tok > curl {
+		t.Errorf("the token command (at %d) does not precede the curl (at %d)", tok, curl)
+	}
+	// Verdicts first, then the matrix, then the failure groups, all before the list of every check.
+	order := []string{`id="verdict"`, `id="matrix"`, `id="failures"`, `id="checks"`, `id="metadata"`}
+	last := -1
+	for _, o := range order {
+		at := strings.Index(page, o)
+		if at < last {
+			t.Errorf("%s is out of order", o)
 		}
+		last = at
 	}
-	// Failures come before the (closed) list of passed checks.
-	fail := strings.Index(page, `id="check-rostering.schools-classes.paging.links"`)
-	passed := strings.Index(page, `<li id="check-rostering.users.schema">`)
-	if fail < 0 || passed < 0 || fail > passed {
-		t.Errorf("failed check at %d, passed list at %d", fail, passed)
-	}
-	if !regexp.MustCompile(`<details>\s*<summary>1 checks passed</summary>`).MatchString(page) {
-		t.Error("passed checks are not in a closed <details>")
+	// Groups are collapsed by default.
+	if strings.Contains(page, "<details open") {
+		t.Error("a <details> is open by default")
 	}
 	checkBalanced(t, page)
+}
+
+func TestHTMLPrettyPrintsAndCutsBodies(t *testing.T) {
+	var recs []string
+	for i := range 400 {
+		recs = append(recs, fmt.Sprintf(`{"sourcedId":"u%d","email":"x"}`, i))
+	}
+	body := `{"users":[` + strings.Join(recs, ",") + `]}`
+	run := &reports.Run{SchemaVersion: 1, Verdict: "fail",
+		Rules: []reports.RuleInfo{{ID: "data.email", Title: "email", Levels: map[string]string{"p": "MUST"}}},
+		Checks: []reports.CheckResult{{ID: "rostering.users.data", Title: "t", Area: "rostering", Endpoint: "/users", Outcome: reports.Fail,
+			Rules:      []reports.RuleCount{{Rule: "data.email", Count: 400}},
+			Profiles:   []reports.ProfileOutcome{{Profile: "p", Tier: "required", Outcome: reports.Fail}},
+			Violations: []reports.Violation{{Rule: "data.email", Pointer: "/users/0/email", ExchangeID: 5, Message: "bad"}},
+			Exchanges:  []reports.Exchange{{ID: 5, Method: "GET", URL: "https://sis.example.test/users", Status: 200, ResponseBody: body[:12000], ResponseTruncated: true, ResponseSize: 123456}},
+		}}}
+	page := renderHTML(t, run)
+	if !strings.Contains(page, "{\n  &#34;users&#34;: [\n    {\n      &#34;sourcedId&#34;: &#34;u0&#34;,") {
+		i := strings.Index(page, "users&#34;")
+		t.Errorf("body is not pretty-printed: %q", page[max(0, i-40):min(len(page), i+200)])
+	}
+	if !strings.Contains(page, "first 4,096 bytes shown of 123,456 bytes (pretty-printed)") {
+		t.Error("the cut is not stated with the full size")
+	}
+	if strings.Contains(page, "u300") {
+		t.Error("the body is not cut to a few KB")
+	}
 }
 
 func TestHTMLSelfContained(t *testing.T) {
@@ -132,17 +164,28 @@ func TestHTMLVerdicts(t *testing.T) {
 	}
 }
 
-func TestHTMLCapsViolations(t *testing.T) {
-	c := reports.CheckResult{ID: "rostering.users.schema", Title: "t", Area: "rostering", Endpoint: "/users", Outcome: reports.Fail, ViolationsTotal: 1000}
-	for i := range 250 {
-		c.Violations = append(c.Violations, reports.Violation{Pointer: fmt.Sprintf("/users/%d/email", i), Message: "bad"})
+func TestHTMLGroupsByRule(t *testing.T) {
+	// One root cause found by 30 checks is one group, with a few examples.
+	run := &reports.Run{SchemaVersion: 1, Verdict: "fail",
+		Rules: []reports.RuleInfo{{ID: "guidref.href", Title: "GUIDRef has href", Hint: "write href", Levels: map[string]string{"p": "MUST"}}}}
+	for i := range 30 {
+		c := reports.CheckResult{ID: fmt.Sprintf("rostering.e%02d.schema", i), Title: "t", Area: "rostering", Endpoint: fmt.Sprintf("/e%02d", i),
+			Outcome: reports.Fail, ViolationsTotal: 20, Rules: []reports.RuleCount{{Rule: "guidref.href", Count: 20}},
+			Profiles: []reports.ProfileOutcome{{Profile: "p", Tier: "required", Outcome: reports.Fail}}}
+		for j := range 20 {
+			c.Violations = append(c.Violations, reports.Violation{Rule: "guidref.href", Pointer: fmt.Sprintf("/x/%d/org", j), RecordID: fmt.Sprintf("r%d-%d", i, j), Message: "href missing"})
+		}
+		run.Checks = append(run.Checks, c)
 	}
-	page := renderHTML(t, &reports.Run{SchemaVersion: 1, Verdict: "fail", Checks: []reports.CheckResult{c}})
-	if !strings.Contains(page, "/users/199/email") || strings.Contains(page, "/users/200/email") {
-		t.Error("violation display is not capped at 200")
+	page := renderHTML(t, run)
+	if n := strings.Count(page, `<details class="group`); n != 1 {
+		t.Errorf("%d groups, want 1", n)
 	}
-	if !strings.Contains(page, "and 800 more") || !strings.Contains(page, "Violations (200 of 1000)") {
-		t.Error("missing the count of violations not shown")
+	if !strings.Contains(page, "600 violations in 30 checks on /e00, /e01, /e02 and 27 more endpoints") || !strings.Contains(page, "Examples (8 of 600)") {
+		t.Error("the group does not sum its violations or cap its examples")
+	}
+	if strings.Count(page, "href missing") != 8 {
+		t.Errorf("%d examples shown, want 8", strings.Count(page, "href missing"))
 	}
 }
 

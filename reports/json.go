@@ -17,7 +17,7 @@ func WriteJSON(w io.Writer, run *Run) error {
 		out.Profiles = []ProfileVerdict{}
 	}
 	if out.Config == nil {
-		out.Config = map[string]string{}
+		out.Config = map[string]any{}
 	}
 	if out.Checks == nil {
 		out.Checks = []CheckResult{}
@@ -68,5 +68,6 @@ func ReadJSON(r io.Reader) (*Run, error) {
 	if _, err := dec.Token(); err != io.EOF {
 		return nil, errors.New("results.json: unexpected data after the document")
 	}
+	normalizeConfig(run.Config)
 	return &run, nil
 }

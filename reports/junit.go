@@ -5,7 +5,6 @@ import (
 	"encoding/xml"
 	"fmt"
 	"io"
-	"sort"
 	"strings"
 	"time"
 )
@@ -13,6 +12,10 @@ import (
 // maxListedViolations caps the violations printed per check in junit.xml and
 // report.html; results.json keeps whatever the check recorded.
 const maxListedViolations = 200
+
+// maxJUnitViolations caps the violations listed per testcase in junit.xml
+// (a check appears once per profile there).
+const maxJUnitViolations = 50
 
 // maxMessageLen caps one-line messages in attributes and summaries.
 const maxMessageLen = 300
@@ -50,15 +53,16 @@ type junitProperty struct {
 }
 
 type junitTestcase struct {
-	Name       string           `xml:"name,attr"`
-	Classname  string           `xml:"classname,attr"`
-	Time       string           `xml:"time,attr"`
-	Properties *junitProperties `xml:"properties,omitempty"`
-	Failure    *junitResult     `xml:"failure,omitempty"`
-	Error      *junitResult     `xml:"error,omitempty"`
-	Skipped    *junitResult     `xml:"skipped,omitempty"`
-	SystemOut  string           `xml:"system-out,omitempty"`
-	ms         int64
+	Name      string `xml:"name,attr"`
+	Classname string `xml:"classname,attr"`
+	Time      string `xml:"time,attr"`
+	// The common schema has no testcase properties: the check ID leads
+	// the name, and the rest is in the result body.
+	Skipped   *junitResult `xml:"skipped,omitempty"`
+	Error     *junitResult `xml:"error,omitempty"`
+	Failure   *junitResult `xml:"failure,omitempty"`
+	SystemOut string       `xml:"system-out,omitempty"`
+	ms        int64
 }
 
 type junitResult struct {
@@ -67,12 +71,24 @@ type junitResult struct {
 	Body    string `xml:",chardata"`
 }
 
-// WriteJUnit writes run as JUnit XML: one <testsuite> per area named
-// "oneroster.<area>" (areas sorted), one <testcase> per check in the given
-// order with classname "oneroster.<area>.<endpoint-slug>" and the check title
-// as name. Suite errors, and a failing verdict no testcase accounts for,
-// become an erroring testcase "suite setup" in class "oneroster.suite", so a
-// broken run never looks green.
+// WriteJUnit writes run as JUnit XML in the common (Jenkins/Ant) shape:
+// one <testsuite> per profile, named after it, holding one <testcase> per
+// check the profile selects, in the given order. The testcase name starts
+// with the check ID ("rostering.users.schema GET /users ... [MUST]") and its
+// classname is "<profile>.<area>.<endpoint-slug>" (dots in the profile name
+// become "_", so CI tools do not split it into packages).
+//
+// Only what fails the profile is a <failure>: a required check judged fail
+// (under --strict advisories are already judged fail). An advisory, or a
+// failing optional check, passes in JUnit terms: its name says
+// "[advisory]" and <system-out> carries the violations. not-supported and
+// not-run are <skipped>, error is <error>. Checks without per-profile
+// outcomes (an old results.json) go to one suite "rostercheck".
+//
+// Suite errors, and a failing verdict no testcase accounts for, become an
+// erroring testcase "suite setup" in class "rostercheck.suite", so a broken
+// run never looks green. Times are the checks' own durations; each suite's
+// time is the run's wall time (its checks ran concurrently).
 func WriteJUnit(w io.Writer, run *Run) error {
 	doc := buildJUnit(run)
 	var buf bytes.Buffer
@@ -94,40 +110,60 @@ func buildJUnit(run *Run) *junitTestsuites {
 		// The common JUnit schema has no zone in timestamps: write UTC.
 		timestamp = run.Started.UTC().Format("2006-01-02T15:04:05")
 	}
-	props := suiteProperties(run)
+	var wallMs int64
+	if d := run.Finished.Sub(run.Started); !run.Started.IsZero() && !run.Finished.IsZero() && d > 0 {
+		wallMs = d.Milliseconds()
+	}
 
 	var suites []*junitTestsuite
 	if c := suiteCase(run); c != nil {
-		suites = append(suites, &junitTestsuite{Name: "oneroster.suite", Cases: []junitTestcase{*c}})
+		suites = append(suites, &junitTestsuite{Name: "rostercheck.suite", Cases: []junitTestcase{*c}})
 	}
-	byArea := map[string]*junitTestsuite{}
-	var areas []string
+	byProfile := map[string]*junitTestsuite{}
+	var order []string
 	used := map[string]map[string]bool{} // classname -> names
-	for i := range run.Checks {
-		c := &run.Checks[i]
-		area := c.Area
-		if area == "" {
-			area = "other"
-		}
-		s := byArea[area]
+	add := func(profile string, tc junitTestcase) {
+		s := byProfile[profile]
 		if s == nil {
-			s = &junitTestsuite{Name: "oneroster." + area}
-			byArea[area] = s
-			areas = append(areas, area)
+			s = &junitTestsuite{Name: profile}
+			byProfile[profile] = s
+			order = append(order, profile)
 		}
-		tc := checkCase(c, area)
 		if used[tc.Classname] == nil {
 			used[tc.Classname] = map[string]bool{}
 		}
 		tc.Name = uniqueName(used[tc.Classname], tc.Name)
 		s.Cases = append(s.Cases, tc)
 	}
-	sort.Strings(areas)
-	for _, a := range areas {
-		suites = append(suites, byArea[a])
+	// Suites in the order of run.Profiles, then any other profile named by a check.
+	for _, p := range run.Profiles {
+		if byProfile[p.Name] == nil {
+			byProfile[p.Name] = &junitTestsuite{Name: p.Name}
+			order = append(order, p.Name)
+		}
+	}
+	for i := range run.Checks {
+		c := &run.Checks[i]
+		if len(c.Profiles) == 0 {
+			add("rostercheck", checkCase(c, "rostercheck", "", c.Outcome))
+			continue
+		}
+		for _, po := range c.Profiles {
+			o := po.Outcome
+			if o == "" {
+				o = c.Outcome
+			}
+			if o == Fail && po.Tier == "optional" {
+				o = Advisory // a failing optional operation does not fail the profile
+			}
+			add(po.Profile, checkCase(c, po.Profile, po.Tier, o))
+		}
+	}
+	for _, name := range order {
+		suites = append(suites, byProfile[name])
 	}
 
-	var totalMs int64
+	var sumMs int64
 	for _, s := range suites {
 		var ms int64
 		for _, c := range s.Cases {
@@ -142,24 +178,27 @@ func buildJUnit(run *Run) *junitTestsuites {
 			}
 			ms += c.ms
 		}
+		if wallMs > 0 {
+			ms = wallMs
+		}
 		s.Time = seconds(ms)
 		s.Timestamp = timestamp
-		s.Properties = props
+		s.Properties = suiteProperties(run, s.Name)
 		doc.Tests += s.Tests
 		doc.Failures += s.Failures
 		doc.Errors += s.Errors
 		doc.Skipped += s.Skipped
-		totalMs += ms
+		sumMs = max(sumMs, ms)
 		doc.Suites = append(doc.Suites, *s)
 	}
-	if d := run.Finished.Sub(run.Started); !run.Started.IsZero() && !run.Finished.IsZero() && d > 0 {
-		totalMs = d.Milliseconds()
+	if wallMs > 0 {
+		sumMs = wallMs
 	}
-	doc.Time = seconds(totalMs)
+	doc.Time = seconds(sumMs)
 	return doc
 }
 
-func suiteProperties(run *Run) *junitProperties {
+func suiteProperties(run *Run, profile string) *junitProperties {
 	var p []junitProperty
 	add := func(name, value string) {
 		if value != "" {
@@ -176,7 +215,15 @@ func suiteProperties(run *Run) *junitProperties {
 		add("target.builtin", "true")
 	}
 	add("target.defect", run.Target.Defect)
+	for _, pv := range run.Profiles {
+		if pv.Name == profile {
+			add("profile", pv.Name)
+			add("profile.verdict", pv.Verdict)
+			add("profile.reason", pv.Reason)
+		}
+	}
 	add("verdict", run.Verdict)
+	add("partial", run.Partial)
 	if len(p) == 0 {
 		return nil
 	}
@@ -190,13 +237,20 @@ func suiteCase(run *Run) *junitTestcase {
 	if len(errs) == 0 {
 		red := false
 		for i := range run.Checks {
-			if o := run.Checks[i].Outcome; o == Fail || !knownOutcome(o) || o == Error {
+			c := &run.Checks[i]
+			if o := c.Outcome; o == Fail || !knownOutcome(o) || o == Error {
 				red = true
 				break
 			}
 		}
 		if v := strings.ToLower(run.Verdict); (v == "fail" || v == "error") && !red {
 			errs = []string{fmt.Sprintf("the run's verdict is %q but no check failed or errored", run.Verdict)}
+			for _, p := range run.Profiles {
+				if p.Verdict == "fail" && p.Reason != "" {
+					errs = []string{fmt.Sprintf("profile %s fails: %s", p.Name, p.Reason)}
+					break
+				}
+			}
 		} else {
 			return nil
 		}
@@ -212,45 +266,44 @@ func suiteCase(run *Run) *junitTestcase {
 	}
 	return &junitTestcase{
 		Name:      "suite setup",
-		Classname: "oneroster.suite",
+		Classname: "rostercheck.suite",
 		Time:      seconds(0),
 		Error:     &junitResult{Message: msg, Type: "harness", Body: body.String()},
 	}
 }
 
-func checkCase(c *CheckResult, area string) junitTestcase {
-	name := c.Title
-	if name == "" {
-		name = c.ID
+// junitClass is "<profile>.<area>.<endpoint-slug>" with the profile's dots
+// replaced, so CI tools that split classnames into packages keep it whole.
+func junitClass(profile string, c *CheckResult) string {
+	area := c.Area
+	if area == "" {
+		area = "other"
+	}
+	return strings.ReplaceAll(profile, ".", "_") + "." + area + "." + endpointSlug(c)
+}
+
+// checkCase is the testcase of check c in one profile, judged o there.
+func checkCase(c *CheckResult, profile, tier string, o Outcome) junitTestcase {
+	title := c.Title
+	name := c.ID
+	if o == Advisory {
+		name += " [advisory]"
+	}
+	if title != "" && title != c.ID {
+		name += " " + title
 	}
 	tc := junitTestcase{
 		Name:      name,
-		Classname: "oneroster." + area + "." + endpointSlug(c),
+		Classname: junitClass(profile, c),
 		Time:      seconds(c.DurationMs),
 		ms:        c.DurationMs,
 	}
-	var props []junitProperty
-	props = append(props, junitProperty{"check.id", c.ID})
-	if c.Level != "" {
-		props = append(props, junitProperty{"level", c.Level})
-	}
-	if c.Endpoint != "" {
-		props = append(props, junitProperty{"endpoint", c.Endpoint})
-	}
-	for _, f := range c.Features {
-		props = append(props, junitProperty{"feature", f})
-	}
-	for _, p := range c.Profiles {
-		props = append(props, junitProperty{"profile", p.Profile + ":" + p.Tier + ":" + string(p.Outcome)})
-	}
-	tc.Properties = &junitProperties{props}
 
-	switch c.Outcome {
+	switch o {
 	case Pass:
 	case Advisory:
 		// Advisory is never a JUnit failure: visible in the name and the output.
-		tc.Name = "[advisory] " + tc.Name
-		tc.SystemOut = caseBody(c)
+		tc.SystemOut = "advisory: " + caseBody(c)
 	case Fail:
 		msg := oneLine(c.Message)
 		if msg == "" {
@@ -258,7 +311,7 @@ func checkCase(c *CheckResult, area string) junitTestcase {
 		}
 		tc.Failure = &junitResult{Message: msg, Type: "conformance", Body: caseBody(c)}
 	case NotSupported, NotRun:
-		msg := string(c.Outcome)
+		msg := string(o)
 		if m := oneLine(c.Message); m != "" {
 			msg += ": " + m
 		}
@@ -270,7 +323,7 @@ func checkCase(c *CheckResult, area string) junitTestcase {
 		}
 		tc.Error = &junitResult{Message: msg, Type: "harness", Body: caseBody(c)}
 	default:
-		tc.Error = &junitResult{Message: fmt.Sprintf("unknown outcome %q", c.Outcome), Type: "harness", Body: caseBody(c)}
+		tc.Error = &junitResult{Message: fmt.Sprintf("unknown outcome %q", o), Type: "harness", Body: caseBody(c)}
 	}
 	return tc
 }
@@ -279,12 +332,26 @@ func checkCase(c *CheckResult, area string) junitTestcase {
 // exchanges with their curl commands.
 func caseBody(c *CheckResult) string {
 	var b strings.Builder
+	fmt.Fprintf(&b, "%s", c.ID)
+	if c.Endpoint != "" {
+		fmt.Fprintf(&b, " on %s", c.Endpoint)
+	}
+	if c.Level != "" {
+		fmt.Fprintf(&b, " (%s)", c.Level)
+	}
+	b.WriteString("\n")
 	if c.Message != "" {
 		b.WriteString(c.Message)
 		b.WriteString("\n")
 	}
+	if c.Source != "" {
+		fmt.Fprintf(&b, "Source: %s\n", c.Source)
+	}
+	for _, rc := range c.Rules {
+		fmt.Fprintf(&b, "Rule %s: %d violation(s)\n", rc.Rule, rc.Count)
+	}
 	if total := c.totalViolations(); total > 0 {
-		shown := min(len(c.Violations), maxListedViolations)
+		shown := min(len(c.Violations), maxJUnitViolations)
 		fmt.Fprintf(&b, "\nViolations (%d of %d):\n", shown, total)
 		for _, v := range c.Violations[:shown] {
 			ptr := v.Pointer

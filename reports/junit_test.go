@@ -37,6 +37,7 @@ type xCase struct {
 	Classname  string  `xml:"classname,attr"`
 	Time       string  `xml:"time,attr"`
 	Properties []xProp `xml:"properties>property"`
+	SystemOut  string  `xml:"system-out"`
 	Failure    *xRes   `xml:"failure"`
 	Error      *xRes   `xml:"error"`
 	Skipped    *xRes   `xml:"skipped"`
@@ -78,10 +79,11 @@ func allCases(doc *xSuites) map[string]xCase {
 
 func TestJUnitSampleRun(t *testing.T) {
 	run := sampleRun()
-	doc, raw := parseJUnit(t, run)
+	doc, _ := parseJUnit(t, run)
 
-	if doc.Name != "rostercheck" || doc.Tests != 4 || doc.Failures != 1 || doc.Errors != 1 || doc.Skipped != 1 {
-		t.Errorf("testsuites = name %q tests %d failures %d errors %d skipped %d; want rostercheck 4 1 1 1",
+	// spec-1.1 selects all four checks, sds the passing one.
+	if doc.Name != "rostercheck" || doc.Tests != 5 || doc.Failures != 1 || doc.Errors != 1 || doc.Skipped != 1 {
+		t.Errorf("testsuites = name %q tests %d failures %d errors %d skipped %d; want rostercheck 5 1 1 1",
 			doc.Name, doc.Tests, doc.Failures, doc.Errors, doc.Skipped)
 	}
 	if doc.Time != "4.500" {
@@ -96,32 +98,31 @@ func TestJUnitSampleRun(t *testing.T) {
 		if s.Tests != len(s.Cases) {
 			t.Errorf("suite %s tests=%d but has %d cases", s.Name, s.Tests, len(s.Cases))
 		}
+		for _, c := range s.Cases {
+			if !strings.HasPrefix(c.Name, strings.Fields(c.Name)[0]) || !strings.Contains(c.Name, ".") {
+				t.Errorf("case name %q does not start with the check ID", c.Name)
+			}
+		}
 	}
-	if got := strings.Join(names, ","); got != "oneroster.gradebook,oneroster.resources,oneroster.rostering" {
-		t.Errorf("suites = %s; want one per area, sorted, and no suite-setup case", got)
-	}
-	if strings.Contains(raw, "oneroster.suite") {
-		t.Error("a run without suite errors must not get a suite setup case")
+	if got := strings.Join(names, ","); got != "spec-1.1,sds" {
+		t.Errorf("suites = %s; want one per profile in the run's order", got)
 	}
 
 	cases := allCases(doc)
-	pass, ok := cases["oneroster.rostering.users | "+run.Checks[0].Title]
+	pc := run.Checks[0]
+	pass, ok := cases["spec-1_1.rostering.users | "+pc.ID+" "+pc.Title]
 	if !ok {
 		t.Fatalf("pass case missing; have %v", keys(cases))
 	}
 	if pass.Failure != nil || pass.Error != nil || pass.Skipped != nil || pass.Time != "0.120" {
 		t.Errorf("pass case = %+v", pass)
 	}
-	props := map[string][]string{}
-	for _, p := range pass.Properties {
-		props[p.Name] = append(props[p.Name], p.Value)
-	}
-	if props["check.id"][0] != "rostering.users.schema" || props["level"][0] != "MUST" || props["feature"][0] != "rostering.users.list" {
-		t.Errorf("pass properties = %v", props)
+	if _, ok := cases["sds.rostering.users | "+pc.ID+" "+pc.Title]; !ok {
+		t.Errorf("the sds suite lacks its check; have %v", keys(cases))
 	}
 
 	fc := failedCheck(run)
-	fail, ok := cases["oneroster.rostering.schools-classes | "+fc.Title]
+	fail, ok := cases["spec-1_1.rostering.schools-classes | "+fc.ID+" "+fc.Title]
 	if !ok {
 		t.Fatalf("fail case missing; have %v", keys(cases))
 	}
@@ -144,36 +145,66 @@ func TestJUnitSampleRun(t *testing.T) {
 			t.Errorf("failure body lacks exchange %q or its curl:\n%s", line, fail.Failure.Body)
 		}
 	}
-	if !strings.Contains(fail.Failure.Body, "-> 200") || !strings.Contains(fail.Failure.Body, "-> 401") {
-		t.Errorf("failure body lacks statuses:\n%s", fail.Failure.Body)
-	}
-	nFeatures := 0
-	for _, p := range fail.Properties {
-		if p.Name == "feature" {
-			nFeatures++
+	for _, want := range []string{"-> 200", "-> 401", "Rule paging.disjoint: 3 violation(s)", "on /schools/{id}/classes (MUST)"} {
+		if !strings.Contains(fail.Failure.Body, want) {
+			t.Errorf("failure body lacks %q:\n%s", want, fail.Failure.Body)
 		}
 	}
-	if nFeatures != 2 {
-		t.Errorf("fail case has %d feature properties, want 2", nFeatures)
-	}
 
-	skip, ok := cases["oneroster.gradebook.lineitems | "+run.Checks[2].Title]
+	sc := run.Checks[2]
+	skip, ok := cases["spec-1_1.gradebook.lineitems | "+sc.ID+" "+sc.Title]
 	if !ok || skip.Skipped == nil || skip.Skipped.Message != "not-supported: feature gradebook.lineitems.write not declared" {
 		t.Errorf("not-supported case = %+v (found %v)", skip, ok)
 	}
 
-	errc, ok := cases["oneroster.resources.resources | "+run.Checks[3].Title]
-	if !ok || errc.Error == nil || errc.Error.Type != "harness" || errc.Error.Message != run.Checks[3].Message {
+	ec := run.Checks[3]
+	errc, ok := cases["spec-1_1.resources.resources | "+ec.ID+" "+ec.Title]
+	if !ok || errc.Error == nil || errc.Error.Type != "harness" || errc.Error.Message != ec.Message {
 		t.Errorf("error case = %+v (found %v)", errc, ok)
 	} else if !strings.Contains(errc.Error.Body, "GET https://sis.example.test/ims/oneroster/v1p1/resources -> error: connection refused") {
 		t.Errorf("error body lacks the failed exchange:\n%s", errc.Error.Body)
 	}
+}
 
-	// No labels or brackets in names beyond the title's own level.
-	for k, c := range cases {
-		if strings.Count(c.Name, "[") != 1 || strings.Contains(c.Name, "check:") {
-			t.Errorf("case %q carries labels", k)
+// An advisory (a SHOULD violation, or a failing optional check) is no
+// JUnit failure: the name says so and <system-out> carries the detail.
+// Only what fails the profile is a <failure>.
+func TestJUnitAdvisoryIsNotAFailure(t *testing.T) {
+	run := &reports.Run{SchemaVersion: 1, Verdict: "pass",
+		Profiles: []reports.ProfileVerdict{{Name: "sds", Verdict: "pass"}, {Name: "oneroster-1.1", Verdict: "pass"}},
+		Checks: []reports.CheckResult{
+			{ID: "rostering.users.data", Title: "GET /users data [SHOULD]", Area: "rostering", Outcome: reports.Advisory,
+				Message:    "2 violations",
+				Violations: []reports.Violation{{Rule: "data.email", Pointer: "/users/3/email", RecordID: "u3", Message: "not an email"}},
+				Profiles: []reports.ProfileOutcome{
+					{Profile: "sds", Tier: "required", Outcome: reports.Advisory},
+					{Profile: "oneroster-1.1", Tier: "optional", Outcome: reports.Fail},
+				}},
+		}}
+	doc, raw := parseJUnit(t, run)
+	if doc.Failures != 0 || doc.Errors != 0 || strings.Contains(raw, "<failure") {
+		t.Fatalf("advisories became failures:\n%s", raw)
+	}
+	if doc.Tests != 2 {
+		t.Fatalf("tests = %d, want the check once per profile", doc.Tests)
+	}
+	for _, s := range doc.Suites {
+		c := s.Cases[0]
+		if !strings.HasPrefix(c.Name, "rostering.users.data [advisory] ") {
+			t.Errorf("suite %s: name %q does not say advisory after the ID", s.Name, c.Name)
 		}
+		if !strings.Contains(c.SystemOut, "advisory") || !strings.Contains(c.SystemOut, "/users/3/email") {
+			t.Errorf("suite %s: system-out = %q", s.Name, c.SystemOut)
+		}
+	}
+
+	// Under --strict the profile judges the advisory fail: then it is a <failure>.
+	run.Checks[0].Profiles[0].Outcome = reports.Fail
+	run.Checks[0].Outcome = reports.Fail
+	run.Verdict = "fail"
+	doc, _ = parseJUnit(t, run)
+	if doc.Failures != 1 {
+		t.Errorf("failures = %d; a required check judged fail must be one <failure> (the optional one stays advisory)", doc.Failures)
 	}
 }
 
@@ -187,7 +218,7 @@ func TestJUnitSuiteErrorsFailEvenWithoutChecks(t *testing.T) {
 		t.Fatalf("tests=%d errors=%d; a failed setup must produce an erroring testcase", doc.Tests, doc.Errors)
 	}
 	c := doc.Suites[0].Cases[0]
-	if doc.Suites[0].Name != "oneroster.suite" || c.Classname != "oneroster.suite" || c.Name != "suite setup" {
+	if doc.Suites[0].Name != "rostercheck.suite" || c.Classname != "rostercheck.suite" || c.Name != "suite setup" {
 		t.Errorf("suite case = suite %q classname %q name %q", doc.Suites[0].Name, c.Classname, c.Name)
 	}
 	if c.Error == nil || c.Error.Type != "harness" {
@@ -207,8 +238,8 @@ func TestJUnitSuiteErrorsAlongsideChecks(t *testing.T) {
 	run := sampleRun()
 	run.SuiteErrors = []string{"AfterSuite failed: cleanup left 2 line items"}
 	doc, _ := parseJUnit(t, run)
-	if doc.Tests != 5 || doc.Errors != 2 || doc.Suites[0].Name != "oneroster.suite" {
-		t.Errorf("tests=%d errors=%d first suite %q; want 5, 2, oneroster.suite", doc.Tests, doc.Errors, doc.Suites[0].Name)
+	if doc.Tests != 6 || doc.Errors != 2 || doc.Suites[0].Name != "rostercheck.suite" {
+		t.Errorf("tests=%d errors=%d first suite %q; want 6, 2, rostercheck.suite", doc.Tests, doc.Errors, doc.Suites[0].Name)
 	}
 }
 
@@ -230,29 +261,25 @@ func TestJUnitRedVerdictNeverLooksGreen(t *testing.T) {
 func TestJUnitUniqueNamesAndSlugs(t *testing.T) {
 	run := &reports.Run{SchemaVersion: 1, Verdict: "pass", Checks: []reports.CheckResult{
 		{ID: "rostering.users.a", Title: "GET /users same [MUST]", Area: "rostering", Outcome: reports.Pass},
-		{ID: "rostering.users.b", Title: "GET /users same [MUST]", Area: "rostering", Outcome: reports.Pass},
-		{ID: "rostering.users.c", Title: "GET /users same [MUST]", Area: "rostering", Outcome: reports.Pass},
-		{ID: "rostering.classes.a", Title: "GET /users same [MUST]", Area: "rostering", Outcome: reports.Pass},
+		{ID: "rostering.users.a", Title: "GET /users same [MUST]", Area: "rostering", Outcome: reports.Pass},
 		{ID: "odd", Title: "no slug in id", Area: "gradebook", Endpoint: "/classes/{id}/lineItems/{id}/results", Outcome: reports.Pass},
 		{ID: "x.y.z", Title: "weird outcome", Area: "rostering", Outcome: "exploded"},
 	}}
 	doc, _ := parseJUnit(t, run)
 	cases := allCases(doc)
 	for _, want := range []string{
-		"oneroster.rostering.users | GET /users same [MUST]",
-		"oneroster.rostering.users | GET /users same [MUST] (2)",
-		"oneroster.rostering.users | GET /users same [MUST] (3)",
-		"oneroster.rostering.classes | GET /users same [MUST]",
-		"oneroster.gradebook.classes-lineitems-results | no slug in id",
+		"rostercheck.rostering.users | rostering.users.a GET /users same [MUST]",
+		"rostercheck.rostering.users | rostering.users.a GET /users same [MUST] (2)",
+		"rostercheck.gradebook.classes-lineitems-results | odd no slug in id",
 	} {
 		if _, ok := cases[want]; !ok {
 			t.Errorf("missing case %q; have %v", want, keys(cases))
 		}
 	}
-	if c := cases["oneroster.rostering.y | weird outcome"]; c.Error == nil || !strings.Contains(c.Error.Message, "exploded") {
+	if c := cases["rostercheck.rostering.y | x.y.z weird outcome"]; c.Error == nil || !strings.Contains(c.Error.Message, "exploded") {
 		t.Errorf("unknown outcome must be an error, got %+v", c)
 	}
-	if doc.Tests != 6 || doc.Errors != 1 {
+	if doc.Tests != 4 || doc.Errors != 1 {
 		t.Errorf("tests=%d errors=%d", doc.Tests, doc.Errors)
 	}
 }

@@ -68,17 +68,21 @@ func Worst(os ...Outcome) Outcome {
 	return w
 }
 
+// Option is one typed configuration value in Run.Config: a string, a
+// number, a boolean or a list of strings.
+type Option = any
+
 // Run is one complete conformance run.
 type Run struct {
 	SchemaVersion int               `json:"schemaVersion"` // 1
 	Tool          Tool              `json:"tool"`
 	Target        Target            `json:"target"`
 	Profiles      []ProfileVerdict  `json:"profiles"`
-	Verdict       string            `json:"verdict"` // "pass" | "fail" | "error"
+	Verdict       string            `json:"verdict"` // "pass" | "fail" | "partial" | "error"
 	Started       time.Time         `json:"started"`
 	Finished      time.Time         `json:"finished"`
 	Summary       Summary           `json:"summary"`
-	Config        map[string]string `json:"config"`                // effective config, already redacted by the caller
+	Config        map[string]Option `json:"config"`                // effective config, typed, already redacted by the caller
 	SuiteErrors   []string          `json:"suiteErrors,omitempty"` // harness/suite-level failures (setup failed, timeout)
 	// Partial says why the run is not a full verdict (a --check filter, an
 	// interrupt); empty for a full run.
@@ -92,6 +96,8 @@ type Run struct {
 	// Leftovers are objects the write checks created and could not delete
 	// ('rostercheck cleanup --from results.json' retries them).
 	Leftovers []Leftover `json:"leftovers,omitempty"`
+	// Latency is request latency per endpoint and the slowest requests.
+	Latency *Latency `json:"latency,omitempty"`
 }
 
 // Stats is run-wide traffic accounting.
@@ -211,6 +217,7 @@ type Exchange struct {
 	RequestBody       string            `json:"requestBody,omitempty"`
 	ResponseBody      string            `json:"responseBody,omitempty"`
 	ResponseTruncated bool              `json:"responseTruncated,omitempty"`
+	ResponseSize      int64             `json:"responseSize,omitempty"` // bytes of the whole decoded body (ResponseBody may be a cut)
 	DurationMs        int64             `json:"durationMs"`
 	Error             string            `json:"error,omitempty"`
 	Curl              string            `json:"curl,omitempty"`

@@ -228,7 +228,7 @@ func (r *Redactor) RedactRun(run *Run) *Run {
 		ri.ID, ri.Title, ri.Source, ri.Hint = s(ri.ID), s(ri.Title), s(ri.Source), s(ri.Hint)
 		ri.Levels = redactMap(s, ri.Levels)
 	}
-	out.Config = redactMap(s, run.Config)
+	out.Config = redactConfig(s, run.Config)
 	out.SuiteErrors = redactStrings(s, run.SuiteErrors)
 	out.Leftovers = slices.Clone(run.Leftovers)
 	for i := range out.Leftovers {
@@ -265,6 +265,18 @@ func (r *Redactor) RedactRun(run *Run) *Run {
 			e.RequestBody, e.ResponseBody = s(e.RequestBody), s(e.ResponseBody)
 			e.Error, e.Curl = s(e.Error), s(e.Curl)
 		}
+	}
+	if run.Latency != nil {
+		l := *run.Latency
+		l.Endpoints = slices.Clone(l.Endpoints)
+		for i := range l.Endpoints {
+			l.Endpoints[i].Endpoint = s(l.Endpoints[i].Endpoint)
+		}
+		l.Slowest = slices.Clone(l.Slowest)
+		for i := range l.Slowest {
+			l.Slowest[i].Method, l.Slowest[i].URL = s(l.Slowest[i].Method), s(l.Slowest[i].URL)
+		}
+		out.Latency = &l
 	}
 	return &out
 }

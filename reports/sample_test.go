@@ -56,24 +56,24 @@ func sampleRun() *reports.Run {
 		Verdict:  "error",
 		Started:  started,
 		Finished: started.Add(4500 * time.Millisecond),
-		Config:   map[string]string{"auth": "oauth2", "client-id": clientID, "client-secret": "<redacted>", "page-size": "100"},
+		Config:   map[string]any{"auth": "oauth2", "client-id": clientID, "client-secret": "<redacted>", "page-size": 100, "strict": false, "profile": []string{"spec-1.1", "sds"}},
 		Checks: []reports.CheckResult{
 			{
 				ID: "rostering.users.schema", Title: "GET /users returns records valid against the user schema [MUST]",
 				Area: "rostering", Endpoint: "/users", Level: "MUST",
-				Features: []string{"rostering.users.list"}, Profiles: []reports.ProfileOutcome{{Profile: "spec-1.1", Tier: "required"}, {Profile: "sds", Tier: "required"}},
+				Features: []string{"rostering.users.list"}, Profiles: []reports.ProfileOutcome{{Profile: "spec-1.1", Tier: "required", Outcome: reports.Pass}, {Profile: "sds", Tier: "required", Outcome: reports.Pass}},
 				Outcome: reports.Pass, DurationMs: 120,
 			},
 			{
 				ID: "rostering.schools-classes.paging.links", Title: "GET /schools/{id}/classes pages are disjoint and their union equals X-Total-Count [MUST]",
 				Area: "rostering", Endpoint: "/schools/{id}/classes", Level: "MUST",
-				Features: []string{"rostering.schools.classes", "paging.link-header"}, Profiles: []reports.ProfileOutcome{{Profile: "spec-1.1", Tier: "required"}},
-				Outcome: reports.Fail,
+				Features: []string{"rostering.schools.classes", "paging.link-header"}, Profiles: []reports.ProfileOutcome{{Profile: "spec-1.1", Tier: "required", Outcome: reports.Fail}},
+				Outcome: reports.Fail, Rules: []reports.RuleCount{{Rule: "paging.disjoint", Count: 3}},
 				Message: "3 records appear on more than one page (token " + secret + ")",
 				Violations: []reports.Violation{
-					{Pointer: "/classes/3/sourcedId", RecordID: "cls-0003", Message: "also on page 2", ExchangeID: 7},
-					{Pointer: "/classes/17/sourcedId", RecordID: "cls-0017", Message: "also on page 3", ExchangeID: 8},
-					{Pointer: "/classes/42", RecordID: "cls-0042", Message: "missing from every page"},
+					{Rule: "paging.disjoint", Pointer: "/classes/3/sourcedId", RecordID: "cls-0003", Message: "also on page 2", ExchangeID: 7},
+					{Rule: "paging.disjoint", Pointer: "/classes/17/sourcedId", RecordID: "cls-0017", Message: "also on page 3", ExchangeID: 8},
+					{Rule: "paging.disjoint", Pointer: "/classes/42", RecordID: "cls-0042", Message: "missing from every page"},
 				},
 				ViolationsTotal: 3,
 				Exchanges: []reports.Exchange{
@@ -103,13 +103,13 @@ func sampleRun() *reports.Run {
 			{
 				ID: "gradebook.lineitems.write", Title: "PUT /lineItems/{id} creates a line item [SHOULD]",
 				Area: "gradebook", Endpoint: "/lineItems/{id}", Level: "SHOULD",
-				Features: []string{"gradebook.lineitems.write"}, Profiles: []reports.ProfileOutcome{{Profile: "spec-1.1", Tier: "required"}},
+				Features: []string{"gradebook.lineitems.write"}, Profiles: []reports.ProfileOutcome{{Profile: "spec-1.1", Tier: "required", Outcome: reports.NotSupported}},
 				Outcome: reports.NotSupported, Message: "feature gradebook.lineitems.write not declared",
 			},
 			{
 				ID: "resources.resources.list", Title: "GET /resources returns a resources collection [MUST]",
 				Area: "resources", Endpoint: "/resources", Level: "MUST",
-				Features: []string{"resources.list"}, Profiles: []reports.ProfileOutcome{{Profile: "spec-1.1", Tier: "required"}},
+				Features: []string{"resources.list"}, Profiles: []reports.ProfileOutcome{{Profile: "spec-1.1", Tier: "required", Outcome: reports.Error}},
 				Outcome: reports.Error, Message: "dial tcp 10.0.0.1:443: connection refused",
 				Exchanges: []reports.Exchange{
 					{ID: 9, Method: "GET", URL: "https://sis.example.test/ims/oneroster/v1p1/resources", Error: "connection refused", DurationMs: 3, Curl: "curl https://sis.example.test/ims/oneroster/v1p1/resources"},
@@ -117,6 +117,7 @@ func sampleRun() *reports.Run {
 				DurationMs: 4,
 			},
 		},
+		Rules: []reports.RuleInfo{{ID: "paging.disjoint", Title: "pages are disjoint", Source: "OneRoster 1.1 §3.4.1 pagination", Hint: "sort pages by a stable key", Levels: map[string]string{"spec-1.1": "MUST", "sds": "MUST"}}},
 		Stats: reports.Stats{Requests: 3, Records: 250},
 	}
 	run.Recount()

@@ -65,6 +65,7 @@ type Config struct {
 	Timeout        time.Duration
 	MaxBody        int64
 	Verbose        bool
+	Quiet          bool
 
 	// Output.
 	Out  string // report directory; "none" writes nothing
@@ -83,6 +84,8 @@ type Config struct {
 
 	// Pins are ids the write checks use instead of discovering them.
 	Pins suites.WritePins
+	// Warnings are said on stderr before the command runs (a secret in the config file).
+	Warnings []string
 }
 
 // option is one configurable setting, reachable as a flag, an environment
@@ -208,7 +211,8 @@ var options = []option{
 	{name: "request-timeout", usage: "timeout of one request, body included", def: "30s", cmds: "run", set: duration(func(c *Config) *time.Duration { return &c.RequestTimeout })},
 	{name: "timeout", usage: "deadline of the whole run", def: "60m", cmds: "run", set: duration(func(c *Config) *time.Duration { return &c.Timeout })},
 	{name: "max-body", usage: "largest response body read", def: "64MiB", cmds: "run", set: size(func(c *Config) *int64 { return &c.MaxBody })},
-	{name: "verbose", usage: "stream Ginkgo's own output to stderr", bool: true, def: "false", cmds: "run", set: boolean(func(c *Config) *bool { return &c.Verbose })},
+	{name: "verbose", usage: "list every failing, advisory and erroring check at the end and stream Ginkgo's own output to stderr", bool: true, def: "false", cmds: "run", set: boolean(func(c *Config) *bool { return &c.Verbose })},
+	{name: "quiet", usage: "print only the verdict and problems (no progress, no summary table)", bool: true, def: "false", cmds: "run", set: boolean(func(c *Config) *bool { return &c.Quiet })},
 	{name: "out", usage: "report directory (\"none\": write no reports)", def: "rostercheck-report", cmds: "run report", set: str(func(c *Config) *string { return &c.Out })},
 	{name: "from", usage: "results.json to re-render", cmds: "report", set: str(func(c *Config) *string { return &c.From })},
 	{name: "size", usage: "built-in district size: " + strings.Join(district.Sizes, ", "), def: "small", cmds: "run serve", set: str(func(c *Config) *string { return &c.Size })},
@@ -271,6 +275,16 @@ func Load(cmd string, args []string, lookupEnv func(string) (string, bool), read
 		if errors.Is(err, flag.ErrHelp) {
 			return nil, err
 		}
+		if name, ok := strings.CutPrefix(err.Error(), "flag provided but not defined: "); ok {
+			var names []string
+			for _, o := range mine {
+				names = append(names, o.name)
+			}
+			if s := suggestFlag(name, names); s != "" {
+				return nil, usageErr("unknown flag %s: did you mean --%s?", name, s)
+			}
+			return nil, usageErr("unknown flag %s ('rostercheck %s -h' lists the flags)", name, cmd)
+		}
 		return nil, usageErr("%v", err)
 	}
 	if fs.NArg() > 0 {
@@ -294,7 +308,7 @@ func Load(cmd string, args []string, lookupEnv func(string) (string, bool), read
 		}
 	}
 
-	c := &Config{Command: cmd, ConfigFile: path}
+	c := &Config{Command: cmd, ConfigFile: path, Warnings: secretWarnings(path, file)}
 	for _, o := range mine {
 		v, src := o.def, "default"
 		if fv, ok := file[o.name]; ok {
@@ -465,20 +479,22 @@ func isLoopback(host string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
-// Redacted returns the effective configuration with secrets masked, for reports.
-func (c *Config) Redacted() map[string]string {
-	m := map[string]string{
-		"profile":         strings.Join(c.Profiles, ","),
+// Redacted returns the effective configuration with secrets masked, for
+// reports: typed values (numbers, booleans, lists of strings), stable keys
+// (the flag names).
+func (c *Config) Redacted() map[string]any {
+	m := map[string]any{
+		"profile":         c.Profiles,
 		"auth":            c.Auth,
-		"concurrency":     strconv.Itoa(c.Concurrency),
-		"page-size":       strconv.Itoa(c.PageSize),
-		"parents":         strconv.Itoa(c.Parents),
+		"concurrency":     c.Concurrency,
+		"page-size":       c.PageSize,
+		"parents":         c.Parents,
 		"request-timeout": c.RequestTimeout.String(),
 		"timeout":         c.Timeout.String(),
-		"max-body":        strconv.FormatInt(c.MaxBody, 10),
-		"strict":          strconv.FormatBool(c.Strict),
-		"services":        strings.Join(c.Services, ","),
-		"allow-writes":    strconv.FormatBool(c.AllowWrites),
+		"max-body":        c.MaxBody,
+		"strict":          c.Strict,
+		"services":        c.Services,
+		"allow-writes":    c.AllowWrites,
 	}
 	if c.BaseURL != "" {
 		m["base-url"] = c.BaseURL
@@ -492,16 +508,19 @@ func (c *Config) Redacted() map[string]string {
 	if c.ClientID != "" {
 		m["client-id"] = c.ClientID
 	}
+	if c.Username != "" {
+		m["username"] = c.Username
+	}
 	for name, v := range map[string]string{"client-secret": c.ClientSecret, "password": c.Password, "token": c.Token} {
 		if v != "" {
 			m[name] = "<redacted>"
 		}
 	}
 	if len(c.Scopes) > 0 {
-		m["scope"] = strings.Join(c.Scopes, " ")
+		m["scope"] = c.Scopes
 	}
 	if len(c.Checks) > 0 {
-		m["check"] = strings.Join(c.Checks, ",")
+		m["check"] = c.Checks
 	}
 	return m
 }

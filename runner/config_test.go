@@ -2,6 +2,7 @@ package runner_test
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"strings"
 	"testing"
@@ -104,7 +105,7 @@ func TestRedactedConfigHidesSecrets(t *testing.T) {
 		t.Fatal("secret not read from the environment")
 	}
 	for k, v := range c.Redacted() {
-		if strings.Contains(v, "hunter2") {
+		if strings.Contains(fmt.Sprint(v), "hunter2") {
 			t.Errorf("Redacted()[%s] leaks the secret", k)
 		}
 	}

@@ -29,15 +29,43 @@ import (
 // version is set with -ldflags "-X github.com/rostercheck/rostercheck/runner.version=v1.2.3".
 var version = ""
 
-// Version returns the harness version.
+// Version returns the harness version: the one stamped with -ldflags
+// (make build does), else the module version (go install …@v1.2.3), else
+// the VCS revision the binary was built from, else "dev".
 func Version() string {
-	if version != "" {
-		return version
+	bi, _ := debug.ReadBuildInfo()
+	return versionFrom(version, bi)
+}
+
+func versionFrom(stamped string, bi *debug.BuildInfo) string {
+	if stamped != "" {
+		return stamped
 	}
-	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
-		return bi.Main.Version
+	if bi == nil {
+		return "dev"
 	}
-	return "dev"
+	if v := bi.Main.Version; v != "" && v != "(devel)" {
+		return v
+	}
+	rev, dirty := "", false
+	for _, s := range bi.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.modified":
+			dirty = s.Value == "true"
+		}
+	}
+	if rev == "" {
+		return "dev"
+	}
+	if len(rev) > 12 {
+		rev = rev[:12]
+	}
+	if dirty {
+		rev += "-dirty"
+	}
+	return "devel+" + rev
 }
 
 // CatalogueHash identifies the check catalogue: IDs, levels and features.
@@ -94,6 +122,9 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		fmt.Fprintf(stderr, "rostercheck %s: %v\n", cmd, err)
 		return ExitUsage
+	}
+	for _, w := range cfg.Warnings {
+		fmt.Fprintf(stderr, "rostercheck: %s\n", w)
 	}
 	switch cmd {
 	case "run":
@@ -206,7 +237,7 @@ func Report(cfg *Config, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "rostercheck report: %v\n", err)
 		return ExitFail
 	}
-	fmt.Fprintf(stdout, "reports: %s/{junit.xml,results.json,report.html}\n", strings.TrimRight(cfg.Out, "/"))
+	fmt.Fprintf(stdout, "reports: %s\n", reportsLine(cfg.Out))
 	return ExitPass
 }
 

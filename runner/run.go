@@ -199,6 +199,8 @@ func preflight(ctx context.Context, store *client.Store, t *target) error {
 		return &unreachable{msg: fmt.Sprintf("target unreachable: GET %s: %v", ex.URL, ex.Err)}
 	case ex.Status == http.StatusUnauthorized:
 		return &unreachable{msg: fmt.Sprintf("credentials rejected: GET %s answered 401 (WWW-Authenticate: %q) to the run's %s credentials; check them, and that they belong to this --base-url", ex.URL, ex.ResponseHeader.Get("WWW-Authenticate"), store.AuthName())}
+	case ex.Status == http.StatusNotFound:
+		return notOneRosterRoot(ctx, store, t.baseURL)
 	}
 	return nil
 }
@@ -219,6 +221,10 @@ func Run(ctx context.Context, cfg *Config, stdout, stderr io.Writer) int {
 
 	sel, err := selectChecks(cfg)
 	if err != nil {
+		fmt.Fprintf(errw, "rostercheck: %v\n", err)
+		return ExitUsage
+	}
+	if err := checkOutWritable(cfg.Out); err != nil {
 		fmt.Fprintf(errw, "rostercheck: %v\n", err)
 		return ExitUsage
 	}
@@ -314,7 +320,17 @@ func Run(ctx context.Context, cfg *Config, stdout, stderr io.Writer) int {
 	setupWrites(cfg, env)
 	// Ginkgo's own stream may split lines across writes: buffer-redact it.
 	ginkgoOut := red.Writer(stderr)
+	var prog *progress
+	if !cfg.Quiet {
+		live := isTerminal(stderr) && !inCI() && !cfg.Verbose
+		every := ciProgressEvery
+		if live {
+			every = 250 * time.Millisecond
+		}
+		prog = startProgress(errw, live, every, len(sel.checks), env, store)
+	}
 	gr := runGinkgo(env, sel, cfg, refreshing{ginkgoOut, refresh})
+	prog.Stop()
 	_ = ginkgoOut.Close()
 	refresh()
 	// Whatever the write checks left (an interrupt, a failed delete) is
@@ -325,12 +341,17 @@ func Run(ctx context.Context, cfg *Config, stdout, stderr io.Writer) int {
 	run := buildRun(cfg, t, sel, env, gr, started)
 	run.Leftovers = leftovers(left)
 	if err := context.Cause(runCtx); err != nil && runCtx.Err() != nil {
+		// Interrupted or out of time: what ran is reported, what did not is
+		// not-run, and no profile claims a verdict it did not earn.
 		run.SuiteErrors = append(run.SuiteErrors, "the run stopped early: "+err.Error())
-		run.Verdict = "error"
+		if run.Verdict != "fail" {
+			run.Verdict = "partial"
+		}
 	}
 	code := exitCode(run)
-	printSummary(out, run)
+	printSummary(out, run, useColour(stdout), cfg.Quiet, cfg.Verbose)
 	printLeftovers(out, cfg, run)
+	ciOutputs(run, red, out, errw)
 	if !writeReports(cfg, run, red, out, errw) && code == ExitPass {
 		code = ExitFail
 	}
@@ -346,7 +367,7 @@ func writeReports(cfg *Config, run *reports.Run, red *reports.Redactor, out, err
 		fmt.Fprintf(errw, "rostercheck: writing reports: %v\n", err)
 		return false
 	}
-	fmt.Fprintf(out, "reports: %s/{junit.xml,results.json,report.html}\n", strings.TrimRight(cfg.Out, "/"))
+	fmt.Fprintf(out, "reports: %s\n", reportsLine(cfg.Out))
 	return true
 }
 
@@ -476,6 +497,7 @@ func buildRun(cfg *Config, t *target, sel *selection, env *suites.Env, gr *ginkg
 	} else {
 		run.SuiteErrors = append(run.SuiteErrors, "the test engine produced no report")
 	}
+	stopped := env.RunCtx != nil && env.RunCtx.Err() != nil
 	for _, c := range sel.checks {
 		cr := reports.CheckResult{ID: c.ID, Title: c.Title, Area: c.Area, Endpoint: c.Endpoint, Level: c.Level, Features: c.Features, Source: c.Source}
 		res, ran := env.ResultOf(c.ID)
@@ -510,6 +532,11 @@ func buildRun(cfg *Config, t *target, sel *selection, env *suites.Env, gr *ginkg
 		default:
 			res = &suites.Result{Outcome: suites.OutcomeNotRun, Message: notRunReason(gr)}
 		}
+		if stopped && res.Outcome == suites.OutcomeError && stoppedUnder(res.Message) {
+			// Cut off by the interrupt or the deadline: not run to the end,
+			// not a harness error (and never a provider failure).
+			res = &suites.Result{Outcome: suites.OutcomeNotRun, Message: res.Message}
+		}
 		cr.Message = res.Message
 		cr.Profiles = sel.judge(c, res)
 		cr.Outcome = worstOf(cr.Profiles)
@@ -524,6 +551,7 @@ func buildRun(cfg *Config, t *target, sel *selection, env *suites.Env, gr *ginkg
 	sort.SliceStable(run.Checks, func(i, j int) bool { return run.Checks[i].ID < run.Checks[j].ID })
 	run.Rules = ruleInfos(run, sel)
 	run.Stats = reports.Stats{Requests: int64(env.Store.Count()), Records: int64(env.RecordsWalked()), Renewed: int64(env.Store.Renewed())}
+	run.Latency = latencyOf(env.BaseURL, env.Store.Timings())
 	run.Recount()
 	if sel.filtered {
 		run.Partial = "--check ran a subset of the checks: not a full verdict"
@@ -548,8 +576,23 @@ func overall(run *reports.Run) string {
 	}
 	if len(run.SuiteErrors) > 0 && v != "fail" {
 		v = "error"
+		if strings.HasPrefix(run.Partial, "the run stopped early") {
+			v = "partial" // the suite errors are the stop itself
+		}
 	}
 	return v
+}
+
+// stoppedUnder reports whether a check's error message says the run's
+// interrupt or deadline cut it off.
+func stoppedUnder(msg string) bool {
+	m := strings.ToLower(msg)
+	for _, s := range []string{"the run stopped", "interrupted", "timedout", "timed out", "context canceled", "deadline exceeded"} {
+		if strings.Contains(m, s) {
+			return true
+		}
+	}
+	return false
 }
 
 func notRunReason(gr *ginkgoResult) string {
@@ -565,7 +608,7 @@ func toReportExchange(ex *client.Exchange, evidence int) reports.Exchange {
 		ID: ex.ID, Method: ex.Method, URL: ex.URL, Status: ex.Status,
 		RequestHeaders: flatten(ex.RequestHeader), ResponseHeaders: flatten(ex.ResponseHeader),
 		RequestBody: string(ex.RequestBody), ResponseBody: string(body), ResponseTruncated: trunc || ex.BodyTruncated,
-		DurationMs: ex.Duration.Milliseconds(), Curl: ex.Curl(),
+		DurationMs: ex.Duration.Milliseconds(), Curl: ex.Curl(), ResponseSize: int64(len(ex.Body)),
 	}
 	if ex.Err != nil {
 		re.Error = ex.Err.Error()
@@ -709,25 +752,4 @@ func exitCode(run *reports.Run) int {
 		return ExitPass
 	}
 	return ExitFail
-}
-
-func printSummary(w io.Writer, run *reports.Run) {
-	for _, c := range run.Checks {
-		if c.Outcome == reports.Fail || c.Outcome == reports.Error || c.Outcome == reports.Advisory {
-			fmt.Fprintf(w, "%-8s %s: %s\n", strings.ToUpper(string(c.Outcome)), c.ID, c.Message)
-		}
-	}
-	for _, e := range run.SuiteErrors {
-		fmt.Fprintf(w, "ERROR suite: %s\n", suites.OneLine(e))
-	}
-	s := run.Summary
-	fmt.Fprintf(w, "%d checks: %d passed, %d failed, %d advisory, %d errors, %d not supported, %d not run\n", s.Total, s.Pass, s.Fail, s.Advisory, s.Error, s.NotSupported, s.NotRun)
-	for _, p := range run.Profiles {
-		reason := ""
-		if p.Reason != "" {
-			reason = ": " + p.Reason
-		}
-		fmt.Fprintf(w, "profile %s: %s (%d of %d passed; %d MUST failures, %d advisory)%s\n", p.Name, strings.ToUpper(p.Verdict), p.Passed, p.Total, p.MustFailed, p.Advisories, reason)
-	}
-	fmt.Fprintf(w, "verdict: %s\n", strings.ToUpper(run.Verdict))
 }

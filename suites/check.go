@@ -229,6 +229,7 @@ func OneLine(s string) string {
 func (e *Env) Execute(ctx context.Context, c Check) (res *Result) {
 	r := newRecorder(e, c)
 	start := time.Now()
+	ctx, cost := withCost(ctx)
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	if e.RunCtx != nil {
@@ -243,7 +244,8 @@ func (e *Env) Execute(ctx context.Context, c Check) (res *Result) {
 			r.errMsg = "" // whatever the check saw, the run stopped under it
 			r.Errorf("not completed: the run stopped (%v)", context.Cause(e.RunCtx))
 		}
-		res = r.finish(time.Since(start))
+		res = r.finish(max(time.Since(start), cost.get()))
+		e.progress.checks.Add(1)
 		e.results.Store(c.ID, res)
 	}()
 	c.Run(ctx, e, r)

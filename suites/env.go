@@ -59,11 +59,13 @@ type Env struct {
 
 	// prefetched are the endpoints Prefetch started walking.
 	prefetched sync.Map
+	progress   progressCounters // see Progress
 }
 
 type walkEntry struct {
 	once sync.Once
 	walk atomic.Pointer[Walk]
+	took time.Duration // how long the walk took (set inside once)
 }
 
 func (e *Env) init() {
@@ -141,8 +143,11 @@ func (e *Env) walk(ctx context.Context, ep catalogue.Endpoint, filled string) *W
 	we.once.Do(func() {
 		// A walk is shared by several checks, so it runs under the run's
 		// context rather than the first asking spec's.
+		start := time.Now()
 		we.walk.Store(e.runWalk(e.runCtx(ctx), ep, filled, e.sources[ep.Path]))
+		we.took = time.Since(start)
 	})
+	chargeWalk(ctx, filled, we.took)
 	return we.walk.Load()
 }
 

@@ -212,6 +212,7 @@ func (e *Env) runWalk(ctx context.Context, ep catalogue.Endpoint, path string, k
 		}
 		recs, _ := doc[ep.Key].([]any)
 		pg.Count = len(recs)
+		e.progress.page(ep.Path, pg.Count)
 		w.Pages = append(w.Pages, pg)
 		// Schema: every record, every violation, pointer into the page.
 		vs, err := schemas.ValidateCollection(ep.Key, ep.Entity, doc)

@@ -95,6 +95,8 @@ type Store struct {
 	// renewed counts requests answered 401 that were retried once with a
 	// fresh token.
 	renewed atomic.Int64
+
+	timings timingLog // every exchange's latency (Timings)
 }
 
 // Renewed returns how many requests got 401 and were retried once with a
@@ -264,6 +266,7 @@ func (s *Store) Do(ctx context.Context, r Request) *Exchange {
 	defer func() {
 		ex.Duration = time.Since(ex.Started)
 		s.redactExchange(ex)
+		s.timings.add(ex)
 	}()
 
 	u, err := url.Parse(r.URL)
