@@ -185,7 +185,7 @@ var options = []option{
 		return nil
 	}},
 	{name: "concurrency", usage: "requests in flight at most", def: "8", cmds: "run", set: integer(func(c *Config) *int { return &c.Concurrency }, 1, 64)},
-	{name: "page-size", usage: "limit used to walk every collection", def: "100", cmds: "run", set: integer(func(c *Config) *int { return &c.PageSize }, 1, 10000)},
+	{name: "page-size", usage: "limit used to walk every collection (default: the largest page size the selected profiles' consumers use, query.largeLimit: 5000 for sds; paging itself is proven with small pages on a sample)", cmds: "run", set: integer(func(c *Config) *int { return &c.PageSize }, 1, 10000)},
 	{name: "parents", usage: "parent ids sampled per relationship endpoint", def: "2", cmds: "run", set: integer(func(c *Config) *int { return &c.Parents }, 1, 100)},
 	{name: "request-timeout", usage: "timeout of one request, body included", def: "30s", cmds: "run", set: duration(func(c *Config) *time.Duration { return &c.RequestTimeout })},
 	{name: "timeout", usage: "deadline of the whole run", def: "60m", cmds: "run", set: duration(func(c *Config) *time.Duration { return &c.Timeout })},

@@ -211,6 +211,11 @@ func Run(ctx context.Context, cfg *Config, stdout, stderr io.Writer) int {
 		fmt.Fprintf(errw, "rostercheck: %v\n", err)
 		return ExitUsage
 	}
+	if cfg.PageSize == 0 {
+		// Walk at the page size the consumers use; paging itself is
+		// proven on small-page samples.
+		cfg.PageSize = largestLimit(sel.profiles)
+	}
 	t, err := resolveTarget(cfg)
 	if err != nil {
 		fmt.Fprintf(errw, "rostercheck: %v\n", err)
@@ -275,13 +280,14 @@ func Run(ctx context.Context, cfg *Config, stdout, stderr io.Writer) int {
 	fmt.Fprintf(errw, "rostercheck: running %d checks (profile %s)\n", len(sel.checks), strings.Join(cfg.Profiles, ", "))
 
 	env := &suites.Env{
-		BaseURL:    strings.TrimRight(t.baseURL, "/"),
-		Store:      store,
-		PageSize:   cfg.PageSize,
-		Parents:    cfg.Parents,
-		LargeLimit: largestLimit(sel.profiles),
-		Evidence:   16 << 10,
-		RunCtx:     runCtx,
+		BaseURL:     strings.TrimRight(t.baseURL, "/"),
+		Store:       store,
+		PageSize:    cfg.PageSize,
+		Concurrency: cfg.Concurrency,
+		Parents:     cfg.Parents,
+		LargeLimit:  largestLimit(sel.profiles),
+		Evidence:    16 << 10,
+		RunCtx:      runCtx,
 		Redact: func(s string) string {
 			refresh()
 			return red.String(s)

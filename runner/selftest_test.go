@@ -148,7 +148,7 @@ var hostileHints = map[string]string{
 	"endless-next":      "points back to an already walked page",
 	"slow-body":         "no complete answer within the request timeout",
 	"large-limit-error": "status 500",
-	"next-offhost":      "led to another host",
+	"next-offhost":      "points at another origin",
 	"redirect-offhost":  "led to another host",
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/url"
+	"runtime"
 	"sort"
 	"strings"
 	"sync"
@@ -23,6 +24,9 @@ type Env struct {
 	Store   *client.Store
 	// PageSize is the limit used for full page walks.
 	PageSize int
+	// Concurrency is how many pages one walk fetches at a time once
+	// X-Total-Count gives the number of pages (the store bounds the run).
+	Concurrency int
 	// Parents is how many parent ids each relationship endpoint is walked for.
 	Parents int
 	// Samples is how many ids each singleton check fetches.
@@ -44,6 +48,9 @@ type Env struct {
 	results sync.Map // check id -> *Result
 	sources map[string]bool
 	once    sync.Once
+	// decode bounds the pages decoded and validated at once (one per CPU),
+	// so that pages in flight wait as bytes, not as decoded trees.
+	decode chan struct{}
 }
 
 type walkEntry struct {
@@ -80,6 +87,10 @@ func (e *Env) init() {
 		if e.MaxViolations <= 0 {
 			e.MaxViolations = 1000
 		}
+		if e.Concurrency <= 0 {
+			e.Concurrency = 8
+		}
+		e.decode = make(chan struct{}, runtime.GOMAXPROCS(0))
 	})
 }
 
@@ -266,24 +277,6 @@ func paramFields(params map[string]string) string {
 	return strings.Join(fs, " and ")
 }
 
-// maxProbeParents bounds the search for a parent with enough children.
-const maxProbeParents = 100
-
-// findParentWith walks further parents of a relationship endpoint, one at
-// a time, and returns the first walk with at least n distinct records.
-func (e *Env) findParentWith(ctx context.Context, ep catalogue.Endpoint, n int) *Walk {
-	tuples, err := e.parentTuples(ctx, ep, maxProbeParents)
-	if err != nil {
-		return nil
-	}
-	for _, t := range tuples {
-		if w := e.walk(ctx, ep, fillEscaped(ep.Path, t)); w.Fatal == "" && w.Distinct() >= n {
-			return w
-		}
-	}
-	return nil
-}
-
 // Prefetch starts, without waiting, every walk the given checks will read,
 // so specs block only on their own data. The exchange store bounds how many
 // requests are in flight.
@@ -296,7 +289,10 @@ func (e *Env) Prefetch(ctx context.Context, checks []Check) {
 			continue
 		}
 		seen[ep.Path] = true
-		go e.Walks(ctx, ep)
+		go func() {
+			ws, _ := e.Walks(ctx, ep)
+			e.samples(ctx, ep, ws)
+		}()
 	}
 }
 
