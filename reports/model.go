@@ -95,6 +95,15 @@ type Run struct {
 type Stats struct {
 	Requests int64 `json:"requests,omitempty"` // HTTP exchanges made
 	Records  int64 `json:"records,omitempty"`  // records received and examined
+	// Throttled counts 429 (and 503 with Retry-After) answers waited out,
+	// ThrottleWaitSeconds the time that took, ThrottleGaveUp the throttled
+	// answers kept because the run's deadline was near, ResetRetries the
+	// requests tried again after a reset or refused connection. They are
+	// findings about the provider, never check failures.
+	Throttled           int64   `json:"throttled,omitempty"`
+	ThrottleWaitSeconds float64 `json:"throttleWaitSeconds,omitempty"`
+	ThrottleGaveUp      int64   `json:"throttleGaveUp,omitempty"`
+	ResetRetries        int64   `json:"resetRetries,omitempty"`
 }
 
 // Tool identifies the harness that produced the run.

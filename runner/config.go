@@ -58,6 +58,7 @@ type Config struct {
 	RequestTimeout time.Duration
 	Timeout        time.Duration
 	MaxBody        int64
+	MaxRPS         float64
 	Verbose        bool
 
 	// Output.
@@ -190,6 +191,7 @@ var options = []option{
 	{name: "request-timeout", usage: "timeout of one request, body included", def: "30s", cmds: "run", set: duration(func(c *Config) *time.Duration { return &c.RequestTimeout })},
 	{name: "timeout", usage: "deadline of the whole run", def: "60m", cmds: "run", set: duration(func(c *Config) *time.Duration { return &c.Timeout })},
 	{name: "max-body", usage: "largest response body read", def: "64MiB", cmds: "run", set: size(func(c *Config) *int64 { return &c.MaxBody })},
+	{name: "max-rps", usage: "requests started per second at most (0: no limit)", def: "0", cmds: "run", set: rate(func(c *Config) *float64 { return &c.MaxRPS })},
 	{name: "verbose", usage: "stream Ginkgo's own output to stderr", bool: true, def: "false", cmds: "run", set: boolean(func(c *Config) *bool { return &c.Verbose })},
 	{name: "out", usage: "report directory (\"none\": write no reports)", def: "rostercheck-report", cmds: "run report", set: str(func(c *Config) *string { return &c.Out })},
 	{name: "from", usage: "results.json to re-render", cmds: "report", set: str(func(c *Config) *string { return &c.From })},
@@ -454,6 +456,7 @@ func (c *Config) Redacted() map[string]string {
 		"request-timeout": c.RequestTimeout.String(),
 		"timeout":         c.Timeout.String(),
 		"max-body":        strconv.FormatInt(c.MaxBody, 10),
+		"max-rps":         strconv.FormatFloat(c.MaxRPS, 'g', -1, 64),
 		"strict":          strconv.FormatBool(c.Strict),
 		"services":        strings.Join(c.Services, ","),
 		"allow-writes":    strconv.FormatBool(c.AllowWrites),

@@ -241,6 +241,7 @@ func Run(ctx context.Context, cfg *Config, stdout, stderr io.Writer) int {
 		Concurrency:    cfg.Concurrency,
 		RequestTimeout: cfg.RequestTimeout,
 		MaxBody:        cfg.MaxBody,
+		MaxRPS:         cfg.MaxRPS,
 		UserAgent:      "rostercheck/" + Version(),
 		Auth:           auth,
 		Origin:         originOf(t.baseURL), // never follow the target's links elsewhere
@@ -499,6 +500,7 @@ func buildRun(cfg *Config, t *target, sel *selection, env *suites.Env, gr *ginkg
 	sort.SliceStable(run.Checks, func(i, j int) bool { return run.Checks[i].ID < run.Checks[j].ID })
 	run.Rules = ruleInfos(run, sel)
 	run.Stats = reports.Stats{Requests: int64(env.Store.Count()), Records: int64(env.RecordsWalked())}
+	addThrottling(&run.Stats, env.Store.Throttling())
 	run.Recount()
 	if sel.filtered {
 		run.Partial = "--check ran a subset of the checks: not a full verdict"
@@ -704,5 +706,6 @@ func printSummary(w io.Writer, run *reports.Run) {
 		}
 		fmt.Fprintf(w, "profile %s: %s (%d of %d passed; %d MUST failures, %d advisory)%s\n", p.Name, strings.ToUpper(p.Verdict), p.Passed, p.Total, p.MustFailed, p.Advisories, reason)
 	}
+	printThrottling(w, run.Stats)
 	fmt.Fprintf(w, "verdict: %s\n", strings.ToUpper(run.Verdict))
 }

@@ -308,11 +308,11 @@ func (e *Env) describeErr(ex *client.Exchange) string {
 	case errors.As(ex.Err, &off):
 		return fmt.Sprintf("led to another host (%s); not followed, credentials not sent", e.redact(off.Location))
 	case errors.Is(ex.Err, client.ErrBodyTooLarge):
-		return fmt.Sprintf("response body larger than the cap (%d bytes read); reading stopped", len(ex.Body))
+		return fmt.Sprintf("response body larger than the cap (%d bytes read); reading stopped", max(ex.BodyRead, int64(len(ex.Body))))
 	case errors.As(ex.Err, &ae):
 		return "could not obtain credentials: " + e.redact(ae.Error())
 	case errors.Is(ex.Err, context.DeadlineExceeded):
-		return fmt.Sprintf("no complete answer within the request timeout (%d bytes of body after %s)", len(ex.Body), ex.Duration.Round(time.Millisecond))
+		return fmt.Sprintf("no complete answer within the request timeout (%d bytes of body after %s)", max(ex.BodyRead, int64(len(ex.Body))), ex.Duration.Round(time.Millisecond))
 	}
 	return "request failed: " + e.redact(ex.Err.Error())
 }
