@@ -22,6 +22,9 @@ import (
 const mainEnv = "ROSTERCHECK_SELFTEST_AS_MAIN"
 
 func TestMain(m *testing.M) {
+	if os.Getenv(plainEnv) == "1" {
+		os.Exit(plainReaderMain())
+	}
 	if os.Getenv(mainEnv) == "1" {
 		os.Exit(runner.Main(context.Background(), os.Args[1:], os.Stdout, os.Stderr))
 	}

@@ -51,6 +51,10 @@ type Env struct {
 	// decode bounds the pages decoded and validated at once (one per CPU),
 	// so that pages in flight wait as bytes, not as decoded trees.
 	decode chan struct{}
+	// pages bounds the pages held between fetch and digest across all
+	// walks (requests in flight plus pages waiting to be decoded), so that
+	// concurrent walks of large pages cannot pile bodies up in memory.
+	pages chan struct{}
 }
 
 type walkEntry struct {
@@ -91,6 +95,7 @@ func (e *Env) init() {
 			e.Concurrency = 8
 		}
 		e.decode = make(chan struct{}, runtime.GOMAXPROCS(0))
+		e.pages = make(chan struct{}, e.Concurrency+runtime.GOMAXPROCS(0))
 	})
 }
 

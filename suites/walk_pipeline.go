@@ -46,6 +46,11 @@ type digestOpts struct {
 
 // fetchDigest fetches one page and digests it.
 func (e *Env) fetchDigest(ctx context.Context, ep catalogue.Endpoint, u string, probe bool, o digestOpts) *digest {
+	select {
+	case e.pages <- struct{}{}:
+		defer func() { <-e.pages }()
+	case <-ctx.Done():
+	}
 	ex := e.get(ctx, walkCheckID+":"+ep.Slug(), u)
 	select {
 	case e.decode <- struct{}{}:
