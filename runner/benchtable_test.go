@@ -15,7 +15,6 @@ import (
 	"sync/atomic"
 	"syscall"
 	"testing"
-	"text/tabwriter"
 	"time"
 
 	"github.com/rostercheck/rostercheck/fixtures/district"
@@ -62,8 +61,8 @@ func BenchmarkTable(b *testing.B) {
 	if v := os.Getenv("ROSTERCHECK_BENCH_SIZES"); v != "" {
 		sizes = strings.Split(v, ",")
 	}
-	tw := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "district\tdelay\tprofile@limit\tharness\tplain reader\tratio\trequests (harness/plain)\trecords/s (harness)\tpeak RSS harness\tpeak RSS plain\tverdict")
+	const format = "%-8s  %-5s  %-18s  %8s  %8s  %6s  %-13s  %10s  %8s  %8s  %s\n"
+	fmt.Printf(format, "district", "delay", "profile@limit", "harness", "plain", "ratio", "requests h/p", "records/s", "RSS h", "RSS p", "verdict")
 	for i := 0; i < b.N; i++ {
 		for _, size := range sizes {
 			d, err := district.Generate(district.Spec{Seed: 1, Size: size})
@@ -89,17 +88,15 @@ func BenchmarkTable(b *testing.B) {
 				delay.Store(int64(row.delay))
 				plain := runPlain(b, srv.URL, id, secret, row)
 				h := runHarness(b, srv.URL, id, secret, row)
-				fmt.Fprintf(tw, "%s\t%s\t%s@%d\t%.1f s\t%.1f s\t%.1f×\t%d / %d\t%.0f\t%d MB\t%d MB\t%s\n",
-					row.size, row.delay, row.profile, row.pageSize, h.wall.Seconds(), plain.wall.Seconds(),
-					h.wall.Seconds()/plain.wall.Seconds(), h.requests, plain.requests,
-					float64(h.records)/h.wall.Seconds(), h.rss>>20, plain.rss>>20, h.verdict)
-				_ = tw.Flush()
+				fmt.Printf(format, row.size, row.delay, fmt.Sprintf("%s@%d", row.profile, row.pageSize),
+					fmt.Sprintf("%.1f s", h.wall.Seconds()), fmt.Sprintf("%.1f s", plain.wall.Seconds()),
+					fmt.Sprintf("%.1fx", h.wall.Seconds()/plain.wall.Seconds()), fmt.Sprintf("%d/%d", h.requests, plain.requests),
+					fmt.Sprintf("%.0f", float64(h.records)/h.wall.Seconds()), fmt.Sprintf("%d MB", h.rss>>20), fmt.Sprintf("%d MB", plain.rss>>20), h.verdict)
 			}
 			srv.Close()
 		}
 	}
-	fmt.Fprintln(tw, "(ratio: harness wall time / plain reader wall time; --concurrency 8 for both; RSS from getrusage of each child process)")
-	_ = tw.Flush()
+	fmt.Println("(ratio: harness wall time / plain reader wall time; --concurrency 8 for both; RSS: peak of each child process)")
 }
 
 type benchResult struct {

@@ -55,6 +55,8 @@ type Env struct {
 	// walks (requests in flight plus pages waiting to be decoded), so that
 	// concurrent walks of large pages cannot pile bodies up in memory.
 	pages chan struct{}
+	// pre holds the checks' own requests, prefetched (prefetch.go).
+	pre prefetched
 }
 
 type walkEntry struct {
@@ -288,6 +290,7 @@ func paramFields(params map[string]string) string {
 func (e *Env) Prefetch(ctx context.Context, checks []Check) {
 	e.init()
 	seen := map[string]bool{}
+	probes := probeBehaviours(checks)
 	for _, c := range checks {
 		ep, ok := catalogue.Lookup(c.Endpoint)
 		if !ok || seen[ep.Path] {
@@ -296,6 +299,7 @@ func (e *Env) Prefetch(ctx context.Context, checks []Check) {
 		seen[ep.Path] = true
 		go func() {
 			ws, _ := e.Walks(ctx, ep)
+			e.prefetchProbes(ctx, ep, ws, probes[ep.Path])
 			e.samples(ctx, ep, ws)
 		}()
 	}

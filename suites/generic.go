@@ -196,7 +196,7 @@ func walksOrFail(ctx context.Context, e *Env, ep catalogue.Endpoint, r *Recorder
 // exchange is attached as evidence; an unusable page is recorded as a
 // violation and recs is nil.
 func probe(ctx context.Context, e *Env, r *Recorder, ep catalogue.Endpoint, w *Walk, q url.Values) (Page, []any, *client.Exchange) {
-	ex := r.Evidence(e.get(ctx, r.res.CheckID, e.url(w.Path, q)))
+	ex := r.Evidence(e.getOnce(ctx, r.res.CheckID, e.url(w.Path, q)))
 	pg, doc := e.readPage(ex, ep.Key)
 	if doc == nil {
 		r.Addf(ex, "GET %s?%s: %s", w.Path, q.Encode(), strings.Join(pg.Problems, "; "))
@@ -294,7 +294,7 @@ func checkLargeLimit(ctx context.Context, e *Env, ep catalogue.Endpoint, r *Reco
 			pg = w.Pages[0]
 			ex = r.Evidence(pg.Ex)
 		} else {
-			q := url.Values{"limit": {strconv.Itoa(lim)}, "offset": {"0"}}
+			q := e.largeLimitQuery()
 			var recs []any
 			pg, recs, ex = probe(ctx, e, r, ep, w, q)
 			if recs == nil {
@@ -383,8 +383,8 @@ func checkPastEnd(ctx context.Context, e *Env, ep catalogue.Endpoint, r *Recorde
 		if t, ok := w.Total(); ok {
 			end = max(end, t)
 		}
+		q := pastEndQuery(w)
 		off := end + w.Limit
-		q := url.Values{"limit": {strconv.Itoa(w.Limit)}, "offset": {strconv.Itoa(off)}}
 		pg, recs, ex := probe(ctx, e, r, ep, w, q)
 		if recs == nil {
 			continue
@@ -405,7 +405,7 @@ func checkSingleton(ctx context.Context, e *Env, ep catalogue.Endpoint, r *Recor
 		}
 		for _, want := range w.Samples {
 			id, _ := want["sourcedId"].(string)
-			ex := r.Evidence(e.get(ctx, r.res.CheckID, e.url(w.Path+"/"+url.PathEscape(id), nil)))
+			ex := r.Evidence(e.getOnce(ctx, r.res.CheckID, e.singletonURL(w, id)))
 			doc, problem := e.readObject(ex)
 			if problem != "" {
 				r.Add(Violation{RecordID: id, Message: problem, Ex: ex})
@@ -434,8 +434,8 @@ func checkSingleton(ctx context.Context, e *Env, ep catalogue.Endpoint, r *Recor
 }
 
 func checkUnknownID(ctx context.Context, e *Env, ep catalogue.Endpoint, r *Recorder) {
-	id := "rostercheck-unknown-" + randomHex(8)
-	ex := r.Evidence(e.get(ctx, r.res.CheckID, e.url(ep.Path+"/"+id, nil)))
+	id := e.unknownID(ep)
+	ex := r.Evidence(e.getOnce(ctx, r.res.CheckID, e.unknownURL(ep)))
 	if ex.Err != nil {
 		r.Addf(ex, "%s", e.describeErr(ex))
 		return
