@@ -222,6 +222,7 @@ func Run(ctx context.Context, cfg *Config, stdout, stderr io.Writer) int {
 		return ExitUsage
 	}
 	defer t.stop()
+	limitMemory(t.builtin)
 	red.Add(t.secret, cfg.Password, cfg.Token)
 	red.AddBasicPair(t.clientID, t.secret)
 
