@@ -192,17 +192,17 @@ func walksOrFail(ctx context.Context, e *Env, ep catalogue.Endpoint, r *Recorder
 	return out
 }
 
-// probe fetches one page of a walked endpoint with the given query. The
-// exchange is attached as evidence; an unusable page is recorded as a
-// violation and recs is nil.
-func probe(ctx context.Context, e *Env, r *Recorder, ep catalogue.Endpoint, w *Walk, q url.Values) (Page, []any, *client.Exchange) {
-	ex := r.Evidence(e.getOnce(ctx, r.res.CheckID, e.url(w.Path, q)))
-	pg, doc := e.readPage(ex, ep.Key)
-	if doc == nil {
+// probe fetches one page of a walked endpoint with the given query and
+// reads it (prefetched when possible). The exchange is attached as
+// evidence; an unusable page is recorded as a violation and its Count is
+// -1.
+func probe(ctx context.Context, e *Env, r *Recorder, ep catalogue.Endpoint, w *Walk, q url.Values) (Page, *client.Exchange) {
+	pg := e.probeOnce(ctx, r.res.CheckID, ep, e.url(w.Path, q))
+	ex := r.Evidence(pg.Ex)
+	if pg.Count < 0 {
 		r.Addf(ex, "GET %s?%s: %s", w.Path, q.Encode(), strings.Join(pg.Problems, "; "))
-		return pg, nil, ex
 	}
-	return pg, doc[ep.Key].([]any), ex
+	return pg, ex
 }
 
 func checkEnvelope(ctx context.Context, e *Env, ep catalogue.Endpoint, r *Recorder) {
@@ -294,13 +294,9 @@ func checkLargeLimit(ctx context.Context, e *Env, ep catalogue.Endpoint, r *Reco
 			pg = w.Pages[0]
 			ex = r.Evidence(pg.Ex)
 		} else {
-			q := e.largeLimitQuery()
-			var recs []any
-			pg, recs, ex = probe(ctx, e, r, ep, w, q)
-			if recs == nil {
+			if pg, ex = probe(ctx, e, r, ep, w, e.largeLimitQuery()); pg.Count < 0 {
 				continue
 			}
-			pg.Count = len(recs)
 		}
 		n, walked := pg.Count, w.Distinct()
 		if n > lim {
@@ -319,7 +315,7 @@ func checkLargeLimit(ctx context.Context, e *Env, ep catalogue.Endpoint, r *Reco
 		case !pg.HasTotal && !shared:
 			// Nothing says whether there is more: look.
 			more := url.Values{"limit": {"1"}, "offset": {strconv.Itoa(n)}}
-			if _, mrecs, mex := probe(ctx, e, r, ep, w, more); len(mrecs) > 0 {
+			if mpg, mex := probe(ctx, e, r, ep, w, more); mpg.Count > 0 {
 				r.Addf(mex, "GET %s?limit=%d was capped to %d records without X-Total-Count or rel=\"next\" saying so, but offset=%d still has records; a consumer stops here and loses data", w.Path, lim, n, n)
 			}
 		}
@@ -385,12 +381,12 @@ func checkPastEnd(ctx context.Context, e *Env, ep catalogue.Endpoint, r *Recorde
 		}
 		q := pastEndQuery(w)
 		off := end + w.Limit
-		pg, recs, ex := probe(ctx, e, r, ep, w, q)
-		if recs == nil {
+		pg, ex := probe(ctx, e, r, ep, w, q)
+		if pg.Count < 0 {
 			continue
 		}
-		if len(recs) != 0 {
-			r.Addf(ex, "GET %s?offset=%d (past the %d records) returned %d records, want none", w.Path, off, end, len(recs))
+		if pg.Count != 0 {
+			r.Addf(ex, "GET %s?offset=%d (past the %d records) returned %d records, want none", w.Path, off, end, pg.Count)
 		}
 		if next, ok := pg.Links["next"]; ok {
 			r.Addf(ex, "GET %s?offset=%d (past the end) has rel=\"next\" %s", w.Path, off, next)

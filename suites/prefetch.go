@@ -24,8 +24,16 @@ type memoEx struct {
 	ex   *client.Exchange
 }
 
+// memoProbe is one prefetched probe page, read: only its compact Page
+// (with trimmed evidence) waits for the check, never the body.
+type memoProbe struct {
+	done chan struct{}
+	pg   Page
+}
+
 type prefetched struct {
 	byURL   sync.Map // URL -> *memoEx, taken once
+	probes  sync.Map // URL -> *memoProbe, taken once
 	unknown sync.Map // endpoint path -> unknown id
 }
 
@@ -56,6 +64,52 @@ func (e *Env) getOnce(ctx context.Context, checkID, u string) *client.Exchange {
 		}
 	}
 	return e.get(ctx, checkID, u)
+}
+
+// readProbe fetches and reads one probe page (bounded like walk pages).
+func (e *Env) readProbe(ctx context.Context, checkID string, ep catalogue.Endpoint, u string) Page {
+	select {
+	case e.pages <- struct{}{}:
+		defer func() { <-e.pages }()
+	case <-ctx.Done():
+	}
+	ex := e.get(ctx, checkID, u)
+	select {
+	case e.decode <- struct{}{}:
+		defer func() { <-e.decode }()
+	case <-ctx.Done():
+	}
+	d := e.digestPage(ex, ep, digestOpts{lite: true})
+	d.pg.URL = u
+	d.pg.Offset, d.pg.Limit = pagingOf(u, e.PageSize)
+	return d.pg
+}
+
+// prefetchProbe reads a probe page in the background, once.
+func (e *Env) prefetchProbe(ctx context.Context, checkID string, ep catalogue.Endpoint, u string) {
+	m := &memoProbe{done: make(chan struct{})}
+	if _, loaded := e.prefetched().probes.LoadOrStore(u, m); loaded {
+		return
+	}
+	go func() {
+		m.pg = e.readProbe(ctx, checkID, ep, u)
+		close(m.done)
+	}()
+}
+
+// probeOnce returns the prefetched probe page of u, taking it, or reads
+// it now.
+func (e *Env) probeOnce(ctx context.Context, checkID string, ep catalogue.Endpoint, u string) Page {
+	if v, ok := e.prefetched().probes.LoadAndDelete(u); ok {
+		m := v.(*memoProbe)
+		select {
+		case <-m.done:
+			return m.pg
+		case <-ctx.Done():
+			return Page{URL: u, Count: -1, Problems: []string{"interrupted: " + ctx.Err().Error()}}
+		}
+	}
+	return e.readProbe(ctx, checkID, ep, u)
 }
 
 // unknownID is the run's unknown sourcedId for an endpoint.
@@ -101,10 +155,10 @@ func (e *Env) prefetchProbes(ctx context.Context, ep catalogue.Endpoint, ws []*W
 			switch behaviour {
 			case "paging.large-limit":
 				if w.LargeFail == nil && w.Limit != e.LargeLimit {
-					e.prefetchGet(ctx, id, e.url(w.Path, e.largeLimitQuery()))
+					e.prefetchProbe(ctx, id, ep, e.url(w.Path, e.largeLimitQuery()))
 				}
 			case "paging.past-end":
-				e.prefetchGet(ctx, id, e.url(w.Path, pastEndQuery(w)))
+				e.prefetchProbe(ctx, id, ep, e.url(w.Path, pastEndQuery(w)))
 			case "singleton":
 				for _, s := range w.Samples {
 					if sid, _ := s["sourcedId"].(string); sid != "" {
