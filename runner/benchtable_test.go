@@ -13,7 +13,6 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
@@ -96,7 +95,52 @@ func BenchmarkTable(b *testing.B) {
 			srv.Close()
 		}
 	}
-	fmt.Println("(ratio: harness wall time / plain reader wall time; --concurrency 8 for both; RSS: peak of each child process)")
+	fmt.Println("(ratio: harness wall time / plain reader wall time; --concurrency 8 for both; RSS: VmHWM of each child process)")
+}
+
+// peakRSS polls the child's VmHWM (its own peak resident set; getrusage
+// of a child reports the parent's RSS at fork once the parent is larger)
+// until done is closed, and returns the last value in bytes.
+func peakRSS(pid int, done <-chan struct{}) int64 {
+	var last int64
+	t := time.NewTicker(50 * time.Millisecond)
+	defer t.Stop()
+	for {
+		if b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid)); err == nil {
+			for _, line := range strings.Split(string(b), "\n") {
+				if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+					if kb, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64); err == nil {
+						last = max(last, kb<<10)
+					}
+				}
+			}
+		}
+		select {
+		case <-done:
+			return last
+		case <-t.C:
+		}
+	}
+}
+
+// runChild runs cmd, returning its combined output, wall time and peak RSS.
+func runChild(cmd *exec.Cmd, combined bool) ([]byte, time.Duration, int64, error) {
+	var out strings.Builder
+	cmd.Stdout = &out
+	if combined {
+		cmd.Stderr = &out
+	}
+	start := time.Now()
+	if err := cmd.Start(); err != nil {
+		return nil, 0, 0, err
+	}
+	done := make(chan struct{})
+	rss := make(chan int64, 1)
+	go func() { rss <- peakRSS(cmd.Process.Pid, done) }()
+	err := cmd.Wait()
+	wall := time.Since(start)
+	close(done)
+	return []byte(out.String()), wall, <-rss, err
 }
 
 type benchResult struct {
@@ -112,9 +156,7 @@ func runHarness(b *testing.B, root, id, secret string, row benchRow) benchResult
 	cmd := exec.Command(exe, "run", "--base-url", root+provider.BasePath, "--token-url", root+provider.TokenPath,
 		"--client-id", id, "--profile", row.profile, "--page-size", strconv.Itoa(row.pageSize), "--out", dir)
 	cmd.Env = append(filteredEnv(), mainEnv+"=1", "ROSTERCHECK_CLIENT_SECRET="+secret)
-	start := time.Now()
-	out, err := cmd.CombinedOutput()
-	wall := time.Since(start)
+	out, wall, rss, err := runChild(cmd, true)
 	if _, ok := err.(*exec.ExitError); err != nil && !ok {
 		b.Fatalf("run: %v\n%s", err, out)
 	}
@@ -127,7 +169,6 @@ func runHarness(b *testing.B, root, id, secret string, row benchRow) benchResult
 	if err != nil {
 		b.Fatal(err)
 	}
-	rss := cmd.ProcessState.SysUsage().(*syscall.Rusage).Maxrss << 10 // KiB on Linux
 	return benchResult{wall: wall, requests: run.Stats.Requests, records: run.Stats.Records, rss: rss, verdict: run.Verdict}
 }
 
@@ -145,9 +186,7 @@ func runPlain(b *testing.B, root, id, secret string, row benchRow) benchResult {
 	cmd := exec.Command(exe)
 	cmd.Env = append(filteredEnv(), plainEnv+"=1", "PLAIN_ROOT="+root, "PLAIN_ID="+id, "PLAIN_SECRET="+secret,
 		"PLAIN_LIMIT="+strconv.Itoa(row.pageSize), "PLAIN_CONCURRENCY=8", "PLAIN_ENDPOINTS="+strings.Join(eps, ","))
-	start := time.Now()
-	out, err := cmd.Output()
-	wall := time.Since(start)
+	out, wall, rss, err := runChild(cmd, false)
 	if err != nil {
 		b.Fatalf("plain reader: %v\n%s", err, out)
 	}
@@ -155,7 +194,6 @@ func runPlain(b *testing.B, root, id, secret string, row benchRow) benchResult {
 	if err := json.Unmarshal(out, &res); err != nil {
 		b.Fatalf("plain reader output %q: %v", out, err)
 	}
-	rss := cmd.ProcessState.SysUsage().(*syscall.Rusage).Maxrss << 10
 	return benchResult{wall: wall, requests: res.Requests, records: res.Records, rss: rss, verdict: "-"}
 }
 
