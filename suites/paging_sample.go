@@ -76,10 +76,17 @@ func (e *Env) runSample(ctx context.Context, ep catalogue.Endpoint, w *Walk) *Sa
 	if !has {
 		total = w.Distinct()
 	}
+	return e.sampleFor(ctx, ep, w.Path, total, has)
+}
+
+// sampleFor reads the paging sample of a collection of total records
+// (has: total is its X-Total-Count). The walk starts it as soon as its
+// first page gives X-Total-Count, beside its own pages.
+func (e *Env) sampleFor(ctx context.Context, ep catalogue.Endpoint, path string, total int, has bool) *Sample {
 	if total < 2 {
 		return nil
 	}
-	s := &Sample{Path: w.Path, Limit: sampleLimit(total), Total: total, HasTotal: has}
+	s := &Sample{Path: path, Limit: sampleLimit(total), Total: total, HasTotal: has}
 	s.LastOffset = (total - 1) / s.Limit * s.Limit
 	offs := sampleOffsets(total, s.Limit)
 	ds := make([]*digest, len(offs))
@@ -88,7 +95,7 @@ func (e *Env) runSample(ctx context.Context, ep catalogue.Endpoint, w *Walk) *Sa
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			u := e.url(w.Path, url.Values{"limit": {strconv.Itoa(s.Limit)}, "offset": {strconv.Itoa(off)}})
+			u := e.url(path, url.Values{"limit": {strconv.Itoa(s.Limit)}, "offset": {strconv.Itoa(off)}})
 			ds[i] = e.fetchDigest(ctx, ep, u, false, digestOpts{lite: true})
 		}()
 	}

@@ -258,6 +258,11 @@ func (e *Env) runWalk(ctx context.Context, ep catalogue.Endpoint, path string, k
 			return w
 		}
 		pg := w.Pages[len(w.Pages)-1]
+		if len(w.Pages) == 1 && pg.HasTotal {
+			// The paging sample needs only the total: read it beside the walk.
+			total := pg.Total
+			go w.sampleOnce.Do(func() { w.sample = e.sampleFor(ctx, ep, path, total, true) })
+		}
 		if len(w.Pages) == 1 && pg.HasTotal && pg.Count > 0 && pg.Total > pg.Count && e.Concurrency > 1 {
 			// X-Total-Count gives the number of pages: fetch the rest at
 			// once, advancing by what the first page held (a visible cap).
