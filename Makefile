@@ -35,7 +35,11 @@ fmt-check:
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime 1x ./fixtures/district/
 	$(GO) test -run '^$$' -bench . -benchmem ./fixtures/provider/ ./fixtures/provider/query/ ./schemas/
-	$(GO) test -run '^$$' -bench . -benchmem -benchtime 3x ./runner/
+	$(GO) test -run '^$$' -bench FullRunMedium -benchmem -benchtime 3x ./runner/
+	# Issue 11's table: harness vs a plain concurrent reader, medium and
+	# large, 0 and 50 ms added per request (ROSTERCHECK_BENCH_SIZES=medium
+	# for a shorter run).
+	$(GO) test -run '^$$' -bench Table -benchtime 1x -timeout 90m ./runner/
 
 # Fuzz the provider's filter parser (go test -fuzz runs one target at a time).
 fuzz:

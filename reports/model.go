@@ -107,6 +107,15 @@ type Stats struct {
 	// Renewed counts requests answered 401 mid-run that were sent again
 	// with a fresh token (the provider revoked or expired it under them).
 	Renewed int64 `json:"renewed,omitempty"`
+	// Throttled counts 429 (and 503 with Retry-After) answers waited out,
+	// ThrottleWaitSeconds the time that took, ThrottleGaveUp the throttled
+	// answers kept because the run's deadline was near, ResetRetries the
+	// requests tried again after a reset or refused connection. They are
+	// findings about the provider, never check failures.
+	Throttled           int64   `json:"throttled,omitempty"`
+	ThrottleWaitSeconds float64 `json:"throttleWaitSeconds,omitempty"`
+	ThrottleGaveUp      int64   `json:"throttleGaveUp,omitempty"`
+	ResetRetries        int64   `json:"resetRetries,omitempty"`
 }
 
 // Tool identifies the harness that produced the run.

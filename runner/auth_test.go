@@ -189,7 +189,7 @@ func TestBasicRawFallback(t *testing.T) {
 			t.Errorf("stderr lacks %q:\n%s", w, r.stderr)
 		}
 	}
-	if !strings.Contains(r.stdout, "FAIL     auth.token.basic-encoding") {
+	if !strings.Contains(r.stdout, "auth.token.basic-raw-only") || !strings.Contains(r.stdout, "auth.token.basic-encoding") {
 		t.Errorf("the difference is not a finding:\n%s", r.stdout)
 	}
 }

@@ -64,6 +64,7 @@ type Config struct {
 	RequestTimeout time.Duration
 	Timeout        time.Duration
 	MaxBody        int64
+	MaxRPS         float64
 	Verbose        bool
 	Quiet          bool
 
@@ -206,11 +207,12 @@ var options = []option{
 		return nil
 	}},
 	{name: "concurrency", usage: "requests in flight at most", def: "8", cmds: "run", set: integer(func(c *Config) *int { return &c.Concurrency }, 1, 64)},
-	{name: "page-size", usage: "limit used to walk every collection", def: "100", cmds: "run", set: integer(func(c *Config) *int { return &c.PageSize }, 1, 10000)},
+	{name: "page-size", usage: "limit used to walk every collection (default: the largest page size the selected profiles' consumers use, query.largeLimit: 5000 for sds; paging itself is proven with small pages on a sample)", cmds: "run", set: integer(func(c *Config) *int { return &c.PageSize }, 1, 10000)},
 	{name: "parents", usage: "parent ids sampled per relationship endpoint", def: "2", cmds: "run", set: integer(func(c *Config) *int { return &c.Parents }, 1, 100)},
 	{name: "request-timeout", usage: "timeout of one request, body included", def: "30s", cmds: "run", set: duration(func(c *Config) *time.Duration { return &c.RequestTimeout })},
 	{name: "timeout", usage: "deadline of the whole run", def: "60m", cmds: "run", set: duration(func(c *Config) *time.Duration { return &c.Timeout })},
 	{name: "max-body", usage: "largest response body read", def: "64MiB", cmds: "run", set: size(func(c *Config) *int64 { return &c.MaxBody })},
+	{name: "max-rps", usage: "requests started per second at most (0: no limit)", def: "0", cmds: "run", set: rate(func(c *Config) *float64 { return &c.MaxRPS })},
 	{name: "verbose", usage: "list every failing, advisory and erroring check at the end and stream Ginkgo's own output to stderr", bool: true, def: "false", cmds: "run", set: boolean(func(c *Config) *bool { return &c.Verbose })},
 	{name: "quiet", usage: "print only the verdict and problems (no progress, no summary table)", bool: true, def: "false", cmds: "run", set: boolean(func(c *Config) *bool { return &c.Quiet })},
 	{name: "out", usage: "report directory (\"none\": write no reports)", def: "rostercheck-report", cmds: "run report", set: str(func(c *Config) *string { return &c.Out })},
@@ -492,6 +494,7 @@ func (c *Config) Redacted() map[string]any {
 		"request-timeout": c.RequestTimeout.String(),
 		"timeout":         c.Timeout.String(),
 		"max-body":        c.MaxBody,
+		"max-rps":         c.MaxRPS,
 		"strict":          c.Strict,
 		"services":        c.Services,
 		"allow-writes":    c.AllowWrites,

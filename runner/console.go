@@ -221,6 +221,8 @@ func printSummary(w io.Writer, run *reports.Run, colour, quiet, verbose bool) {
 		}
 	}
 
+	printThrottling(w, run.Stats)
+
 	groups := reports.GroupFailures(run)
 	if len(groups) > 0 {
 		n := min(len(groups), maxConsoleGroups)

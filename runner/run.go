@@ -228,12 +228,18 @@ func Run(ctx context.Context, cfg *Config, stdout, stderr io.Writer) int {
 		fmt.Fprintf(errw, "rostercheck: %v\n", err)
 		return ExitUsage
 	}
+	if cfg.PageSize == 0 {
+		// Walk at the page size the consumers use; paging itself is
+		// proven on small-page samples.
+		cfg.PageSize = largestLimit(sel.profiles)
+	}
 	t, err := resolveTarget(cfg)
 	if err != nil {
 		fmt.Fprintf(errw, "rostercheck: %v\n", err)
 		return ExitUsage
 	}
 	defer t.stop()
+	limitMemory(t.builtin)
 	red.Add(t.secret, t.password, cfg.Token)
 	red.AddBasicPair(t.clientID, t.secret)
 	red.Keep(userText(cfg, t)...)
@@ -254,6 +260,7 @@ func Run(ctx context.Context, cfg *Config, stdout, stderr io.Writer) int {
 		Concurrency:    cfg.Concurrency,
 		RequestTimeout: cfg.RequestTimeout,
 		MaxBody:        cfg.MaxBody,
+		MaxRPS:         cfg.MaxRPS,
 		UserAgent:      "rostercheck/" + Version(),
 		Auth:           auth,
 		Origin:         originOf(t.baseURL), // never follow the target's links elsewhere
@@ -303,15 +310,16 @@ func Run(ctx context.Context, cfg *Config, stdout, stderr io.Writer) int {
 	fmt.Fprintf(errw, "rostercheck: running %d checks (profile %s)\n", len(sel.checks), strings.Join(cfg.Profiles, ", "))
 
 	env := &suites.Env{
-		BaseURL:    strings.TrimRight(t.baseURL, "/"),
-		Store:      store,
-		PageSize:   cfg.PageSize,
-		Parents:    cfg.Parents,
-		LargeLimit: largestLimit(sel.profiles),
-		Evidence:   16 << 10,
-		RunCtx:     runCtx,
-		Today:      today(cfg, t),
-		Auth:       authEnv,
+		BaseURL:     strings.TrimRight(t.baseURL, "/"),
+		Store:       store,
+		PageSize:    cfg.PageSize,
+		Concurrency: cfg.Concurrency,
+		Parents:     cfg.Parents,
+		LargeLimit:  largestLimit(sel.profiles),
+		Evidence:    16 << 10,
+		RunCtx:      runCtx,
+		Today:       today(cfg, t),
+		Auth:        authEnv,
 		Redact: func(s string) string {
 			refresh()
 			return red.String(s)
@@ -552,6 +560,7 @@ func buildRun(cfg *Config, t *target, sel *selection, env *suites.Env, gr *ginkg
 	run.Rules = ruleInfos(run, sel)
 	run.Stats = reports.Stats{Requests: int64(env.Store.Count()), Records: int64(env.RecordsWalked()), Renewed: int64(env.Store.Renewed())}
 	run.Latency = latencyOf(env.BaseURL, env.Store.Timings())
+	addThrottling(&run.Stats, env.Store.Throttling())
 	run.Recount()
 	if sel.filtered {
 		run.Partial = "--check ran a subset of the checks: not a full verdict"

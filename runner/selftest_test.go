@@ -23,6 +23,9 @@ import (
 const mainEnv = "ROSTERCHECK_SELFTEST_AS_MAIN"
 
 func TestMain(m *testing.M) {
+	if os.Getenv(plainEnv) == "1" {
+		os.Exit(plainReaderMain())
+	}
 	if os.Getenv(mainEnv) == "1" {
 		os.Exit(runner.Main(context.Background(), os.Args[1:], os.Stdout, os.Stderr))
 	}
@@ -151,7 +154,7 @@ var hostileHints = map[string]string{
 	"endless-next":      "points back to an already walked page",
 	"slow-body":         "no complete answer within the request timeout",
 	"large-limit-error": "status 500",
-	"next-offhost":      "led to another host",
+	"next-offhost":      "points at another origin",
 	"redirect-offhost":  "led to another host",
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/url"
+	"runtime"
 	"sort"
 	"strings"
 	"sync"
@@ -24,6 +25,9 @@ type Env struct {
 	Store   *client.Store
 	// PageSize is the limit used for full page walks.
 	PageSize int
+	// Concurrency is how many pages one walk fetches at a time once
+	// X-Total-Count gives the number of pages (the store bounds the run).
+	Concurrency int
 	// Parents is how many parent ids each relationship endpoint is walked for.
 	Parents int
 	// Samples is how many ids each singleton check fetches.
@@ -56,10 +60,19 @@ type Env struct {
 	results sync.Map // check id -> *Result
 	sources map[string]bool
 	once    sync.Once
+	// decode bounds the pages decoded and validated at once (one per CPU),
+	// so that pages in flight wait as bytes, not as decoded trees.
+	decode chan struct{}
+	// pages bounds the pages held between fetch and digest across all
+	// walks (requests in flight plus pages waiting to be decoded), so that
+	// concurrent walks of large pages cannot pile bodies up in memory.
+	pages chan struct{}
+	// pre holds the checks' own requests, prefetched (prefetch.go).
+	pre prefetched
 
-	// prefetched are the endpoints Prefetch started walking.
-	prefetched sync.Map
-	progress   progressCounters // see Progress
+	// prefetchedWalks are the endpoints Prefetch started walking.
+	prefetchedWalks sync.Map
+	progress        progressCounters // see Progress
 }
 
 type walkEntry struct {
@@ -103,6 +116,11 @@ func (e *Env) init() {
 		if e.MaxViolations <= 0 {
 			e.MaxViolations = 1000
 		}
+		if e.Concurrency <= 0 {
+			e.Concurrency = 8
+		}
+		e.decode = make(chan struct{}, runtime.GOMAXPROCS(0))
+		e.pages = make(chan struct{}, e.Concurrency+runtime.GOMAXPROCS(0))
 	})
 }
 
@@ -338,38 +356,25 @@ func paramFields(params map[string]string) string {
 	return strings.Join(fs, " and ")
 }
 
-// maxProbeParents bounds the search for a parent with enough children.
-const maxProbeParents = 100
-
-// findParentWith walks further parents of a relationship endpoint, one at
-// a time, and returns the first walk with at least n distinct records.
-func (e *Env) findParentWith(ctx context.Context, ep catalogue.Endpoint, n int) *Walk {
-	tuples, err := e.parentTuples(ctx, ep, maxProbeParents)
-	if err != nil {
-		return nil
-	}
-	for _, t := range tuples {
-		if w := e.walk(ctx, ep, fillEscaped(ep.Path, t)); w.Fatal == "" && w.Distinct() >= n {
-			return w
-		}
-	}
-	return nil
-}
-
 // Prefetch starts, without waiting, every walk the given checks will read,
 // so specs block only on their own data. The exchange store bounds how many
 // requests are in flight.
 func (e *Env) Prefetch(ctx context.Context, checks []Check) {
 	e.init()
 	seen := map[string]bool{}
+	probes := probeBehaviours(checks)
 	for _, c := range checks {
 		ep, ok := catalogue.Lookup(c.Endpoint)
 		if !ok || seen[ep.Path] {
 			continue
 		}
 		seen[ep.Path] = true
-		e.prefetched.Store(ep.Path, true)
-		go e.Walks(ctx, ep)
+		e.prefetchedWalks.Store(ep.Path, true)
+		go func() {
+			ws, _ := e.Walks(ctx, ep)
+			e.prefetchProbes(ctx, ep, ws, probes[ep.Path])
+			e.samples(ctx, ep, ws)
+		}()
 	}
 }
 

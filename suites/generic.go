@@ -206,17 +206,17 @@ func walksOrFail(ctx context.Context, e *Env, ep catalogue.Endpoint, r *Recorder
 	return out
 }
 
-// probe fetches one page of a walked endpoint with the given query. The
-// exchange is attached as evidence; an unusable page is recorded as a
-// violation and recs is nil.
-func probe(ctx context.Context, e *Env, r *Recorder, ep catalogue.Endpoint, w *Walk, q url.Values) (Page, []any, *client.Exchange) {
-	ex := r.Evidence(e.get(ctx, r.res.CheckID, e.url(w.Path, q)))
-	pg, doc := e.readPage(ex, ep.Key, ep.VariantKey())
-	if doc == nil {
+// probe fetches one page of a walked endpoint with the given query and
+// reads it (prefetched when possible). The exchange is attached as
+// evidence; an unusable page is recorded as a violation and its Count is
+// -1.
+func probe(ctx context.Context, e *Env, r *Recorder, ep catalogue.Endpoint, w *Walk, q url.Values) (Page, *client.Exchange) {
+	pg := e.probeOnce(ctx, r.res.CheckID, ep, e.url(w.Path, q))
+	ex := r.Evidence(pg.Ex)
+	if pg.Count < 0 {
 		r.Addf(ex, "GET %s?%s: %s", w.Path, q.Encode(), strings.Join(pg.Problems, "; "))
-		return pg, nil, ex
 	}
-	return pg, doc[ep.Key].([]any), ex
+	return pg, ex
 }
 
 func checkEnvelope(ctx context.Context, e *Env, ep catalogue.Endpoint, r *Recorder) {
@@ -270,7 +270,10 @@ func checkUnion(ctx context.Context, e *Env, ep catalogue.Endpoint, r *Recorder)
 			r.Addf(lastPg.Ex, "GET %s: the walk returned %d records (%d distinct) but X-Total-Count is %d", w.Path, w.Records(), w.Distinct(), total)
 		}
 		if w.Runaway != "" {
-			r.Addf(lastPg.Ex, "GET %s: %s", w.Path, w.Runaway)
+			r.AddRule(ruleRunaway, lastPg.Ex, "GET %s: %s", w.Path, w.Runaway)
+		}
+		if s := e.PagingSample(ctx, ep, w); s != nil {
+			judgeSampleUnion(r, s)
 		}
 	}
 }
@@ -285,38 +288,34 @@ func checkLimit(ctx context.Context, e *Env, ep catalogue.Endpoint, r *Recorder)
 		}
 	}
 	// A small limit shows a provider that ignores it even when the walk fits
-	// one page. It needs a collection of two or more: for a relationship
-	// whose sampled parents have fewer, look further, one parent at a time.
-	target := firstWithAtLeast(ws, 2)
-	if target == nil && !ep.TopLevel() {
-		target = e.findParentWith(ctx, ep, 2)
-	}
-	if target == nil {
-		return
-	}
-	if _, recs, ex := probe(ctx, e, r, ep, target, url.Values{"limit": {"1"}, "offset": {"0"}}); recs != nil && len(recs) > 1 {
-		r.Addf(ex, "GET %s?limit=1 returned %d records", target.Path, len(recs))
-	}
-}
-
-func firstWithAtLeast(ws []*Walk, n int) *Walk {
+	// one page: the paging sample of every walk with two or more records.
 	for _, w := range ws {
-		if w.Fatal == "" && w.Distinct() >= n {
-			return w
+		if s := e.PagingSample(ctx, ep, w); s != nil {
+			judgeSampleLimit(r, s)
 		}
 	}
-	return nil
 }
 
 func checkLargeLimit(ctx context.Context, e *Env, ep catalogue.Endpoint, r *Recorder) {
 	lim := e.LargeLimit
 	for _, w := range walksOrFail(ctx, e, ep, r, true) {
-		q := url.Values{"limit": {strconv.Itoa(lim)}, "offset": {"0"}}
-		pg, recs, ex := probe(ctx, e, r, ep, w, q)
-		if recs == nil {
+		if f := w.LargeFail; f != nil {
+			r.Addf(f.Ex, "GET %s?limit=%d: %s (the walk fell back to limit=%d)", w.Path, f.Limit, joinProblems(f.Problems), w.Limit)
 			continue
 		}
-		n, walked := len(recs), w.Distinct()
+		var pg Page
+		var ex *client.Exchange
+		shared := w.Limit == lim && len(w.Pages) > 0
+		if shared {
+			// The walk's first page is the large page: one fetch for both.
+			pg = w.Pages[0]
+			ex = r.Evidence(pg.Ex)
+		} else {
+			if pg, ex = probe(ctx, e, r, ep, w, e.largeLimitQuery()); pg.Count < 0 {
+				continue
+			}
+		}
+		n, walked := pg.Count, w.Distinct()
 		if n > lim {
 			r.Addf(ex, "GET %s?limit=%d returned %d records", w.Path, lim, n)
 			continue
@@ -330,10 +329,10 @@ func checkLargeLimit(ctx context.Context, e *Env, ep catalogue.Endpoint, r *Reco
 		switch {
 		case n < walked && !(pg.HasTotal && pg.Total > n):
 			r.Addf(ex, "GET %s?limit=%d was capped to %d of the %d records the page walk found, without X-Total-Count or rel=\"next\" saying so; a consumer stops here and loses data", w.Path, lim, n, walked)
-		case !pg.HasTotal:
+		case !pg.HasTotal && !shared:
 			// Nothing says whether there is more: look.
 			more := url.Values{"limit": {"1"}, "offset": {strconv.Itoa(n)}}
-			if _, mrecs, mex := probe(ctx, e, r, ep, w, more); len(mrecs) > 0 {
+			if mpg, mex := probe(ctx, e, r, ep, w, more); mpg.Count > 0 {
 				r.Addf(mex, "GET %s?limit=%d was capped to %d records without X-Total-Count or rel=\"next\" saying so, but offset=%d still has records; a consumer stops here and loses data", w.Path, lim, n, n)
 			}
 		}
@@ -345,55 +344,43 @@ func checkLinks(ctx context.Context, e *Env, ep catalogue.Endpoint, r *Recorder)
 		pages := w.DataPages()
 		lastPage := len(pages) - 1
 		if w.Loop != "" {
-			r.Addf(pages[lastPage].Ex, "GET %s: %s", w.Path, w.Loop)
+			r.AddRule(ruleLinkLoop, pages[lastPage].Ex, "GET %s: %s", w.Path, w.Loop)
 		}
 		if w.StrayNext != "" {
-			r.Addf(pages[lastPage].Ex, "GET %s: the last page still has rel=\"next\": %s", w.Path, w.StrayNext)
+			r.AddRule(ruleLinkLoop, pages[lastPage].Ex, "GET %s: the last page still has rel=\"next\": %s", w.Path, w.StrayNext)
 		}
 		finalOffset := pages[lastPage].Offset
 		complete := w.Loop == "" && w.Runaway == ""
 		for i, pg := range pages {
 			if pg.LinkRaw == "" {
 				if len(pages) > 1 {
-					r.Addf(pg.Ex, "%s of a %d-page walk has no Link header", pg.Where(i), len(pages))
+					r.AddRule(ruleLinkMissing, pg.Ex, "%s of a %d-page walk has no Link header", pg.Where(i), len(pages))
 				}
 				continue
 			}
-			for _, rel := range []string{"first", "last"} {
-				if _, ok := pg.Links[rel]; !ok {
-					r.Addf(pg.Ex, "%s: Link has no rel=%q", pg.Where(i), rel)
-				}
-			}
-			rels := make([]string, 0, len(pg.Links))
-			for rel := range pg.Links {
-				rels = append(rels, rel)
-			}
-			sort.Strings(rels)
-			for _, rel := range rels {
-				if pu, err := url.Parse(pg.Links[rel]); err != nil || !pu.IsAbs() {
-					r.Addf(pg.Ex, "%s: Link rel=%q is not an absolute URL: %q", pg.Where(i), rel, pg.Links[rel])
-				}
-			}
-			if first, ok := pg.Links["first"]; ok {
-				if off, _ := pagingOf(first, pg.Limit); off != 0 {
-					r.Addf(pg.Ex, "%s: rel=\"first\" asks offset=%d, want 0", pg.Where(i), off)
-				}
-			}
+			e.judgeLinkURLs(r, pg, pg.Where(i))
 			if next, ok := pg.Links["next"]; ok && i < lastPage {
 				// The next page starts where this one ended; its limit is the
 				// one asked for, or the server's cap it just applied.
 				if off, lim := pagingOf(next, pg.Limit); off != pg.Offset+pg.Count || (lim != pg.Limit && lim != pg.Count) {
 					r.Addf(pg.Ex, "%s: rel=\"next\" asks offset=%d limit=%d, want offset=%d limit=%d", pg.Where(i), off, lim, pg.Offset+pg.Count, pg.Limit)
 				}
+			} else if ok && i == lastPage && w.Loop == "" && w.StrayNext == "" && complete {
+				// The walk did not follow it (it paged by offset): the last
+				// page must not offer more.
+				r.AddRule(ruleLinkLoop, pg.Ex, "%s is the last page but has rel=\"next\" %s", pg.Where(i), e.redact(next))
 			} else if !ok && i < lastPage && complete && pg.Count <= pg.Limit {
 				// (A page holding more than limit is the limit check's finding.)
-				r.Addf(pg.Ex, "%s is not the last page but Link has no rel=\"next\"", pg.Where(i))
+				r.AddRule(ruleLinkNext, pg.Ex, "%s is not the last page but Link has no rel=\"next\"", pg.Where(i))
 			}
 			if last, ok := pg.Links["last"]; ok && complete {
 				if off, _ := pagingOf(last, pg.Limit); off != finalOffset {
 					r.Addf(pg.Ex, "%s: rel=\"last\" asks offset=%d but the walk's last page is at offset=%d", pg.Where(i), off, finalOffset)
 				}
 			}
+		}
+		if s := e.PagingSample(ctx, ep, w); s != nil {
+			judgeSampleLinks(e, r, s)
 		}
 	}
 }
@@ -409,14 +396,14 @@ func checkPastEnd(ctx context.Context, e *Env, ep catalogue.Endpoint, r *Recorde
 		if t, ok := w.Total(); ok {
 			end = max(end, t)
 		}
-		off := end + e.PageSize
-		q := url.Values{"limit": {strconv.Itoa(e.PageSize)}, "offset": {strconv.Itoa(off)}}
-		pg, recs, ex := probe(ctx, e, r, ep, w, q)
-		if recs == nil {
+		q := pastEndQuery(w)
+		off := end + w.Limit
+		pg, ex := probe(ctx, e, r, ep, w, q)
+		if pg.Count < 0 {
 			continue
 		}
-		if len(recs) != 0 {
-			r.Addf(ex, "GET %s?offset=%d (past the %d records) returned %d records, want none", w.Path, off, end, len(recs))
+		if pg.Count != 0 {
+			r.Addf(ex, "GET %s?offset=%d (past the %d records) returned %d records, want none", w.Path, off, end, pg.Count)
 		}
 		if next, ok := pg.Links["next"]; ok {
 			r.Addf(ex, "GET %s?offset=%d (past the end) has rel=\"next\" %s", w.Path, off, next)
@@ -461,7 +448,9 @@ func checkSingleton(ctx context.Context, e *Env, ep catalogue.Endpoint, r *Recor
 		return
 	}
 	for _, sm := range samples {
-		ex := r.Evidence(e.get(ctx, r.res.CheckID, e.url(ep.Path+"/"+url.PathEscape(sm.id), nil)))
+		// A walked sample was prefetched beside the walk; an id from
+		// another endpoint is fetched now.
+		ex := r.Evidence(e.getOnce(ctx, r.res.CheckID, e.singletonURL(w, sm.id)))
 		doc, problem := e.readObject(ex)
 		if problem != "" {
 			rule := ruleSingleton
@@ -537,8 +526,8 @@ func walkRule(w *Walk) string {
 }
 
 func checkUnknownID(ctx context.Context, e *Env, ep catalogue.Endpoint, r *Recorder) {
-	id := "rostercheck-unknown-" + randomHex(8)
-	ex := r.Evidence(e.get(ctx, r.res.CheckID, e.url(ep.Path+"/"+id, nil)))
+	id := e.unknownID(ep)
+	ex := r.Evidence(e.getOnce(ctx, r.res.CheckID, e.unknownURL(ep)))
 	if ex.Err != nil {
 		r.Addf(ex, "%s", e.describeErr(ex))
 		return

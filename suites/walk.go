@@ -12,11 +12,10 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/rostercheck/rostercheck/internal/client"
-	"github.com/rostercheck/rostercheck/schemas"
-	"github.com/rostercheck/rostercheck/suites/catalogue"
 )
 
 // Page is what one page of a walk showed.
@@ -105,6 +104,16 @@ type Walk struct {
 	// Fatal stops the walk: transport error, non-200, undecodable body, missing wrapper.
 	Fatal   string
 	FatalEx *client.Exchange
+	// LargeFail is the first page at the consumers' large page size when
+	// the provider refused it (4xx or 5xx): the walk then fell back to the
+	// spec's default page size, and the large-limit check reports it.
+	LargeFail *Page
+	// Concurrent says the walk fetched its pages concurrently, by offset,
+	// once the first page gave X-Total-Count.
+	Concurrent bool
+
+	sampleOnce sync.Once
+	sample     *Sample
 }
 
 // Records returns how many records the walk read.
@@ -172,153 +181,6 @@ func pageKey(raw string) string {
 		return raw
 	}
 	return u.Scheme + "://" + strings.ToLower(u.Host) + u.EscapedPath() + "?" + u.Query().Encode()
-}
-
-func (e *Env) runWalk(ctx context.Context, ep catalogue.Endpoint, path string, keepRefs bool) *Walk {
-	w := &Walk{Path: path, Limit: e.PageSize, SchemaCounts: map[string]int{}, DataCounts: map[string]int{},
-		schemaKept: map[string]int{}, dataKept: map[string]int{}}
-	seenPage := map[string]bool{}
-	seenID := map[uint64]int32{}
-	next := e.url(path, url.Values{"limit": {strconv.Itoa(e.PageSize)}, "offset": {"0"}})
-	probe := false
-	var last map[string]any
-	defer func() {
-		// The last record of the walk is the final singleton sample.
-		if last != nil && e.Samples > 1 && w.N > len(w.Samples) {
-			w.Samples = append(w.Samples, last)
-		}
-	}()
-	for {
-		seenPage[pageKey(next)] = true
-		ex := e.get(ctx, walkCheckID+":"+ep.Slug(), next)
-		pg, doc := e.readPage(ex, ep.Key, ep.VariantKey())
-		pg.URL, pg.Probe = next, probe
-		pg.Offset, pg.Limit = pagingOf(next, e.PageSize)
-		ev := pg.Ex
-		// Only the first pages, problem pages and the last page keep evidence.
-		if n := len(w.Pages); n > keptPages && len(w.Pages[n-1].Problems) == 0 {
-			w.Pages[n-1].Ex = nil
-		}
-		if doc == nil {
-			w.Pages = append(w.Pages, pg)
-			w.Fatal, w.FatalEx = strings.Join(pg.Problems, "; "), ev
-			if ctx.Err() != nil {
-				w.Fatal = "walk interrupted: " + ctx.Err().Error()
-			}
-			if keepRefs && len(w.Items) == 0 {
-				w.Items = loneArrayItems(ex)
-			}
-			return w
-		}
-		recs, _ := doc[ep.Key].([]any)
-		pg.Count = len(recs)
-		e.progress.page(ep.Path, pg.Count)
-		w.Pages = append(w.Pages, pg)
-		// Schema: every record, every violation, pointer into the page.
-		vs, err := schemas.ValidateCollection(ep.Key, ep.Entity, doc)
-		if err != nil {
-			w.Fatal, w.FatalEx = harnessFault+"schema: "+err.Error(), ev
-			return w
-		}
-		for _, v := range vs {
-			w.SchemaN++
-			rec := recordAt(recs, ep.Key, v.Pointer)
-			id, _ := rec["sourcedId"].(string)
-			rule := schemaRule(v, rec)
-			w.SchemaCounts[rule]++
-			if len(w.Schema) < e.MaxViolations {
-				w.schemaKept[rule]++
-				w.Schema = append(w.Schema, Violation{Rule: rule, Pointer: v.Pointer, RecordID: id, Message: v.Message, Ex: ev})
-			}
-		}
-		for i, r := range recs {
-			m, _ := r.(map[string]any)
-			if m == nil {
-				continue
-			}
-			for _, v := range dataViolations(ep.Entity, m, fmt.Sprintf("/%s/%d", ep.Key, i)) {
-				w.DataCounts[v.Rule]++
-				if len(w.Data) < e.MaxViolations {
-					w.dataKept[v.Rule]++
-					v.RecordID, _ = m["sourcedId"].(string)
-					v.Ex = ev
-					w.Data = append(w.Data, v)
-				}
-			}
-		}
-		fresh := 0
-		for i, r := range recs {
-			m, _ := r.(map[string]any)
-			id, _ := m["sourcedId"].(string)
-			h := idHash(id)
-			if n, dup := seenID[h]; dup && id != "" {
-				w.DupN++
-				if len(w.Dups) < e.MaxViolations {
-					w.Dups = append(w.Dups, Violation{Rule: ruleDuplicate, Pointer: fmt.Sprintf("/%s/%d/sourcedId", ep.Key, i), RecordID: id,
-						Message: fmt.Sprintf("sourcedId already returned at position %d of the walk", n), Ex: ev})
-				}
-			} else {
-				seenID[h] = int32(w.N)
-				fresh++
-			}
-			w.N++
-			if keepRefs && len(w.Items) < maxItems {
-				w.Items = append(w.Items, itemOf(id, m))
-			}
-			if t, _ := m["type"].(string); t == "term" && ep.Entity == "academicSession" && len(w.Terms) < maxItems {
-				start, _ := m["startDate"].(string)
-				end, _ := m["endDate"].(string)
-				w.Terms = append(w.Terms, Span{ID: id, Start: start, End: end})
-			}
-			if len(w.Samples) < e.Samples-1 && m != nil {
-				w.Samples = append(w.Samples, m)
-			}
-		}
-		if len(recs) > 0 {
-			last, _ = recs[len(recs)-1].(map[string]any)
-		}
-		if ctx.Err() != nil {
-			w.Fatal = "walk interrupted: " + ctx.Err().Error()
-			return w
-		}
-		// Continue: follow rel="next" when the server gives one, else advance by offset.
-		if n, ok := pg.Links["next"]; ok {
-			abs, err := resolve(next, n)
-			if err != nil {
-				w.Fatal, w.FatalEx = fmt.Sprintf("rel=\"next\" is not a URL: %q", n), ev
-				return w
-			}
-			if len(recs) == 0 && len(w.Pages) > 1 {
-				w.StrayNext = fmt.Sprintf("rel=\"next\" of page %d led to an empty page (%s)", len(w.Pages)-1, pg.URL)
-				return w
-			}
-			if seenPage[pageKey(abs)] {
-				w.Loop = fmt.Sprintf("rel=\"next\" on page %d points back to an already walked page: %s", len(w.Pages), abs)
-				return w
-			}
-			next, probe = abs, false
-		} else {
-			// A short page after a longer limit was asked for is a cap:
-			// advance by what came, as a careful consumer would.
-			off := pg.Offset + min(pg.Count, pg.Limit)
-			if len(recs) == 0 || (pg.HasTotal && off >= pg.Total) || (!pg.HasTotal && len(recs) < pg.Limit) {
-				return w
-			}
-			next = e.url(path, url.Values{"limit": {strconv.Itoa(e.PageSize)}, "offset": {strconv.Itoa(off)}})
-			probe = !pg.HasTotal
-		}
-		switch {
-		case pg.HasTotal && (len(w.Pages) > pg.Total+2 || w.N > 2*pg.Total+pg.Limit):
-			w.Runaway = fmt.Sprintf("still paging after %d pages and %d records although X-Total-Count is %d", len(w.Pages), w.N, pg.Total)
-			return w
-		case !pg.HasTotal && fresh == 0:
-			w.Runaway = fmt.Sprintf("page %d brought no new records and the server still offers more", len(w.Pages))
-			return w
-		case len(w.Pages) >= maxPagesWithoutTotal:
-			w.Runaway = fmt.Sprintf("still paging after %d pages", len(w.Pages))
-			return w
-		}
-	}
 }
 
 // loneArrayItems reads discovery items from a page whose wrapper key is
@@ -471,11 +333,11 @@ func (e *Env) describeErr(ex *client.Exchange) string {
 	case errors.As(ex.Err, &off):
 		return fmt.Sprintf("led to another host (%s); not followed, credentials not sent", e.redact(off.Location))
 	case errors.Is(ex.Err, client.ErrBodyTooLarge):
-		return fmt.Sprintf("response body larger than the cap (%d bytes read); reading stopped", len(ex.Body))
+		return fmt.Sprintf("response body larger than the cap (%d bytes read); reading stopped", max(ex.BodyRead, int64(len(ex.Body))))
 	case errors.As(ex.Err, &ae):
 		return "could not obtain credentials: " + e.redact(ae.Error())
 	case errors.Is(ex.Err, context.DeadlineExceeded):
-		return fmt.Sprintf("no complete answer within the request timeout (%d bytes of body after %s)", len(ex.Body), ex.Duration.Round(time.Millisecond))
+		return fmt.Sprintf("no complete answer within the request timeout (%d bytes of body after %s)", max(ex.BodyRead, int64(len(ex.Body))), ex.Duration.Round(time.Millisecond))
 	}
 	return "request failed: " + e.redact(ex.Err.Error())
 }

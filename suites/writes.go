@@ -171,7 +171,7 @@ func stamp(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000Z
 func (w *writer) ready(ctx context.Context, needLineItem bool) bool {
 	e := w.e
 	for _, ep := range catalogue.Endpoints {
-		if _, ok := e.prefetched.Load(ep.Path); ok && ep.Area == "gradebook" {
+		if _, ok := e.prefetchedWalks.Load(ep.Path); ok && ep.Area == "gradebook" {
 			_, _ = e.Walks(ctx, ep)
 		}
 	}
@@ -830,4 +830,23 @@ func badResults(ctx context.Context, w *writer) {
 	w.badWrite(ctx, "results", "a result whose scoreDate is not a date", id, variant(id, func(m map[string]any) { m["scoreDate"] = "31/12/2026" }))
 	id = newID()
 	w.badWrite(ctx, "results", "a result without a lineItem", id, variant(id, func(m map[string]any) { delete(m, "lineItem") }))
+}
+
+// maxWriteParents bounds the search for a class with students to write to.
+const maxWriteParents = 100
+
+// findParentWith walks further parents of a relationship endpoint, one at
+// a time, and returns the first walk with at least n distinct records
+// (the write checks need a class that has students).
+func (e *Env) findParentWith(ctx context.Context, ep catalogue.Endpoint, n int) *Walk {
+	tuples, err := e.parentTuples(ctx, ep, maxWriteParents)
+	if err != nil {
+		return nil
+	}
+	for _, t := range tuples {
+		if w := e.walk(ctx, ep, fillEscaped(ep.Path, t)); w.Fatal == "" && w.Distinct() >= n {
+			return w
+		}
+	}
+	return nil
 }

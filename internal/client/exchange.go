@@ -28,9 +28,11 @@ type Exchange struct {
 	// Body is the decoded body, at most MaxBody bytes.
 	Body []byte
 	// BodyTruncated is true when the body exceeded MaxBody (reading
-	// stopped there; Err is ErrBodyTooLarge).
+	// stopped there; Err is ErrBodyTooLarge, and Body keeps only its start).
 	BodyTruncated bool
-	Started       time.Time
+	// BodyRead is the number of body bytes read (up to MaxBody).
+	BodyRead int64
+	Started  time.Time
 	// Duration covers all attempts, redirects and retry waits.
 	Duration time.Duration
 	// Err is a transport error, a timeout (errors.Is

@@ -26,11 +26,13 @@ const (
 	DefaultRequestTimeout = 30 * time.Second
 	DefaultMaxBody        = 64 << 20
 	DefaultEvidenceBody   = 16 << 10
-	DefaultMaxRetries429  = 2
+	// DefaultMaxRetries429 retries throttled answers until the context's
+	// deadline (the run's --timeout).
+	DefaultMaxRetries429 = 1 << 30
 
 	maxRedirects    = 5
 	maxRenewals     = 3 // fresh tokens per request after 401s
-	maxRetryAfter   = 10 * time.Second
+	maxRetryAfter   = 2 * time.Minute
 	defaultBackoff  = 1 * time.Second
 	checkHeader     = "X-Rostercheck-Check"
 	defaultAccept   = "application/json"
@@ -48,10 +50,23 @@ type Config struct {
 	// Transport is an optional base transport (tests); default a clone of
 	// http.DefaultTransport (gzip decoded transparently).
 	Transport http.RoundTripper
-	// MaxRetries429 is how many times a 429 is retried; default 2, negative
-	// disables retries. Retry-After (seconds or HTTP date) is honoured up to
-	// 10 s; without it the backoff is 1 s.
+	// MaxRetries429 is how many times a throttled answer (429, or 503 with
+	// Retry-After) is retried; default: until the context's deadline,
+	// negative disables retries. Retry-After (seconds or HTTP date) is
+	// honoured up to 2 minutes, plus jitter; without it the backoff doubles
+	// from 1 s up to 30 s. A wait that would pass the deadline is not
+	// started: the throttled answer is the result.
 	MaxRetries429 int
+	// ResetRetries is how many times a GET or HEAD whose connection was
+	// reset or refused is tried again (default 3, negative: never). No
+	// other failure, and no 5xx, is retried.
+	ResetRetries int
+	// MaxRPS paces request starts to at most this many per second (0: no pace).
+	MaxRPS float64
+	// BodyBudget bounds the body bytes being read across all requests at
+	// once (default MaxBody/2); one reader at a time may go past it, up to
+	// MaxBody, so the bytes held are at most BodyBudget + MaxBody.
+	BodyBudget int64
 	// Origin, when set (e.g. "https://sis.example.com"), is the only
 	// scheme://host[:port] requests may go to: a URL elsewhere (a rel="next"
 	// pointing at another host, or at http:// instead of https://) is
@@ -92,6 +107,9 @@ type Store struct {
 	sem    chan struct{}
 	nextID atomic.Uint64
 	count  atomic.Int64
+	ctr    counters
+	budget *budget
+	pace   *pacer
 	// renewed counts requests answered 401 that were retried once with a
 	// fresh token.
 	renewed atomic.Int64
@@ -148,6 +166,14 @@ func New(cfg Config) (*Store, error) {
 	if cfg.Auth == nil {
 		cfg.Auth = NoAuth()
 	}
+	if cfg.ResetRetries == 0 {
+		cfg.ResetRetries = DefaultResetRetries
+	} else if cfg.ResetRetries < 0 {
+		cfg.ResetRetries = 0
+	}
+	if cfg.BodyBudget <= 0 {
+		cfg.BodyBudget = max(cfg.MaxBody/2, 1)
+	}
 	if cfg.MaxRetries429 == 0 {
 		cfg.MaxRetries429 = DefaultMaxRetries429
 	} else if cfg.MaxRetries429 < 0 {
@@ -179,7 +205,9 @@ func New(cfg Config) (*Store, error) {
 			// Redirects are handled by the store: host check and re-auth.
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 		},
-		sem: make(chan struct{}, cfg.Concurrency),
+		sem:    make(chan struct{}, cfg.Concurrency),
+		budget: newBudget(cfg.BodyBudget),
+		pace:   newPacer(cfg.MaxRPS),
 	}, nil
 }
 
@@ -283,32 +311,50 @@ func (s *Store) Do(ctx context.Context, r Request) *Exchange {
 		return ex
 	}
 
-	renewals := 0
+	throttles, resets, renewals := 0, 0, 0
 	for attempt := 0; ; attempt++ {
 		ex.Attempts = attempt + 1
-		s.attempt(ctx, ex, r, u)
-		if rn, ok := s.cfg.Auth.(Renewer); ok && ex.Status == http.StatusUnauthorized && r.Auth == nil && renewals < maxRenewals {
-			// The token expired or was revoked under the request: a
-			// fresh token and a retry (again only if that one was
-			// revoked too before it could be used).
+		if !s.pace.wait(ctx) {
+			if ex.Status == 0 && ex.Err == nil {
+				ex.Err = ctx.Err()
+			}
+			return ex
+		}
+		reset := s.attempt(ctx, ex, r, u)
+		rn, renews := s.cfg.Auth.(Renewer)
+		switch m := methodOf(r); {
+		case renews && ex.Status == http.StatusUnauthorized && r.Auth == nil && renewals < maxRenewals:
+			// The token expired or was revoked under the request: a fresh
+			// token and a retry (again only if that one was revoked too
+			// before it could be used).
 			renewals++
 			rn.Invalidate(ex.RequestHeader.Get("Authorization"))
 			s.renewed.Add(1)
 			ex.Renewed = true
-			continue
-		}
-		if ex.Status != http.StatusTooManyRequests || attempt >= s.cfg.MaxRetries429 {
-			return ex
-		}
-		wait := retryAfter(ex.ResponseHeader.Get("Retry-After"), time.Now())
-		if wait > 0 {
-			t := time.NewTimer(wait)
-			select {
-			case <-t.C:
-			case <-ctx.Done():
-				t.Stop()
-				return ex // keep the 429 exchange as evidence
+		case reset && resets < s.cfg.ResetRetries && (m == http.MethodGet || m == http.MethodHead) && ctx.Err() == nil:
+			// The connection was reset or refused (a restart): try again a
+			// few times; the evidence keeps the last attempt.
+			resets++
+			s.ctr.resets.Add(1)
+			if !sleep(ctx, resetBackoff<<(resets-1)) {
+				return ex
 			}
+		case throttled(ex) && throttles < s.cfg.MaxRetries429:
+			wait := throttleWait(ex.ResponseHeader, throttles, time.Now())
+			throttles++
+			if !fitsDeadline(ctx, wait) {
+				s.ctr.gaveUp.Add(1)
+				return ex // keep the throttled exchange as evidence
+			}
+			s.ctr.throttled.Add(1)
+			start := time.Now()
+			ok := sleep(ctx, wait)
+			s.ctr.waited.Add(int64(time.Since(start)))
+			if !ok {
+				return ex
+			}
+		default:
+			return ex
 		}
 	}
 }
@@ -343,8 +389,8 @@ func retryAfter(v string, now time.Time) time.Duration {
 }
 
 // attempt performs one attempt (with its redirect chain) and overwrites the
-// response part of ex.
-func (s *Store) attempt(parent context.Context, ex *Exchange, r Request, u *url.URL) {
+// response part of ex. reset says the connection was reset or refused.
+func (s *Store) attempt(parent context.Context, ex *Exchange, r Request, u *url.URL) (reset bool) {
 	ctx, cancel := context.WithTimeout(parent, s.cfg.RequestTimeout)
 	defer cancel()
 
@@ -397,7 +443,7 @@ func (s *Store) attempt(parent context.Context, ex *Exchange, r Request, u *url.
 				ue.URL = redactURL(ue.URL)
 			}
 			ex.Err = s.transportError(ctx, err)
-			return
+			return resetError(err) && ctx.Err() == nil
 		}
 		ex.Status = resp.StatusCode
 		ex.ResponseHeader = resp.Header.Clone()
@@ -439,7 +485,7 @@ func (s *Store) attempt(parent context.Context, ex *Exchange, r Request, u *url.
 			continue
 		}
 		s.readBody(ctx, ex, resp)
-		return
+		return ex.Err != nil && resetError(ex.Err) && ctx.Err() == nil
 	}
 }
 
@@ -477,7 +523,10 @@ func effectivePort(u *url.URL) string {
 // at most MaxBody bytes of memory.
 func (s *Store) readBody(ctx context.Context, ex *Exchange, resp *http.Response) {
 	defer resp.Body.Close()
-	b, over, err := readCapped(resp.Body, s.cfg.MaxBody)
+	l := &lease{b: s.budget}
+	defer l.release()
+	b, n, over, err := readCapped(resp.Body, s.cfg.MaxBody, func(k int64) bool { return l.grow(ctx, k) })
+	ex.BodyRead = n
 	switch {
 	case over:
 		ex.BodyTruncated = true
@@ -500,18 +549,27 @@ const (
 // readCapped reads at most max bytes into fixed-size chunks and joins them
 // once, so a body costs about twice its size at the peak, never the
 // doubling-buffer overhead, and a hostile Content-Length allocates nothing
-// up front. over reports that the body went on past max.
-func readCapped(r io.Reader, max int64) (body []byte, over bool, err error) {
+// up front. Each chunk is claimed with grow first (the run's body budget;
+// nil: no budget); a refused claim stops the read with the context's
+// error. over reports that the body went on past max: then only the first
+// chunk is returned (evidence), not max bytes joined again, and n is the
+// count of bytes read.
+func readCapped(r io.Reader, max int64, grow func(int64) bool) (body []byte, n int64, over bool, err error) {
 	var chunks [][]byte
 	var total int64
 	step := int64(firstChunk)
 	for total <= max {
-		c := make([]byte, min(step, max+1-total))
+		size := min(step, max+1-total)
+		if grow != nil && !grow(size) {
+			err = context.Canceled
+			break
+		}
+		c := make([]byte, size)
 		step = min(step*2, maxChunk)
-		n, rerr := io.ReadFull(r, c)
-		if n > 0 {
-			chunks = append(chunks, c[:n])
-			total += int64(n)
+		k, rerr := io.ReadFull(r, c)
+		if k > 0 {
+			chunks = append(chunks, c[:k])
+			total += int64(k)
 		}
 		if rerr == io.EOF || rerr == io.ErrUnexpectedEOF {
 			break
@@ -522,13 +580,13 @@ func readCapped(r io.Reader, max int64) (body []byte, over bool, err error) {
 		}
 	}
 	if total > max {
-		over, total = true, max
+		return chunks[0][:min(int64(len(chunks[0])), max)], max, true, err
 	}
 	body = make([]byte, 0, total)
 	for _, c := range chunks {
-		body = append(body, c[:min(int64(len(c)), total-int64(len(body)))]...)
+		body = append(body, c...)
 	}
-	return body, over, err
+	return body, total, false, err
 }
 
 // transportError makes a deadline hit recognisable (errors.Is

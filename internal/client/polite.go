@@ -1,0 +1,219 @@
+package client
+
+import (
+	"context"
+	"errors"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+)
+
+// Politeness and memory: one budget for the body bytes being read across
+// all requests, a pace of at most MaxRPS requests per second, throttling
+// (429, and 503 with Retry-After) waited out until the run's deadline,
+// and a bounded retry of connection resets only.
+
+const (
+	// DefaultResetRetries is how often a GET whose connection was reset
+	// or refused (a provider restarting) is tried again.
+	DefaultResetRetries = 3
+	// maxBackoff caps the wait between two throttled attempts when the
+	// provider gives no Retry-After.
+	maxBackoff = 30 * time.Second
+)
+
+// resetBackoff is the first wait after a reset; it doubles.
+var resetBackoff = 500 * time.Millisecond
+
+// Throttling counts what the provider's throttling cost the run: a
+// finding for the report, never a check failure.
+type Throttling struct {
+	Throttled    int64         // 429 and 503-with-Retry-After answers waited out
+	Waited       time.Duration // time spent waiting them out
+	GaveUp       int64         // throttled answers kept because the deadline was near
+	ResetRetries int64         // requests tried again after a reset or refused connection
+}
+
+type counters struct {
+	throttled, waited, gaveUp, resets atomic.Int64
+}
+
+// Throttling returns the run's throttling and reset counts so far.
+func (s *Store) Throttling() Throttling {
+	return Throttling{Throttled: s.ctr.throttled.Load(), Waited: time.Duration(s.ctr.waited.Load()),
+		GaveUp: s.ctr.gaveUp.Load(), ResetRetries: s.ctr.resets.Load()}
+}
+
+// throttled says whether a response asks the client to come back later:
+// 429 always, 503 only with Retry-After (any other 5xx is the provider's
+// failure, never hidden by a retry).
+func throttled(ex *Exchange) bool {
+	switch ex.Status {
+	case http.StatusTooManyRequests:
+		return true
+	case http.StatusServiceUnavailable:
+		return ex.ResponseHeader.Get("Retry-After") != ""
+	}
+	return false
+}
+
+// throttleWait is the wait before attempt n+1 after a throttled answer:
+// Retry-After when given (as a floor), else an exponential backoff; plus
+// up to a quarter of jitter so that concurrent walkers do not return in
+// lockstep.
+func throttleWait(h http.Header, attempt int, now time.Time) time.Duration {
+	var d time.Duration
+	if h.Get("Retry-After") != "" {
+		d = retryAfter(h.Get("Retry-After"), now)
+	} else {
+		d = min(defaultBackoff<<min(attempt, 10), maxBackoff)
+	}
+	return d + time.Duration(rand.Int64N(int64(d/4)+int64(50*time.Millisecond)))
+}
+
+// resetError says whether a transport error is a reset or refused
+// connection (the provider restarting), the only errors retried.
+func resetError(err error) bool {
+	return errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.ECONNREFUSED) ||
+		errors.Is(err, syscall.EPIPE) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		(errors.Is(err, io.EOF) && !errors.Is(err, context.DeadlineExceeded))
+}
+
+// sleep waits d or until ctx ends; false when ctx ended first.
+func sleep(ctx context.Context, d time.Duration) bool {
+	if d <= 0 {
+		return ctx.Err() == nil
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
+
+// fitsDeadline says whether waiting d leaves ctx's deadline ahead.
+func fitsDeadline(ctx context.Context, d time.Duration) bool {
+	dl, ok := ctx.Deadline()
+	return !ok || time.Until(dl) > d
+}
+
+// pacer spaces request starts at least 1/rps apart (nil: no pace).
+type pacer struct {
+	mu   sync.Mutex
+	gap  time.Duration
+	next time.Time
+}
+
+func newPacer(rps float64) *pacer {
+	if rps <= 0 {
+		return nil
+	}
+	return &pacer{gap: time.Duration(float64(time.Second) / rps)}
+}
+
+// wait blocks until this request's turn; false when ctx ended first.
+func (p *pacer) wait(ctx context.Context) bool {
+	if p == nil {
+		return true
+	}
+	p.mu.Lock()
+	now := time.Now()
+	at := p.next
+	if at.Before(now) {
+		at = now
+	}
+	p.next = at.Add(p.gap)
+	p.mu.Unlock()
+	return sleep(ctx, at.Sub(now))
+}
+
+// budget bounds the body bytes being read across all requests. A read
+// takes bytes from the budget chunk by chunk; when the budget is spent, it
+// waits to become the one reader allowed past it (up to MaxBody), so that
+// two large bodies never wait on each other. The bytes held at once are
+// therefore at most limit + MaxBody, whatever the number of requests in
+// flight, the Content-Length claimed or the gzip ratio.
+type budget struct {
+	mu    sync.Mutex
+	limit int64
+	used  int64 // budgeted bytes held
+	over  int64 // bytes held by the reader past the budget
+	peak  int64
+	big   chan struct{}
+}
+
+func newBudget(limit int64) *budget {
+	return &budget{limit: limit, big: make(chan struct{}, 1)}
+}
+
+// lease is one body's claim on the budget.
+type lease struct {
+	b    *budget
+	n    int64 // budgeted bytes
+	over int64 // bytes past the budget
+	big  bool  // holds the one place past the budget
+}
+
+// grow claims n more bytes for the body; false when ctx ended while
+// waiting (the read stops).
+func (l *lease) grow(ctx context.Context, n int64) bool {
+	b := l.b
+	if b == nil {
+		return true
+	}
+	if !l.big {
+		b.mu.Lock()
+		if b.used+n <= b.limit {
+			b.used += n
+			l.n += n
+			b.peak = max(b.peak, b.used+b.over)
+			b.mu.Unlock()
+			return true
+		}
+		b.mu.Unlock()
+		select {
+		case b.big <- struct{}{}:
+			l.big = true
+		case <-ctx.Done():
+			return false
+		}
+	}
+	b.mu.Lock()
+	b.over += n
+	l.over += n
+	b.peak = max(b.peak, b.used+b.over)
+	b.mu.Unlock()
+	return true
+}
+
+// release returns the body's bytes: once read, a body is no longer in
+// flight.
+func (l *lease) release() {
+	b := l.b
+	if b == nil {
+		return
+	}
+	b.mu.Lock()
+	b.used -= l.n
+	b.over -= l.over
+	b.mu.Unlock()
+	if l.big {
+		<-b.big
+	}
+	*l = lease{b: b}
+}
+
+// PeakBodyBytes returns the most body bytes that were being read at once
+// across all requests (the quantity the body budget bounds).
+func (s *Store) PeakBodyBytes() int64 {
+	s.budget.mu.Lock()
+	defer s.budget.mu.Unlock()
+	return s.budget.peak
+}

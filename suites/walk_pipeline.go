@@ -1,0 +1,404 @@
+package suites
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/rostercheck/rostercheck/internal/client"
+	"github.com/rostercheck/rostercheck/schemas"
+	"github.com/rostercheck/rostercheck/suites/catalogue"
+)
+
+// defaultPageSize is the page size a walk falls back to when the
+// provider refuses the consumers' large one.
+const defaultPageSize = 100
+
+// digest is what one fetched page comes to once decoded and validated:
+// everything the walk keeps of it, computed off the merge path, so that
+// pages are decoded and validated while others are still in flight. The
+// decoded page itself is dropped before the digest is merged.
+type digest struct {
+	pg     Page
+	ok     bool   // the page held a usable collection
+	status int    // HTTP status (0: transport error)
+	harm   string // harness fault (schema compiler) while validating
+	lone   []Item // discovery items of a misnamed wrapper (fatal page only)
+
+	ids          []string
+	schema, data []Violation // capped at MaxViolations each
+	schemaCounts map[string]int
+	dataCounts   map[string]int
+	schemaN      int
+	items        []Item
+	terms        []Span
+	first        []map[string]any // the first records, for singleton samples
+	last         map[string]any
+}
+
+// digestOpts say what a digest computes: lite digests (paging samples)
+// read only counts and ids.
+type digestOpts struct {
+	lite     bool
+	keepRefs bool
+}
+
+// fetchDigest fetches one page and digests it.
+func (e *Env) fetchDigest(ctx context.Context, ep catalogue.Endpoint, u string, probe bool, o digestOpts) *digest {
+	select {
+	case e.pages <- struct{}{}:
+		defer func() { <-e.pages }()
+	case <-ctx.Done():
+	}
+	ex := e.get(ctx, walkCheckID+":"+ep.Slug(), u)
+	select {
+	case e.decode <- struct{}{}:
+		defer func() { <-e.decode }()
+	case <-ctx.Done():
+	}
+	d := e.digestPage(ex, ep, o)
+	d.pg.URL, d.pg.Probe = u, probe
+	d.pg.Offset, d.pg.Limit = pagingOf(u, e.PageSize)
+	return d
+}
+
+func (e *Env) digestPage(ex *client.Exchange, ep catalogue.Endpoint, o digestOpts) *digest {
+	pg, doc := e.readPage(ex, ep.Key, ep.VariantKey())
+	d := &digest{pg: pg, status: ex.Status}
+	if doc == nil {
+		if o.keepRefs {
+			d.lone = loneArrayItems(ex)
+		}
+		return d
+	}
+	d.ok = true
+	recs, _ := doc[ep.Key].([]any)
+	d.pg.Count = len(recs)
+	d.ids = make([]string, len(recs))
+	for i, r := range recs {
+		m, _ := r.(map[string]any)
+		d.ids[i], _ = m["sourcedId"].(string)
+	}
+	if o.lite {
+		return d
+	}
+	ev := d.pg.Ex
+	d.schemaCounts, d.dataCounts = map[string]int{}, map[string]int{}
+	// Schema: every record, every violation, pointer into the page.
+	vs, err := schemas.ValidateCollection(ep.Key, ep.Entity, doc)
+	if err != nil {
+		d.harm = harnessFault + "schema: " + err.Error()
+		return d
+	}
+	for _, v := range vs {
+		d.schemaN++
+		rec := recordAt(recs, ep.Key, v.Pointer)
+		id, _ := rec["sourcedId"].(string)
+		rule := schemaRule(v, rec)
+		d.schemaCounts[rule]++
+		if len(d.schema) < e.MaxViolations {
+			d.schema = append(d.schema, Violation{Rule: rule, Pointer: v.Pointer, RecordID: id, Message: v.Message, Ex: ev})
+		}
+	}
+	for i, r := range recs {
+		m, _ := r.(map[string]any)
+		if m == nil {
+			continue
+		}
+		for _, v := range dataViolations(ep.Entity, m, fmt.Sprintf("/%s/%d", ep.Key, i)) {
+			d.dataCounts[v.Rule]++
+			if len(d.data) < e.MaxViolations {
+				v.RecordID = d.ids[i]
+				v.Ex = ev
+				d.data = append(d.data, v)
+			}
+		}
+		if o.keepRefs && len(d.items) < maxItems {
+			d.items = append(d.items, itemOf(d.ids[i], m))
+		}
+		if t, _ := m["type"].(string); t == "term" && ep.Entity == "academicSession" && len(d.terms) < maxItems {
+			start, _ := m["startDate"].(string)
+			end, _ := m["endDate"].(string)
+			d.terms = append(d.terms, Span{ID: d.ids[i], Start: start, End: end})
+		}
+		if len(d.first) < e.Samples-1 {
+			d.first = append(d.first, m)
+		}
+	}
+	if len(recs) > 0 {
+		d.last, _ = recs[len(recs)-1].(map[string]any)
+	}
+	return d
+}
+
+// walker merges digests into a Walk, in page order.
+type walker struct {
+	e        *Env
+	ep       catalogue.Endpoint
+	w        *Walk
+	keepRefs bool
+	seenPage map[string]bool
+	seenID   map[uint64]int32
+	last     map[string]any
+	fresh    int // records of the last merged page not seen before
+}
+
+// merge adds one page to the walk; false when the page stops it.
+func (k *walker) merge(d *digest) bool {
+	w, e := k.w, k.e
+	k.seenPage[pageKey(d.pg.URL)] = true
+	// Only the first pages, problem pages and the last page keep evidence.
+	if n := len(w.Pages); n > keptPages && len(w.Pages[n-1].Problems) == 0 {
+		w.Pages[n-1].Ex = nil
+	}
+	w.Pages = append(w.Pages, d.pg)
+	if d.ok {
+		e.progress.page(k.ep.Path, d.pg.Count)
+	}
+	ev := d.pg.Ex
+	if !d.ok {
+		w.Fatal, w.FatalEx = strings.Join(d.pg.Problems, "; "), ev
+		if k.keepRefs && len(w.Items) == 0 {
+			w.Items = d.lone
+		}
+		return false
+	}
+	if d.harm != "" {
+		w.Fatal, w.FatalEx = d.harm, ev
+		return false
+	}
+	w.SchemaN += d.schemaN
+	for rule, n := range d.schemaCounts {
+		w.SchemaCounts[rule] += n
+	}
+	for _, v := range d.schema {
+		if len(w.Schema) < e.MaxViolations {
+			w.schemaKept[v.Rule]++
+			w.Schema = append(w.Schema, v)
+		}
+	}
+	for rule, n := range d.dataCounts {
+		w.DataCounts[rule] += n
+	}
+	for _, v := range d.data {
+		if len(w.Data) < e.MaxViolations {
+			w.dataKept[v.Rule]++
+			w.Data = append(w.Data, v)
+		}
+	}
+	k.fresh = 0
+	for i, id := range d.ids {
+		h := idHash(id)
+		if n, dup := k.seenID[h]; dup && id != "" {
+			w.DupN++
+			if len(w.Dups) < e.MaxViolations {
+				w.Dups = append(w.Dups, Violation{Rule: ruleDuplicate, Pointer: fmt.Sprintf("/%s/%d/sourcedId", k.ep.Key, i), RecordID: id,
+					Message: fmt.Sprintf("sourcedId already returned at position %d of the walk", n), Ex: ev})
+			}
+		} else {
+			k.seenID[h] = int32(w.N)
+			k.fresh++
+		}
+		w.N++
+	}
+	if k.keepRefs {
+		for _, it := range d.items {
+			if len(w.Items) >= maxItems {
+				break
+			}
+			w.Items = append(w.Items, it)
+		}
+	}
+	for _, t := range d.terms {
+		if len(w.Terms) < maxItems {
+			w.Terms = append(w.Terms, t)
+		}
+	}
+	for _, m := range d.first {
+		if len(w.Samples) < e.Samples-1 {
+			w.Samples = append(w.Samples, m)
+		}
+	}
+	if d.last != nil {
+		k.last = d.last
+	}
+	return true
+}
+
+// runWalk walks one filled endpoint path. The first page is fetched at
+// the walk's page size; when it gives X-Total-Count, the remaining offsets
+// are fetched concurrently (bounded by Env.Concurrency) and merged in
+// order, each page decoded and validated while later ones are in flight.
+// Without a total, the walk goes on sequentially: it follows rel="next"
+// when it is an absolute URL on the target's origin, and pages by
+// limit/offset otherwise (a missing, malformed, relative or off-origin
+// Link is the Link check's finding, never the walk's end). The invariants
+// (disjoint pages, union = total, no gaps) are judged by the checks on
+// the assembled result.
+func (e *Env) runWalk(ctx context.Context, ep catalogue.Endpoint, path string, keepRefs bool) *Walk {
+	w := &Walk{Path: path, Limit: e.PageSize, SchemaCounts: map[string]int{}, DataCounts: map[string]int{},
+		schemaKept: map[string]int{}, dataKept: map[string]int{}}
+	k := &walker{e: e, ep: ep, w: w, keepRefs: keepRefs, seenPage: map[string]bool{}, seenID: map[uint64]int32{}}
+	defer func() {
+		// The last record of the walk is the final singleton sample.
+		if k.last != nil && e.Samples > 1 && w.N > len(w.Samples) {
+			w.Samples = append(w.Samples, k.last)
+		}
+		if w.Fatal != "" && ctx.Err() != nil {
+			w.Fatal = "walk interrupted: " + ctx.Err().Error()
+		}
+	}()
+	o := digestOpts{keepRefs: keepRefs}
+	pageURL := func(off, limit int) string {
+		return e.url(path, url.Values{"limit": {strconv.Itoa(limit)}, "offset": {strconv.Itoa(off)}})
+	}
+	d := e.fetchDigest(ctx, ep, pageURL(0, w.Limit), false, o)
+	if !d.ok && w.Limit > defaultPageSize && d.status >= 400 {
+		// The consumers' large page size was refused: walk at the spec's
+		// default instead; the large-limit check reports the refusal.
+		pg := d.pg
+		w.LargeFail = &pg
+		w.Limit = defaultPageSize
+		d = e.fetchDigest(ctx, ep, pageURL(0, w.Limit), false, o)
+	}
+	for {
+		if !k.merge(d) {
+			return w
+		}
+		if ctx.Err() != nil {
+			w.Fatal = "walk interrupted: " + ctx.Err().Error()
+			return w
+		}
+		pg := w.Pages[len(w.Pages)-1]
+		if len(w.Pages) == 1 && pg.HasTotal {
+			// The paging sample needs only the total: read it beside the walk.
+			total := pg.Total
+			go w.sampleOnce.Do(func() { w.sample = e.sampleFor(ctx, ep, path, total, true) })
+		}
+		if len(w.Pages) == 1 && pg.HasTotal && pg.Count > 0 && pg.Total > pg.Count && e.Concurrency > 1 {
+			// X-Total-Count gives the number of pages: fetch the rest at
+			// once, advancing by what the first page held (a visible cap).
+			w.Concurrent = true
+			if !e.fetchPlanned(ctx, k, pageURL, pg.Count, pg.Total) {
+				return w
+			}
+			pg = w.Pages[len(w.Pages)-1]
+		}
+		next, probe, stop := k.nextPage(pg, pageURL)
+		if stop {
+			return w
+		}
+		d = e.fetchDigest(ctx, ep, next, probe, o)
+	}
+}
+
+// fetchPlanned fetches offsets step, 2*step, ... below total, at most
+// Env.Concurrency at a time, and merges them in order. It returns false
+// when a page stopped the walk.
+func (e *Env) fetchPlanned(ctx context.Context, k *walker, pageURL func(off, limit int) string, step, total int) bool {
+	pctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	limit := k.w.Limit
+	slots := make(chan chan *digest, e.Concurrency-1)
+	go func() {
+		defer close(slots)
+		for off, n := step, 1; off < total && n < maxPagesWithoutTotal; off, n = off+step, n+1 {
+			s := make(chan *digest, 1)
+			select {
+			case slots <- s:
+			case <-pctx.Done():
+				return
+			}
+			u := pageURL(off, limit)
+			go func() { s <- e.fetchDigest(pctx, k.ep, u, false, digestOpts{keepRefs: k.keepRefs}) }()
+		}
+	}()
+	for s := range slots {
+		d := <-s
+		if !k.merge(d) {
+			return false
+		}
+		if ctx.Err() != nil {
+			k.w.Fatal = "walk interrupted: " + ctx.Err().Error()
+			return false
+		}
+		if d.pg.Count == 0 {
+			// The data ended before X-Total-Count said: the union check
+			// reports the difference; stop asking.
+			return true
+		}
+	}
+	return true
+}
+
+// nextPage decides where the walk goes after page pg: rel="next" when it
+// is usable, else the next offset; stop at the end, on a loop or on a
+// runaway.
+func (k *walker) nextPage(pg Page, pageURL func(off, limit int) string) (next string, probe, stop bool) {
+	w, e := k.w, k.e
+	if n, ok := pg.Links["next"]; ok && e.followable(n) {
+		if pg.Count == 0 && len(w.Pages) > 1 {
+			w.StrayNext = fmt.Sprintf("rel=\"next\" of page %d led to an empty page (%s)", len(w.Pages)-1, pg.URL)
+			return "", false, true
+		}
+		if k.seenPage[pageKey(n)] {
+			w.Loop = fmt.Sprintf("rel=\"next\" on page %d points back to an already walked page: %s", len(w.Pages), n)
+			return "", false, true
+		}
+		next = n
+	} else {
+		// A short page after a longer limit was asked for is a cap:
+		// advance by what came, as a careful consumer would. Without
+		// X-Total-Count, a short page may still be a silent cap: look once
+		// past it (an empty answer ends the walk).
+		off := pg.Offset + min(pg.Count, pg.Limit)
+		if pg.Count <= 0 || (pg.HasTotal && off >= pg.Total) {
+			return "", false, true
+		}
+		next, probe = pageURL(off, w.Limit), !pg.HasTotal
+	}
+	switch {
+	case pg.HasTotal && (len(w.Pages) > pg.Total+2 || w.N > 2*pg.Total+pg.Limit):
+		w.Runaway = fmt.Sprintf("still paging after %d pages and %d records although X-Total-Count is %d", len(w.Pages), w.N, pg.Total)
+		return "", false, true
+	case !pg.HasTotal && k.fresh == 0:
+		w.Runaway = fmt.Sprintf("page %d brought no new records and the server still offers more", len(w.Pages))
+		return "", false, true
+	case len(w.Pages) >= maxPagesWithoutTotal:
+		w.Runaway = fmt.Sprintf("still paging after %d pages", len(w.Pages))
+		return "", false, true
+	}
+	return next, probe, false
+}
+
+// followable says whether the walk may follow a Link URL: absolute, and
+// on the target's own origin. Anything else is the Link check's finding;
+// the walk pages by limit/offset instead, and never sends credentials to
+// another origin.
+func (e *Env) followable(link string) bool {
+	u, err := url.Parse(link)
+	if err != nil || !u.IsAbs() {
+		return false
+	}
+	b, err := url.Parse(e.BaseURL)
+	return err == nil && sameOriginURL(b, u)
+}
+
+// sameOriginURL compares scheme, host and effective port.
+func sameOriginURL(a, b *url.URL) bool {
+	port := func(u *url.URL) string {
+		if p := u.Port(); p != "" {
+			return p
+		}
+		switch strings.ToLower(u.Scheme) {
+		case "http":
+			return "80"
+		case "https":
+			return "443"
+		}
+		return ""
+	}
+	return strings.EqualFold(a.Scheme, b.Scheme) && strings.EqualFold(a.Hostname(), b.Hostname()) && port(a) == port(b)
+}
