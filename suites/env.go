@@ -40,10 +40,17 @@ type Env struct {
 	// quote as is). It is applied before any cutting.
 	Redact func(string) string
 
+	// AllParents are the relationship operations whose integrity checks
+	// compare every parent, not a sample (a selected profile asks for it).
+	AllParents map[string]bool
+
 	walks   sync.Map // filled path -> *walkEntry
 	results sync.Map // check id -> *Result
 	sources map[string]bool
 	once    sync.Once
+
+	integOnce sync.Once
+	integIx   *integrity
 }
 
 type walkEntry struct {

@@ -89,6 +89,10 @@ type Walk struct {
 	Data                     []Violation
 	schemaKept, dataKept     map[string]int
 	Samples                  []map[string]any
+	// IDs are the sourcedIds the walk read, in order, kept by the walks of
+	// relationship and subtype endpoints only (integrity compares them
+	// with the base collections, which feed the integrity index instead).
+	IDs []string
 	Loop                     string // a rel="next" that led back to a page already walked
 	Runaway                  string // more pages than the data can fill
 	// StrayNext is a rel="next" that led to an empty page; the walk stops there.
@@ -173,6 +177,14 @@ func (e *Env) runWalk(ctx context.Context, ep catalogue.Endpoint, path string, k
 	next := e.url(path, url.Values{"limit": {strconv.Itoa(e.PageSize)}, "offset": {"0"}})
 	probe := false
 	var last map[string]any
+	// Integrity: a base collection's own walk feeds the index; the others
+	// keep their ids.
+	ix := e.indexFor(ep, path)
+	if ix != nil {
+		defer ix.finish()
+	}
+	_, base := integritySpecs[ep.Path]
+	keepIDs := !base || !ep.TopLevel()
 	defer func() {
 		// The last record of the walk is the final singleton sample.
 		if last != nil && e.Samples > 1 && w.N > len(w.Samples) {
@@ -204,6 +216,9 @@ func (e *Env) runWalk(ctx context.Context, ep catalogue.Endpoint, path string, k
 		recs, _ := doc[ep.Key].([]any)
 		pg.Count = len(recs)
 		w.Pages = append(w.Pages, pg)
+		if ix != nil {
+			ix.addPage(e, ep.Key, recs, ev)
+		}
 		// Schema: every record, every violation, pointer into the page.
 		vs, err := schemas.ValidateCollection(ep.Key, ep.Entity, doc)
 		if err != nil {
@@ -252,6 +267,9 @@ func (e *Env) runWalk(ctx context.Context, ep catalogue.Endpoint, path string, k
 				fresh++
 			}
 			w.N++
+			if keepIDs {
+				w.IDs = append(w.IDs, strings.Clone(id))
+			}
 			if keepRefs && len(w.Items) < maxItems {
 				w.Items = append(w.Items, itemOf(id, m))
 			}
