@@ -92,9 +92,9 @@ type Walk struct {
 	// IDs are the sourcedIds the walk read, in order, kept by the walks of
 	// relationship and subtype endpoints only (integrity compares them
 	// with the base collections, which feed the integrity index instead).
-	IDs []string
-	Loop                     string // a rel="next" that led back to a page already walked
-	Runaway                  string // more pages than the data can fill
+	IDs     []string
+	Loop    string // a rel="next" that led back to a page already walked
+	Runaway string // more pages than the data can fill
 	// StrayNext is a rel="next" that led to an empty page; the walk stops there.
 	StrayNext string
 	// Fatal stops the walk: transport error, non-200, undecodable body, missing wrapper.
