@@ -77,62 +77,67 @@ func init() {
 // refCheck is one referrer collection of the refs-resolve family.
 type refCheck struct {
 	path, area, title string
+	// op is the operation a consumer reads the records through, when not
+	// the collection itself (Grade Sync reads line items per class).
+	op string
 }
 
 var refChecks = []refCheck{
-	{"/enrollments", "rostering", "every enrollment's user, class and school"},
-	{"/classes", "rostering", "every class's course, school and terms"},
-	{"/courses", "rostering", "every course's org and schoolYear"},
-	{"/users", "rostering", "every user's orgs and agents"},
-	{"/academicSessions", "rostering", "every academic session's parent and children"},
-	{"/orgs", "rostering", "every org's parent and children"},
-	{"/demographics", "rostering", "every demographics record's user"},
-	{"/lineItems", "gradebook", "every line item's class, category and gradingPeriod"},
-	{"/results", "gradebook", "every result's lineItem and student"},
+	{"/enrollments", "rostering", "every enrollment's user, class and school", ""},
+	{"/classes", "rostering", "every class's course, school and terms", ""},
+	{"/courses", "rostering", "every course's org and schoolYear", ""},
+	{"/users", "rostering", "every user's orgs and agents", ""},
+	{"/academicSessions", "rostering", "every academic session's parent and children", ""},
+	{"/orgs", "rostering", "every org's parent and children", ""},
+	{"/demographics", "rostering", "every demographics record's user", ""},
+	{"/lineItems", "gradebook", "every line item's class, category and gradingPeriod", "/classes/{class_id}/lineItems"},
+	{"/results", "gradebook", "every result's lineItem and student", "/classes/{class_id}/lineItems/{li_id}/results"},
 }
 
 func integrityChecks() []Check {
 	var out []Check
 	mk := func(id, title, area, endpoint, level, rule string, features []string, run func(ctx context.Context, e *Env, r *Recorder)) {
-		out = append(out, Check{ID: id, Title: title + " [" + level + "]", Area: area, Endpoint: endpoint, Level: level,
+		out = append(out, Check{ID: id, Title: title + " [" + level + "]", Area: "integrity", Endpoint: endpoint, Level: level,
 			Features: features, Rule: rule, Service: area, Source: rules[rule].Source, Run: run})
 	}
 	for _, rc := range refChecks {
 		rc := rc
-		mk(rc.area+"."+catalogue.Slug(rc.path)+".refs-resolve",
+		op := rc.path
+		if rc.op != "" {
+			op = rc.op
+		}
+		mk("integrity."+catalogue.Slug(rc.path)+".refs-resolve",
 			fmt.Sprintf("GET %s: %s resolve to records of the right kind the API serves (href too)", rc.path, rc.title),
-			rc.area, rc.path, MUST, ruleDangling, []string{rc.path, FeatureRefs},
+			rc.area, rc.path, MUST, ruleDangling, []string{op, FeatureRefs},
 			func(ctx context.Context, e *Env, r *Recorder) { checkRefs(ctx, e, r, rc.path) })
 	}
-	mk("rostering.enrollments.school-matches-class", "GET /enrollments: every enrollment's school is its class's school",
+	mk("integrity.enrollments.school-matches-class", "GET /enrollments: every enrollment's school is its class's school",
 		"rostering", "/enrollments", MUST, ruleSchoolMismatch, []string{"/enrollments", "/classes", FeatureRefs}, checkSchoolMatch)
 	for _, p := range []string{"/orgs", "/academicSessions"} {
 		p := p
-		mk("rostering."+catalogue.Slug(p)+".parent-children-symmetric",
+		mk("integrity."+catalogue.Slug(p)+".parent-children-symmetric",
 			fmt.Sprintf("GET %s: every parent lists its children and every child names its parent", p),
 			"rostering", p, SHOULD, ruleHierarchy, []string{p, FeatureSymmetry},
 			func(ctx context.Context, e *Env, r *Recorder) { checkHierarchy(ctx, e, r, p) })
 	}
-	mk("rostering.users.agents-symmetric", "GET /users: agents are recorded on both users (the student and the contact)",
+	mk("integrity.users.agents-symmetric", "GET /users: agents are recorded on both users (the student and the contact)",
 		"rostering", "/users", SHOULD, ruleAgentsStudent, []string{"/users", FeatureSymmetry}, checkAgents)
-	for _, p := range uniqueCollections {
-		p := p
-		ep, _ := catalogue.Lookup(p)
-		mk(ep.Area+"."+ep.Slug()+".sourcedid-unique", fmt.Sprintf("GET %s: no two different records share a sourcedId", p),
-			ep.Area, p, MUST, ruleIDDuplicate, []string{p, FeatureUnique},
-			func(ctx context.Context, e *Env, r *Recorder) { checkUnique(ctx, e, r, p) })
-	}
-	mk("rostering.users.sourcedid-unique-across", "GET /users, /orgs, /courses, /classes, /enrollments: no sourcedId names records of two collections",
-		"rostering", "/users", MUST, ruleIDCross, append(append([]string(nil), crossCollections...), FeatureUnique), checkCross)
-	mk("rostering.users.username-unique", "GET /users: no two active users share a username", "rostering", "/users", MUST, ruleUsernameDup,
+	mk("integrity.collections.sourcedid-unique", "GET /orgs, /academicSessions, /courses, /classes, /users, /enrollments: no two different records of a collection share a sourcedId",
+		"rostering", "/users", MUST, ruleIDDuplicate, []string{"/users", FeatureUnique}, checkUnique)
+	mk("integrity.collections.sourcedid-unique-across", "GET /users, /orgs, /courses, /classes, /enrollments: no sourcedId names records of two collections",
+		"rostering", "/users", MUST, ruleIDCross, []string{"/users", FeatureUnique}, checkCross)
+	mk("integrity.users.username-unique", "GET /users: no two active users share a username", "rostering", "/users", MUST, ruleUsernameDup,
 		[]string{"/users", FeatureUnique}, func(ctx context.Context, e *Env, r *Recorder) { checkUserUnique(ctx, e, r, false) })
-	mk("rostering.users.email-unique", "GET /users: no two active users share an e-mail address", "rostering", "/users", MUST, ruleEmailDup,
+	mk("integrity.users.email-unique", "GET /users: no two active users share an e-mail address", "rostering", "/users", MUST, ruleEmailDup,
 		[]string{"/users", FeatureUnique}, func(ctx context.Context, e *Env, r *Recorder) { checkUserUnique(ctx, e, r, true) })
 	out = append(out, relationshipChecks()...)
 	return out
 }
 
-var uniqueCollections = []string{"/orgs", "/academicSessions", "/courses", "/classes", "/users", "/enrollments", "/demographics", "/categories", "/lineItems", "/results"}
+// uniqueCollections are the collections whose sourcedIds must be unique
+// (demographics share their user's id by design; gradebook objects are
+// the consumer's own).
+var uniqueCollections = []string{"/orgs", "/academicSessions", "/courses", "/classes", "/users", "/enrollments"}
 
 var crossCollections = []string{"/users", "/orgs", "/courses", "/classes", "/enrollments"}
 
@@ -391,13 +396,15 @@ func (ci *collIndex) sameRecord(i, j int) bool {
 	return true
 }
 
-func checkUnique(ctx context.Context, e *Env, r *Recorder, path string) {
+func checkUnique(ctx context.Context, e *Env, r *Recorder) {
+	for _, p := range uniqueCollections {
+		uniqueIn(ctx, e, r, p)
+	}
+}
+
+func uniqueIn(ctx context.Context, e *Env, r *Recorder, path string) {
 	ci, w := e.indexOf(ctx, path, true)
 	if ci == nil {
-		return
-	}
-	if ci.n == 0 {
-		r.NotSupported("GET " + path + " returned no records")
 		return
 	}
 	// Sort positions by id hash; equal ids are neighbours.

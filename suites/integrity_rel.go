@@ -300,9 +300,9 @@ func relationshipChecks() []Check {
 			scope = "in full"
 		}
 		out = append(out, Check{
-			ID:       ep.Area + "." + ep.Slug() + ".agrees",
+			ID:       "integrity." + ep.Slug() + ".agrees",
 			Title:    fmt.Sprintf("GET %s lists exactly %s (%s) [MUST]", rc.path, rc.what, scope),
-			Area:     ep.Area,
+			Area:     "integrity",
 			Endpoint: rc.path,
 			Level:    MUST,
 			Features: []string{rc.path, FeatureRelationships},
