@@ -162,7 +162,7 @@ func (e *Env) indexOf(ctx context.Context, path string, dupsOK bool) (*collIndex
 		return nil, w
 	}
 	ci := e.index(path)
-	if ci == nil || ci.n != w.N {
+	if ci == nil || ci.n != w.N || ci.badRefs > 0 {
 		return nil, w
 	}
 	return ci, w
@@ -227,6 +227,9 @@ func checkRefs(ctx context.Context, e *Env, r *Recorder, path string) {
 		to, fs := ci.refs(i)
 		var nth [16]int
 		for k, t := range to {
+			if t == 0 {
+				continue // absent, or an empty sourcedId: the schema's finding
+			}
 			f := fs[k]
 			sp := ci.specs[f]
 			n := nth[f%16]
@@ -235,7 +238,7 @@ func checkRefs(ctx context.Context, e *Env, r *Recorder, path string) {
 			p, ok := pos[sp.to][t]
 			var rule, msg string
 			switch {
-			case !ok || t == 0:
+			case !ok:
 				rule, msg = ruleDangling, fmt.Sprintf("%s %s is not served by GET %s", sp.field, e.short(ci.in.name(t)), sp.to)
 			case sp.sub != "" && subName(tix.sub[p]) != sp.sub:
 				rule, msg = ruleWrongTarget, fmt.Sprintf("%s %s is a %s, want a %s", sp.field, e.short(ci.in.name(t)), e.short(subName(tix.sub[p])), sp.sub)
@@ -415,7 +418,7 @@ func uniqueIn(ctx context.Context, e *Env, r *Recorder, path string) {
 	hs := make([]hp, 0, ci.n)
 	for i := 0; i < ci.n; i++ {
 		if ci.flags[i]&flagNoID == 0 {
-			hs = append(hs, hp{fnv64(ci.id(i)), int32(i)})
+			hs = append(hs, hp{ci.idHash(i), int32(i)})
 		}
 	}
 	sort.Slice(hs, func(a, b int) bool { return hs[a].h < hs[b].h || hs[a].h == hs[b].h && hs[a].i < hs[b].i })
@@ -465,16 +468,22 @@ func checkCross(ctx context.Context, e *Env, r *Recorder) {
 			}
 		}
 	}
-	for i := 0; en != nil && i < en.n; i++ {
-		n, ok := en.in.lookup(en.id(i))
-		if !ok {
+	if en == nil {
+		return
+	}
+	// Enrollment ids are compared by hash, then by id.
+	byHash := make(map[uint64]uint32, len(first))
+	for id := range first {
+		byHash[keyHash(en.in.name(id))] = id
+	}
+	for i := 0; i < en.n; i++ {
+		n, ok := byHash[en.idHash(i)]
+		if !ok || en.in.name(n) != en.id(i) {
 			continue
 		}
-		if prev, seen := first[n]; seen {
-			ex, ptr, req := where(enw, "enrollments", i)
-			r.Add(Violation{Pointer: ptr + "/sourcedId", RecordID: en.id(i), Ex: ex,
-				Message: fmt.Sprintf("sourcedId also names a record of GET %s%s", prev, req)})
-		}
+		ex, ptr, req := where(enw, "enrollments", i)
+		r.Add(Violation{Pointer: ptr + "/sourcedId", RecordID: en.id(i), Ex: ex,
+			Message: fmt.Sprintf("sourcedId also names a record of GET %s%s", first[n], req)})
 	}
 }
 

@@ -2,6 +2,7 @@ package suites
 
 import (
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 
@@ -54,6 +55,7 @@ var subField = map[string]string{"/users": "role", "/orgs": "type", "/academicSe
 const (
 	flagDeleted = 1 << iota
 	flagNoID
+	flagUUID // the arena holds the id as 16 bytes (a canonical lower-case UUID)
 )
 
 // maxIDLen bounds the bytes of one id the index keeps (ids are compared by
@@ -102,7 +104,7 @@ func (in *interner) lookup(s string) (uint32, bool) {
 	in.mu.Lock()
 	defer in.mu.Unlock()
 	n, ok := in.ix[s]
-	return n, ok
+	return n, ok && n != 0
 }
 
 // subtypes interns the few role and type values.
@@ -146,12 +148,18 @@ type collIndex struct {
 	flags []uint8
 	sub   []uint8
 	// GUIDRefs of record i are refTo[refOff[i]:refOff[i+1]] with their
-	// field (index into specs) in refF.
+	// field (index into specs) in refF; a collection whose GUIDRefs are all
+	// single (fixed) keeps len(specs) slots per record instead, 0 where
+	// the field is absent.
+	fixed  bool
 	refOff []uint32
 	refTo  []uint32
 	refF   []uint8
 	// Users: FNV-64 of username and of the lower-cased email (0: empty).
 	uname, email []uint64
+	// badRefs counts GUIDRefs without a sourcedId (a schema finding): the
+	// collection's references cannot be judged.
+	badRefs int
 	// Orgs: names by interned id (for the import preview).
 	names map[uint32]string
 	// Href findings, found while walking (capped, all counted).
@@ -183,7 +191,12 @@ func (e *Env) indexFor(ep catalogue.Endpoint, path string) *collIndex {
 	ig := e.integ()
 	ig.mu.Lock()
 	defer ig.mu.Unlock()
-	ci := &collIndex{path: ep.Path, specs: specs, in: ig.in}
+	ci := &collIndex{path: ep.Path, specs: specs, in: ig.in, fixed: len(specs) > 0}
+	for _, sp := range specs {
+		if listFields[sp.field] {
+			ci.fixed = false
+		}
+	}
 	ig.colls[ep.Path] = ci
 	return ci
 }
@@ -196,6 +209,9 @@ func (e *Env) index(path string) *collIndex {
 	defer ig.mu.Unlock()
 	return ig.colls[path]
 }
+
+// listFields are the GUIDRef fields that hold lists.
+var listFields = map[string]bool{"terms": true, "resources": true, "orgs": true, "agents": true, "children": true}
 
 // fnv64 is FNV-1a without allocation.
 func fnv64(s string) uint64 {
@@ -210,10 +226,12 @@ func fnv64(s string) uint64 {
 	return h
 }
 
-// addPage indexes the records of one page; ptr0 is the page's wrapper key
-// for pointers, ev its evidence.
-func (ci *collIndex) addPage(e *Env, key string, recs []any, ev *client.Exchange) {
+// addPage indexes the records of one page; key is the collection's
+// wrapper (for pointers), ev the page's evidence, total the X-Total-Count
+// of the first page (0: unknown), used to size the index once.
+func (ci *collIndex) addPage(e *Env, key string, recs []any, ev *client.Exchange, total int) {
 	arena := arenaCollections[ci.path]
+	first := ci.n == 0
 	ci.in.mu.Lock()
 	defer ci.in.mu.Unlock()
 	for i, r := range recs {
@@ -231,7 +249,11 @@ func (ci *collIndex) addPage(e *Env, key string, recs []any, ev *client.Exchange
 				id = id[:maxIDLen]
 			}
 			ci.off = append(ci.off, uint32(len(ci.arena)))
-			ci.arena = append(ci.arena, id...)
+			if b, ok := appendUUID(ci.arena, id); ok {
+				ci.arena, fl = b, fl|flagUUID
+			} else {
+				ci.arena = append(ci.arena, id...)
+			}
 		} else {
 			ci.own = append(ci.own, ci.in.idLocked(id))
 		}
@@ -242,23 +264,36 @@ func (ci *collIndex) addPage(e *Env, key string, recs []any, ev *client.Exchange
 			sub = subOf(s)
 		}
 		ci.sub = append(ci.sub, sub)
-		ci.refOff = append(ci.refOff, uint32(len(ci.refTo)))
+		if !ci.fixed {
+			ci.refOff = append(ci.refOff, uint32(len(ci.refTo)))
+		}
 		for fi, sp := range ci.specs {
 			if sp.field == "sourcedId" {
-				if id != "" {
-					ci.refTo = append(ci.refTo, ci.in.idLocked(id))
+				ci.refTo = append(ci.refTo, ci.in.idLocked(id))
+				if !ci.fixed {
 					ci.refF = append(ci.refF, uint8(fi))
 				}
 				continue
 			}
 			refs := refsOf(m[sp.field])
+			if ci.fixed {
+				var to uint32
+				if len(refs) > 0 {
+					s, _ := refs[0]["sourcedId"].(string)
+					to = ci.in.idLocked(s)
+				}
+				ci.refTo = append(ci.refTo, to)
+			}
 			for j, ref := range refs {
 				to, _ := ref["sourcedId"].(string)
 				if to == "" {
-					continue // the schema's finding
+					ci.badRefs++ // the schema's finding
+					continue
 				}
-				ci.refTo = append(ci.refTo, ci.in.idLocked(to))
-				ci.refF = append(ci.refF, uint8(fi))
+				if !ci.fixed {
+					ci.refTo = append(ci.refTo, ci.in.idLocked(to))
+					ci.refF = append(ci.refF, uint8(fi))
+				}
 				if h, ok := ref["href"].(string); ok {
 					ptr := "/" + key + "/" + itoa(i) + "/" + sp.field
 					if _, list := m[sp.field].([]any); list {
@@ -289,7 +324,72 @@ func (ci *collIndex) addPage(e *Env, key string, recs []any, ev *client.Exchange
 		}
 		ci.n++
 	}
+	if first && total > ci.n && ci.n > 0 {
+		ci.reserve(total)
+	}
 }
+
+// reserve sizes the index for total records from what the first page
+// held, so that a large collection is allocated once instead of doubling.
+func (ci *collIndex) reserve(total int) {
+	total = min(total, 8<<20)
+	scale := func(have int) int { return have*total/ci.n + have/ci.n + 16 }
+	ci.flags = slices.Grow(ci.flags, total-len(ci.flags))
+	ci.sub = slices.Grow(ci.sub, total-len(ci.sub))
+	if ci.own != nil {
+		ci.own = slices.Grow(ci.own, total-len(ci.own))
+	}
+	if ci.off != nil {
+		ci.off = slices.Grow(ci.off, total-len(ci.off))
+		ci.arena = slices.Grow(ci.arena, scale(len(ci.arena))-len(ci.arena))
+	}
+	if ci.refOff != nil {
+		ci.refOff = slices.Grow(ci.refOff, total+1-len(ci.refOff))
+	}
+	ci.refTo = slices.Grow(ci.refTo, scale(len(ci.refTo))-len(ci.refTo))
+	if ci.refF != nil {
+		ci.refF = slices.Grow(ci.refF, scale(len(ci.refF))-len(ci.refF))
+	}
+	if ci.uname != nil {
+		ci.uname = slices.Grow(ci.uname, total-len(ci.uname))
+		ci.email = slices.Grow(ci.email, total-len(ci.email))
+	}
+}
+
+// appendUUID appends the 16 bytes of a canonical lower-case UUID.
+func appendUUID(b []byte, s string) ([]byte, bool) {
+	if len(s) != 36 || s[8] != '-' || s[13] != '-' || s[18] != '-' || s[23] != '-' {
+		return b, false
+	}
+	var out [16]byte
+	k := 0
+	for i := 0; i < 36; i += 2 {
+		if s[i] == '-' {
+			i--
+			continue
+		}
+		hi, ok1 := hexVal(s[i])
+		lo, ok2 := hexVal(s[i+1])
+		if !ok1 || !ok2 {
+			return b, false
+		}
+		out[k] = hi<<4 | lo
+		k++
+	}
+	return append(b, out[:]...), true
+}
+
+func hexVal(c byte) (byte, bool) {
+	switch {
+	case c >= '0' && c <= '9':
+		return c - '0', true
+	case c >= 'a' && c <= 'f':
+		return c - 'a' + 10, true
+	}
+	return 0, false
+}
+
+const hexDigits = "0123456789abcdef"
 
 func hashOrZero(s string) uint64 {
 	if s == "" {
@@ -322,31 +422,98 @@ func itoa(i int) string {
 
 // finish closes the per-record ref offsets.
 func (ci *collIndex) finish() {
-	if len(ci.refOff) == ci.n {
+	if !ci.fixed && len(ci.refOff) == ci.n {
 		ci.refOff = append(ci.refOff, uint32(len(ci.refTo)))
 	}
 }
 
-// id returns the sourcedId of record i.
-func (ci *collIndex) id(i int) string {
-	if ci.off != nil || arenaCollections[ci.path] {
-		end := len(ci.arena)
-		if i+1 < len(ci.off) {
-			end = int(ci.off[i+1])
-		}
-		return string(ci.arena[ci.off[i]:end])
+// key returns the stored form of record i's id in an arena collection
+// (16 bytes for a UUID) and whether it is a UUID.
+func (ci *collIndex) key(i int) ([]byte, bool) {
+	end := len(ci.arena)
+	if i+1 < len(ci.off) {
+		end = int(ci.off[i+1])
 	}
-	return ci.in.name(ci.own[i])
+	return ci.arena[ci.off[i]:end], ci.flags[i]&flagUUID != 0
 }
 
-// refs returns the targets and fields of record i's GUIDRefs.
+// id returns the sourcedId of record i.
+func (ci *collIndex) id(i int) string {
+	if ci.off == nil {
+		return ci.in.name(ci.own[i])
+	}
+	k, uuid := ci.key(i)
+	if !uuid {
+		return string(k)
+	}
+	var b [36]byte
+	j := 0
+	for n, c := range k {
+		if n == 4 || n == 6 || n == 8 || n == 10 {
+			b[j] = '-'
+			j++
+		}
+		b[j], b[j+1] = hexDigits[c>>4], hexDigits[c&15]
+		j += 2
+	}
+	return string(b[:])
+}
+
+// idHash hashes record i's id; equal ids hash alike in every collection.
+func (ci *collIndex) idHash(i int) uint64 {
+	if ci.off == nil {
+		return keyHash(ci.in.name(ci.own[i]))
+	}
+	k, uuid := ci.key(i)
+	return bytesHash(k, uuid)
+}
+
+// keyHash hashes an id as an arena collection stores it.
+func keyHash(s string) uint64 {
+	var buf [16]byte
+	if b, ok := appendUUID(buf[:0], s); ok {
+		return bytesHash(b, true)
+	}
+	return bytesHash([]byte(s), false)
+}
+
+func bytesHash(k []byte, uuid bool) uint64 {
+	h := uint64(14695981039346656037)
+	if uuid {
+		h ^= 0xff
+		h *= 1099511628211
+	}
+	for _, c := range k {
+		h ^= uint64(c)
+		h *= 1099511628211
+	}
+	return h
+}
+
+// fixedFields are the field indexes of a fixed layout's slots.
+var fixedFields = [...]uint8{0, 1, 2, 3, 4, 5, 6, 7}
+
+// refs returns the targets and fields of record i's GUIDRefs; in a fixed
+// layout an absent field's target is 0 (callers skip 0).
 func (ci *collIndex) refs(i int) ([]uint32, []uint8) {
+	if ci.fixed {
+		k := len(ci.specs)
+		return ci.refTo[i*k : (i+1)*k], fixedFields[:k]
+	}
 	a, b := ci.refOff[i], ci.refOff[i+1]
 	return ci.refTo[a:b], ci.refF[a:b]
 }
 
 // ref returns the first target of field f of record i (0: none).
 func (ci *collIndex) ref(i int, field string) uint32 {
+	if ci.fixed {
+		for f, sp := range ci.specs {
+			if sp.field == field {
+				return ci.refTo[i*len(ci.specs)+f]
+			}
+		}
+		return 0
+	}
 	to, fs := ci.refs(i)
 	for k, f := range fs {
 		if ci.specs[f].field == field {

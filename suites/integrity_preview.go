@@ -245,7 +245,7 @@ func (e *Env) previewMatcher(r PreviewRule, ci *collIndex, ix map[string]*collIn
 		return func(i int) bool {
 			tos, fs := ci.refs(i)
 			for k, x := range tos {
-				if ci.specs[fs[k]].field != arg {
+				if x == 0 || ci.specs[fs[k]].field != arg {
 					continue
 				}
 				p, ok := pos[x]

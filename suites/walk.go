@@ -217,7 +217,7 @@ func (e *Env) runWalk(ctx context.Context, ep catalogue.Endpoint, path string, k
 		pg.Count = len(recs)
 		w.Pages = append(w.Pages, pg)
 		if ix != nil {
-			ix.addPage(e, ep.Key, recs, ev)
+			ix.addPage(e, ep.Key, recs, ev, pg.Total)
 		}
 		// Schema: every record, every violation, pointer into the page.
 		vs, err := schemas.ValidateCollection(ep.Key, ep.Entity, doc)
