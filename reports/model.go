@@ -89,6 +89,8 @@ type Run struct {
 	Rules []RuleInfo `json:"rules,omitempty"`
 	// Stats is optional run-wide traffic accounting filled in by the runner.
 	Stats Stats `json:"stats,omitzero"`
+	// Previews are the import previews of the profiles that define one.
+	Previews []ImportPreview `json:"previews,omitempty"`
 }
 
 // Stats is run-wide traffic accounting.

@@ -280,6 +280,7 @@ func Run(ctx context.Context, cfg *Config, stdout, stderr io.Writer) int {
 		PageSize:   cfg.PageSize,
 		Parents:    cfg.Parents,
 		LargeLimit: largestLimit(sel.profiles),
+		AllParents: allParents(sel.profiles),
 		Evidence:   16 << 10,
 		RunCtx:     runCtx,
 		Redact: func(s string) string {
@@ -294,12 +295,14 @@ func Run(ctx context.Context, cfg *Config, stdout, stderr io.Writer) int {
 	refresh()
 
 	run := buildRun(cfg, t, sel, env, gr, started)
+	run.Previews = previews(runCtx, env, sel.profiles)
 	if err := context.Cause(runCtx); err != nil && runCtx.Err() != nil {
 		run.SuiteErrors = append(run.SuiteErrors, "the run stopped early: "+err.Error())
 		run.Verdict = "error"
 	}
 	code := exitCode(run)
 	printSummary(out, run)
+	printPreviews(out, run)
 	if !writeReports(cfg, run, red, out, errw) && code == ExitPass {
 		code = ExitFail
 	}

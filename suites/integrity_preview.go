@@ -41,7 +41,8 @@ type PreviewRule struct {
 	Source string `yaml:"source"`
 }
 
-var previewVerbs = map[string]string{"skip": "skip", "reject": "reject", "drop": "drop", "cannot-post": "can't post to"}
+// previewVerbs are what a consumer does to the records a rule matches.
+var previewVerbs = map[string]string{"skip": "would skip", "reject": "would reject", "drop": "would drop", "cannot-post": "can't post to"}
 
 func (p *Profile) checkPreview() error {
 	pc := p.Preview
@@ -98,7 +99,7 @@ type Preview struct {
 
 // PreviewCount is how many records of a type a school would get.
 type PreviewCount struct {
-	School string // the school's name, or "(no school)"
+	School string // the school's name, or "(district-wide)"
 	Type   string // students, teachers, guardians, classes, courses, enrollments, ...
 	Count  int
 }
@@ -181,7 +182,7 @@ func (e *Env) BuildPreview(ctx context.Context, p *Profile) *Preview {
 		if d.Count == 1 {
 			noun = singular(noun)
 		}
-		d.Sentence = fmt.Sprintf("%s would %s %d %s %s", pc.Consumer, previewVerbs[r.Verb], d.Count, noun, r.Why)
+		d.Sentence = fmt.Sprintf("%s %s %d %s %s", pc.Consumer, previewVerbs[r.Verb], d.Count, noun, r.Why)
 		out.Dropped = append(out.Dropped, d)
 	}
 	// Imported: what no rule dropped, per school and type.
@@ -277,7 +278,7 @@ func (e *Env) previewMatcher(r PreviewRule, ci *collIndex, ix map[string]*collIn
 func (e *Env) schoolNames(orgs *collIndex) func(uint32) string {
 	return func(id uint32) string {
 		if id == 0 {
-			return "(no school)"
+			return "(district-wide)"
 		}
 		if orgs != nil {
 			if n, ok := orgs.names[id]; ok {
@@ -324,7 +325,9 @@ func schoolOf(c string, ci *collIndex, i int, ix map[string]*collIndex) uint32 {
 			}
 		}
 	case "/orgs":
-		return ci.own[i]
+		if ci.sub[i] == subOf("school") {
+			return ci.own[i]
+		}
 	}
 	return 0
 }
