@@ -252,6 +252,7 @@ func Run(ctx context.Context, cfg *Config, stdout, stderr io.Writer) int {
 	defer cancel()
 
 	started := time.Now()
+	softMemoryLimit(t.builtin)
 	if t.builtin {
 		fmt.Fprintf(errw, "rostercheck: no --base-url given: testing the built-in reference provider at %s", t.baseURL)
 		if cfg.Defect != "" {
