@@ -1,5 +1,7 @@
 package reports
 
+import "slices"
+
 // ImportPreview is what one consumer profile would import from the
 // provider and what it would drop, and why: what a vendor sends to the
 // district before go-live. The rules come from the profile file.
@@ -41,6 +43,28 @@ func (p ImportPreview) Totals() []PreviewCount {
 			out = append(out, PreviewCount{Type: c.Type})
 		}
 		out[i].Count += c.Count
+	}
+	return out
+}
+
+// redactPreviews copies previews with every string redacted.
+func redactPreviews(s func(string) string, in []ImportPreview) []ImportPreview {
+	out := slices.Clone(in)
+	for i := range out {
+		p := &out[i]
+		p.Profile, p.Consumer = s(p.Profile), s(p.Consumer)
+		p.Incomplete = redactStrings(s, p.Incomplete)
+		p.Imported = slices.Clone(p.Imported)
+		for j := range p.Imported {
+			c := &p.Imported[j]
+			c.School, c.Type = s(c.School), s(c.Type)
+		}
+		p.Dropped = slices.Clone(p.Dropped)
+		for j := range p.Dropped {
+			d := &p.Dropped[j]
+			d.Type, d.Sentence, d.Source = s(d.Type), s(d.Sentence), s(d.Source)
+			d.Examples = redactStrings(s, d.Examples)
+		}
 	}
 	return out
 }

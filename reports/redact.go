@@ -259,6 +259,7 @@ func (r *Redactor) RedactRun(run *Run) *Run {
 			e.Error, e.Curl = s(e.Error), s(e.Curl)
 		}
 	}
+	out.Previews = redactPreviews(s, run.Previews)
 	return &out
 }
 
