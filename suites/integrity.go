@@ -48,6 +48,7 @@ const (
 	ruleIDCross         = "sourcedid.cross-collection"
 	ruleUsernameDup     = "user.username-duplicate"
 	ruleEmailDup        = "user.email-duplicate"
+	ruleEmpty           = "collection.empty"
 	specGUIDRef         = "OneRoster 1.1 §4.14 GUIDRef: the sourcedId of an object the service serves"
 	seedSDSImportErrors = `seeds/004: "Review any errors that are detected. You'll need to correct these in your SIS"`
 	asmUnique           = "Apple School Manager SIS guidance: unique identifiers for every student, staff member, course, class, roster and location"
@@ -69,6 +70,7 @@ func init() {
 		Rule{ruleIDDuplicate, MUST, "two different records of one collection share a sourcedId", "OneRoster 1.1 §4.1 base class: sourcedId identifies the object; " + asmUnique, "give every record of a collection its own sourcedId (e.g. prefix per-school ids with the school)"},
 		Rule{ruleIDCross, Ignore, "a sourcedId is used by records of two collections (a class and a course)", asmUnique, "make sourcedIds unique across users, orgs, courses, classes and enrollments"},
 		Rule{ruleUsernameDup, Ignore, "two active users share a username", "a consumer that creates accounts from usernames (Apple School Manager) needs one account per user", "give every active user its own username"},
+		Rule{ruleEmpty, MUST, "a collection every roster needs (orgs, academicSessions, courses, classes, users, enrollments) is empty", "OneRoster 1.1 rostering: a district has orgs, sessions, courses, classes, users and enrollments; " + seedSDSImportErrors, "serve the district's records, or check the credentials' scope"},
 		Rule{ruleEmailDup, Ignore, "two active users share an e-mail address", "Apple School Manager with federated authentication signs users in by e-mail address", "give every active user its own e-mail address"},
 	)
 	RegisterChecks(integrityChecks)
@@ -137,6 +139,10 @@ func integrityChecks() []Check {
 // uniqueCollections are the collections whose sourcedIds must be unique
 // (demographics share their user's id by design; gradebook objects are
 // the consumer's own).
+// rosterCollections are never empty in a district: a profile that reads
+// one fails when it is.
+var rosterCollections = map[string]bool{"/orgs": true, "/academicSessions": true, "/courses": true, "/classes": true, "/users": true, "/enrollments": true}
+
 var uniqueCollections = []string{"/orgs", "/academicSessions", "/courses", "/classes", "/users", "/enrollments"}
 
 var crossCollections = []string{"/users", "/orgs", "/courses", "/classes", "/enrollments"}
@@ -207,6 +213,10 @@ func checkRefs(ctx context.Context, e *Env, r *Recorder, path string) {
 		return
 	}
 	if ci.n == 0 {
+		if rosterCollections[path] {
+			r.AddRule(ruleEmpty, r.Evidence(firstEx(w)), "GET %s returned no records: a consumer would import nothing", path)
+			return
+		}
 		r.NotSupported("GET " + path + " returned no records")
 		return
 	}
