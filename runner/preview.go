@@ -52,7 +52,7 @@ func previews(ctx context.Context, env *suites.Env, ps []*suites.Profile) []repo
 }
 
 // maxConsoleSchools bounds the per-school lines of the console preview.
-const maxConsoleSchools = 10
+const maxConsoleSchools = 5
 
 // printPreviews writes the short console table of each import preview:
 // what the consumer would import per school (and in all), then what it
@@ -74,7 +74,7 @@ func printPreviews(w io.Writer, run *reports.Run) {
 		}
 		for i, s := range schools {
 			if i == maxConsoleSchools {
-				fmt.Fprintf(w, "  … and %d more schools (results.json, report.html)\n", len(schools)-i)
+				fmt.Fprintf(w, "  … and %s (results.json, report.html)\n", count(len(schools)-i, "more schools"))
 				break
 			}
 			fmt.Fprintf(w, "  %-*s  %s\n", width, s, strings.Join(per[s], ", "))
