@@ -443,7 +443,7 @@ func uniqueIn(ctx context.Context, e *Env, r *Recorder, path string) {
 		}
 		ex, ptr, req := where(w, key, j)
 		r.Add(Violation{Pointer: ptr + "/sourcedId", RecordID: ci.id(j), Ex: ex,
-			Message: fmt.Sprintf("record %d of the walk has the sourcedId of record %d, a different record%s", j+1, i+1, req)})
+			Message: fmt.Sprintf("the record at position %d of the walk has the sourcedId of the one at position %d, a different record%s", j, i, req)})
 	}
 }
 
