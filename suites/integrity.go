@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/rostercheck/rostercheck/internal/client"
 	"github.com/rostercheck/rostercheck/suites/catalogue"
@@ -174,25 +175,42 @@ func (e *Env) indexOf(ctx context.Context, path string, dupsOK bool) (*collIndex
 	return ci, w
 }
 
+// pageStarts caches, per walk, the position of each page's first record.
+var pageStarts sync.Map // *Walk -> []int
+
 // where locates record i of a walk: its page's evidence, its JSON pointer
 // prefix and, when the page kept no evidence, the request.
 func where(w *Walk, key string, i int) (*client.Exchange, string, string) {
-	base := 0
-	for k, pg := range w.Pages {
-		if pg.Count < 0 {
-			continue
+	v, ok := pageStarts.Load(w)
+	if !ok {
+		starts := make([]int, len(w.Pages))
+		n := 0
+		for k, pg := range w.Pages {
+			starts[k] = n
+			n += max(pg.Count, 0)
 		}
-		if i < base+pg.Count {
-			req := ""
-			if pg.Ex == nil {
-				req = " (" + pg.Where(k) + ")"
-			}
-			return pg.Ex, fmt.Sprintf("/%s/%d", key, i-base), req
+		v, _ = pageStarts.LoadOrStore(w, starts)
+	}
+	starts := v.([]int)
+	// The page holding i is the last one starting at or before i that
+	// holds records.
+	k := sort.Search(len(starts), func(k int) bool { return starts[k] > i }) - 1
+	for ; k >= 0 && w.Pages[k].Count <= 0; k-- {
+	}
+	if k >= 0 && i < starts[k]+w.Pages[k].Count {
+		pg := w.Pages[k]
+		req := ""
+		if pg.Ex == nil {
+			req = " (" + pg.Where(k) + ")"
 		}
-		base += pg.Count
+		return pg.Ex, fmt.Sprintf("/%s/%d", key, i-starts[k]), req
 	}
 	return nil, "", ""
 }
+
+// keeps reports whether the recorder still keeps violations (beyond the
+// cap they are only counted, so a check need not locate them).
+func (r *Recorder) keeps() bool { return len(r.res.Violations) < r.env.MaxViolations }
 
 // firstEx is a walk's first page evidence, for findings about a whole collection.
 func firstEx(w *Walk) *client.Exchange {
@@ -257,6 +275,10 @@ func checkRefs(ctx context.Context, e *Env, r *Recorder, path string) {
 			default:
 				continue
 			}
+			if !r.keeps() {
+				r.Uncounted(rule, 1)
+				continue
+			}
 			ex, ptr, req := where(w, key, i)
 			if sp.field != "sourcedId" {
 				ptr += "/" + sp.field
@@ -294,13 +316,14 @@ func checkSchoolMatch(ctx context.Context, e *Env, r *Recorder) {
 		return
 	}
 	cpos := cl.positions()
+	ec, es, cls := en.slot("class"), en.slot("school"), cl.slot("school")
 	for i := 0; i < en.n; i++ {
-		c, s := en.ref(i, "class"), en.ref(i, "school")
+		c, s := en.at(i, ec), en.at(i, es)
 		p, ok := cpos[c]
 		if !ok || s == 0 {
 			continue // dangling: the refs check's finding
 		}
-		if cs := cl.ref(int(p), "school"); cs != 0 && cs != s {
+		if cs := cl.at(int(p), cls); cs != 0 && cs != s {
 			ex, ptr, req := where(w, "enrollments", i)
 			r.Add(Violation{Pointer: ptr + "/school", RecordID: en.id(i), Ex: ex,
 				Message: fmt.Sprintf("school %s, but class %s is at school %s%s", e.short(en.in.name(s)), e.short(en.in.name(c)), e.short(en.in.name(cs)), req)})
@@ -309,15 +332,7 @@ func checkSchoolMatch(ctx context.Context, e *Env, r *Recorder) {
 }
 
 // hasRef reports whether record i of ci names target t in field.
-func (ci *collIndex) hasRef(i int, field string, t uint32) bool {
-	to, fs := ci.refs(i)
-	for k, f := range fs {
-		if to[k] == t && ci.specs[f].field == field {
-			return true
-		}
-	}
-	return false
-}
+func (ci *collIndex) hasRef(i int, field string, t uint32) bool { return ci.hasAt(i, ci.slot(field), t) }
 
 func checkHierarchy(ctx context.Context, e *Env, r *Recorder, path string) {
 	ci, w := e.indexOf(ctx, path, false)

@@ -504,24 +504,53 @@ func (ci *collIndex) refs(i int) ([]uint32, []uint8) {
 	return ci.refTo[a:b], ci.refF[a:b]
 }
 
-// ref returns the first target of field f of record i (0: none).
-func (ci *collIndex) ref(i int, field string) uint32 {
-	if ci.fixed {
-		for f, sp := range ci.specs {
-			if sp.field == field {
-				return ci.refTo[i*len(ci.specs)+f]
-			}
+// slot returns the index of a field in the collection's specs (-1: none).
+func (ci *collIndex) slot(field string) int {
+	for f, sp := range ci.specs {
+		if sp.field == field {
+			return f
 		}
+	}
+	return -1
+}
+
+// at returns the target of slot f of record i in a fixed layout, or the
+// first target of that field otherwise (0: none).
+func (ci *collIndex) at(i, f int) uint32 {
+	if f < 0 {
 		return 0
 	}
+	if ci.fixed {
+		return ci.refTo[i*len(ci.specs)+f]
+	}
 	to, fs := ci.refs(i)
-	for k, f := range fs {
-		if ci.specs[f].field == field {
+	for k, x := range fs {
+		if int(x) == f {
 			return to[k]
 		}
 	}
 	return 0
 }
+
+// hasAt reports whether record i names t in slot f.
+func (ci *collIndex) hasAt(i, f int, t uint32) bool {
+	if f < 0 || t == 0 {
+		return false
+	}
+	if ci.fixed {
+		return ci.refTo[i*len(ci.specs)+f] == t
+	}
+	to, fs := ci.refs(i)
+	for k, x := range fs {
+		if int(x) == f && to[k] == t {
+			return true
+		}
+	}
+	return false
+}
+
+// ref returns the first target of field f of record i (0: none).
+func (ci *collIndex) ref(i int, field string) uint32 { return ci.at(i, ci.slot(field)) }
 
 // positions maps interned ids to their first position; only for interned
 // collections.
@@ -541,6 +570,13 @@ func (ci *collIndex) positions() map[uint32]int32 {
 // the base URL as a consumer would, to the referenced record's singleton
 // under the base URL; "" when it does.
 func (e *Env) hrefProblem(href, to, id string) string {
+	// Fast path: an absolute href under the base URL, naming the id as is
+	// or path-escaped (the common case, millions of times on a large district).
+	if rest, ok := strings.CutPrefix(href, e.BaseURL); ok && strings.HasPrefix(rest, "/") {
+		if coll, last, ok := strings.Cut(rest[1:], "/"); ok && hrefCollections[to][coll] && (last == id || last == url.PathEscape(id)) {
+			return ""
+		}
+	}
 	base, err := url.Parse(strings.TrimRight(e.BaseURL, "/") + "/")
 	if err != nil {
 		return ""

@@ -57,8 +57,9 @@ func refersTo(base, field, sub string) relExpect {
 		if sub != "" {
 			s = subOf(sub)
 		}
+		f := ci.slot(field)
 		for i := 0; i < ci.n; i++ {
-			if (sub == "" || ci.sub[i] == s) && ci.hasRef(i, field, id) {
+			if (sub == "" || ci.sub[i] == s) && ci.hasAt(i, f, id) {
 				want = append(want, i)
 			}
 		}
@@ -91,11 +92,12 @@ func enrolledUsers(role, classParam string) relExpect {
 		r := subOf(role)
 		seen := map[int]bool{}
 		var want []int
+		ec, eu := en.slot("class"), en.slot("user")
 		for i := 0; i < en.n; i++ {
-			if en.sub[i] != r || en.ref(i, "class") != c {
+			if en.sub[i] != r || en.at(i, ec) != c {
 				continue
 			}
-			if p, ok := upos[en.ref(i, "user")]; ok && !seen[int(p)] {
+			if p, ok := upos[en.at(i, eu)]; ok && !seen[int(p)] {
 				seen[int(p)] = true
 				want = append(want, int(p))
 			}
@@ -114,8 +116,9 @@ func classEnrollments(classParam string) relExpect {
 		en := ix[0]
 		c, known := en.in.lookup(t[classParam])
 		var want []int
+		ec := en.slot("class")
 		for i := 0; known && i < en.n; i++ {
-			if en.ref(i, "class") == c {
+			if en.at(i, ec) == c {
 				want = append(want, i)
 			}
 		}
@@ -137,11 +140,12 @@ func userClassesOf(ctx context.Context, e *Env, t map[string]string) (string, []
 	cpos := cl.positions()
 	seen := map[int]bool{}
 	var want []int
+	eu, ec := en.slot("user"), en.slot("class")
 	for i := 0; i < en.n; i++ {
-		if en.ref(i, "user") != u {
+		if en.at(i, eu) != u {
 			continue
 		}
-		if p, ok := cpos[en.ref(i, "class")]; ok && !seen[int(p)] {
+		if p, ok := cpos[en.at(i, ec)]; ok && !seen[int(p)] {
 			seen[int(p)] = true
 			want = append(want, int(p))
 		}
@@ -199,12 +203,13 @@ func resultsOfClass(studentParam string) relExpect {
 			return "/results", want, true
 		}
 		lpos := li.positions()
+		rl, rst, lc := rs.slot("lineItem"), rs.slot("student"), li.slot("class")
 		for i := 0; i < rs.n; i++ {
-			p, ok := lpos[rs.ref(i, "lineItem")]
-			if !ok || li.ref(int(p), "class") != c {
+			p, ok := lpos[rs.at(i, rl)]
+			if !ok || li.at(int(p), lc) != c {
 				continue
 			}
-			if studentParam != "" && rs.ref(i, "student") != s {
+			if studentParam != "" && rs.at(i, rst) != s {
 				continue
 			}
 			want = append(want, i)
@@ -226,8 +231,9 @@ func lineItemResults(ctx context.Context, e *Env, t map[string]string) (string, 
 	if !known || !ok || li.ref(int(p), "class") != c {
 		return "/results", want, true
 	}
+	rl := rs.slot("lineItem")
 	for i := 0; i < rs.n; i++ {
-		if rs.ref(i, "lineItem") == l {
+		if rs.at(i, rl) == l {
 			want = append(want, i)
 		}
 	}

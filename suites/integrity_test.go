@@ -71,3 +71,15 @@ func TestPreviewRulesAreValidated(t *testing.T) {
 		}
 	}
 }
+
+func TestWhereFindsThePage(t *testing.T) {
+	w := &Walk{Pages: []Page{{Count: 2, URL: "u0"}, {Count: -1, URL: "u1"}, {Count: 0, URL: "u2"}, {Count: 3, URL: "u3"}}}
+	for i, want := range []string{"/x/0", "/x/1", "/x/0", "/x/1", "/x/2", ""} {
+		if _, ptr, _ := where(w, "x", i); ptr != want {
+			t.Errorf("where(%d) = %q, want %q", i, ptr, want)
+		}
+	}
+	if _, _, req := where(w, "x", 3); req != " (page 4 (GET u3))" {
+		t.Errorf("request of record 3: %q", req)
+	}
+}
