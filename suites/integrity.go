@@ -69,10 +69,10 @@ func init() {
 		Rule{ruleRelExtra, MUST, "a relationship endpoint serves a record the collections do not relate to the parent", "OneRoster 1.1 §3.1a: relationship endpoints are views of the collections", "derive relationship endpoints from the same references the collections carry"},
 		Rule{ruleRelMissing, MUST, "a relationship endpoint leaves out a record the collections relate to the parent", "OneRoster 1.1 §3.1a: relationship endpoints are views of the collections", "derive relationship endpoints from the same references the collections carry"},
 		Rule{ruleIDDuplicate, MUST, "two different records of one collection share a sourcedId", "OneRoster 1.1 §4.1 base class: sourcedId identifies the object; " + asmUnique, "give every record of a collection its own sourcedId (e.g. prefix per-school ids with the school)"},
-		Rule{ruleIDCross, Ignore, "a sourcedId is used by records of two collections (a class and a course)", asmUnique, "make sourcedIds unique across users, orgs, courses, classes and enrollments"},
-		Rule{ruleUsernameDup, Ignore, "two active users share a username", "a consumer that creates accounts from usernames (Apple School Manager) needs one account per user", "give every active user its own username"},
+		Rule{ruleIDCross, SHOULD, "a sourcedId is used by records of two collections (a class and a course)", asmUnique, "make sourcedIds unique across users, orgs, courses, classes and enrollments"},
+		Rule{ruleUsernameDup, SHOULD, "two active users share a username", "a consumer that creates accounts from usernames (Apple School Manager) needs one account per user", "give every active user its own username"},
 		Rule{ruleEmpty, MUST, "a collection every roster needs (orgs, academicSessions, courses, classes, users, enrollments) is empty", "OneRoster 1.1 rostering: a district has orgs, sessions, courses, classes, users and enrollments; " + seedSDSImportErrors, "serve the district's records, or check the credentials' scope"},
-		Rule{ruleEmailDup, Ignore, "two active users share an e-mail address", "Apple School Manager with federated authentication signs users in by e-mail address", "give every active user its own e-mail address"},
+		Rule{ruleEmailDup, SHOULD, "two active users share an e-mail address", "Apple School Manager with federated authentication signs users in by e-mail address", "give every active user its own e-mail address"},
 	)
 	RegisterChecks(integrityChecks)
 }
@@ -332,7 +332,9 @@ func checkSchoolMatch(ctx context.Context, e *Env, r *Recorder) {
 }
 
 // hasRef reports whether record i of ci names target t in field.
-func (ci *collIndex) hasRef(i int, field string, t uint32) bool { return ci.hasAt(i, ci.slot(field), t) }
+func (ci *collIndex) hasRef(i int, field string, t uint32) bool {
+	return ci.hasAt(i, ci.slot(field), t)
+}
 
 func checkHierarchy(ctx context.Context, e *Env, r *Recorder, path string) {
 	ci, w := e.indexOf(ctx, path, false)
