@@ -28,13 +28,15 @@ func allParents(ps []*suites.Profile) map[string]bool {
 }
 
 // previews builds the import preview of every selected profile that
-// defines one, from the run's walks. An interrupted run has none.
-func previews(ctx context.Context, env *suites.Env, ps []*suites.Profile) []reports.ImportPreview {
-	if ctx.Err() != nil {
+// defines one, from the run's walks. An interrupted run has none, and so
+// has a run filtered by --check (the preview would walk what the checks
+// did not).
+func previews(ctx context.Context, env *suites.Env, sel *selection) []reports.ImportPreview {
+	if ctx.Err() != nil || sel.filtered {
 		return nil
 	}
 	var out []reports.ImportPreview
-	for _, p := range ps {
+	for _, p := range sel.profiles {
 		pv := env.BuildPreview(ctx, p)
 		if pv == nil {
 			continue

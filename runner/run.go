@@ -296,7 +296,7 @@ func Run(ctx context.Context, cfg *Config, stdout, stderr io.Writer) int {
 	refresh()
 
 	run := buildRun(cfg, t, sel, env, gr, started)
-	run.Previews = previews(runCtx, env, sel.profiles)
+	run.Previews = previews(runCtx, env, sel)
 	if err := context.Cause(runCtx); err != nil && runCtx.Err() != nil {
 		run.SuiteErrors = append(run.SuiteErrors, "the run stopped early: "+err.Error())
 		run.Verdict = "error"
