@@ -2,10 +2,12 @@ package runner_test
 
 import (
 	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"github.com/rostercheck/rostercheck/fixtures/district"
 	"github.com/rostercheck/rostercheck/fixtures/provider"
+	"github.com/rostercheck/rostercheck/reports"
 	"github.com/rostercheck/rostercheck/runner"
 )
 
@@ -34,5 +36,42 @@ func TestEmptyRosterCollectionFails(t *testing.T) {
 	run := readResults(t, dir)
 	if len(run.Checks) != 1 || len(run.Checks[0].Rules) != 1 || run.Checks[0].Rules[0].Rule != "collection.empty" {
 		t.Fatalf("checks %+v", run.Checks)
+	}
+}
+
+// TestImportPreview: the profiles that carry preview rules get an import
+// preview in results.json and on the console, and a defect shows in it.
+func TestImportPreview(t *testing.T) {
+	dir := t.TempDir()
+	r := rostercheck(t, nil, "run", "--profile", "sds,gradesync,asm", "--defect", "dangling-lineitem-category", "--out", dir)
+	run := readResults(t, dir)
+	if len(run.Previews) != 3 {
+		t.Fatalf("previews %+v", run.Previews)
+	}
+	for _, p := range run.Previews {
+		if len(p.Imported) == 0 || len(p.Incomplete) > 0 {
+			t.Errorf("%s: imported %v, incomplete %v", p.Profile, p.Imported, p.Incomplete)
+		}
+		if !strings.Contains(r.stdout, "import preview: "+p.Consumer+" (profile "+p.Profile+")") {
+			t.Errorf("console lacks the %s preview:\n%s", p.Profile, r.stdout)
+		}
+	}
+	var gs reports.ImportPreview
+	for _, p := range run.Previews {
+		if p.Profile == "gradesync" {
+			gs = p
+		}
+	}
+	found := false
+	for _, d := range gs.Dropped {
+		if strings.Contains(d.Sentence, "whose category is missing") {
+			found = d.Count == 1 && len(d.Examples) == 1 && d.Sentence == "Grade Sync would reject 1 lineItem whose category is missing or tobedeleted"
+			if !found {
+				t.Errorf("drop %+v", d)
+			}
+		}
+	}
+	if !found {
+		t.Fatalf("gradesync preview lacks the dangling category: %+v", gs.Dropped)
 	}
 }
