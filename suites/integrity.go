@@ -251,51 +251,69 @@ func checkRefs(ctx context.Context, e *Env, r *Recorder, path string) {
 		targets[sp.to], pos[sp.to] = t, t.positions()
 	}
 	key := keyOf(path)
-	for i := 0; i < ci.n; i++ {
-		to, fs := ci.refs(i)
-		var nth [16]int
-		for k, t := range to {
-			if t == 0 {
-				continue // absent, or an empty sourcedId: the schema's finding
+	// Pass 0 records what no consumer can resolve, pass 1 references to
+	// tobedeleted records: these come after, and only a few are listed,
+	// so that they never crowd a dangling reference out of the report.
+	kept := 0
+	for pass := 0; pass < 2; pass++ {
+		if pass == 1 {
+			for _, v := range ci.hrefs {
+				r.Add(v)
 			}
-			f := fs[k]
-			sp := ci.specs[f]
-			n := nth[f%16]
-			nth[f%16]++
-			tix := targets[sp.to]
-			p, ok := pos[sp.to][t]
-			var rule, msg string
-			switch {
-			case !ok:
-				rule, msg = ruleDangling, fmt.Sprintf("%s %s is not served by GET %s", sp.field, e.short(ci.in.name(t)), sp.to)
-			case sp.sub != "" && subName(tix.sub[p]) != sp.sub:
-				rule, msg = ruleWrongTarget, fmt.Sprintf("%s %s is a %s, want a %s", sp.field, e.short(ci.in.name(t)), e.short(subName(tix.sub[p])), sp.sub)
-			case tix.flags[p]&flagDeleted != 0 && ci.flags[i]&flagDeleted == 0:
-				rule, msg = ruleRefDeleted, fmt.Sprintf("%s %s is tobedeleted", sp.field, e.short(ci.in.name(t)))
-			default:
-				continue
-			}
-			if !r.keeps() {
-				r.Uncounted(rule, 1)
-				continue
-			}
-			ex, ptr, req := where(w, key, i)
-			if sp.field != "sourcedId" {
-				ptr += "/" + sp.field
-				if isListField(sp.field) {
-					ptr += fmt.Sprintf("/%d", n)
+			r.Uncounted(ruleHref, ci.hrefN-len(ci.hrefs))
+		}
+		for i := 0; i < ci.n; i++ {
+			to, fs := ci.refs(i)
+			var nth [16]int
+			for k, t := range to {
+				if t == 0 {
+					continue // absent, or an empty sourcedId: the schema's finding
 				}
-			} else {
-				ptr += "/sourcedId"
+				f := fs[k]
+				sp := ci.specs[f]
+				n := nth[f%16]
+				nth[f%16]++
+				tix := targets[sp.to]
+				p, ok := pos[sp.to][t]
+				var rule, msg string
+				switch {
+				case !ok:
+					rule, msg = ruleDangling, fmt.Sprintf("%s %s is not served by GET %s", sp.field, e.short(ci.in.name(t)), sp.to)
+				case sp.sub != "" && subName(tix.sub[p]) != sp.sub:
+					rule, msg = ruleWrongTarget, fmt.Sprintf("%s %s is a %s, want a %s", sp.field, e.short(ci.in.name(t)), e.short(subName(tix.sub[p])), sp.sub)
+				case tix.flags[p]&flagDeleted != 0 && ci.flags[i]&flagDeleted == 0:
+					rule, msg = ruleRefDeleted, fmt.Sprintf("%s %s is tobedeleted", sp.field, e.short(ci.in.name(t)))
+				default:
+					continue
+				}
+				if (rule == ruleRefDeleted) != (pass == 1) {
+					continue
+				}
+				if !r.keeps() || (pass == 1 && kept >= maxDeletedKept) {
+					r.Uncounted(rule, 1)
+					continue
+				}
+				if pass == 1 {
+					kept++
+				}
+				ex, ptr, req := where(w, key, i)
+				if sp.field != "sourcedId" {
+					ptr += "/" + sp.field
+					if isListField(sp.field) {
+						ptr += fmt.Sprintf("/%d", n)
+					}
+				} else {
+					ptr += "/sourcedId"
+				}
+				r.Add(Violation{Rule: rule, Pointer: ptr, RecordID: ci.id(i), Message: msg + req, Ex: ex})
 			}
-			r.Add(Violation{Rule: rule, Pointer: ptr, RecordID: ci.id(i), Message: msg + req, Ex: ex})
 		}
 	}
-	for _, v := range ci.hrefs {
-		r.Add(v)
-	}
-	r.Uncounted(ruleHref, ci.hrefN-len(ci.hrefs))
 }
+
+// maxDeletedKept bounds the references to tobedeleted records a check
+// lists (all are counted).
+const maxDeletedKept = 20
 
 func isListField(f string) bool {
 	switch f {
