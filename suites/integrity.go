@@ -3,6 +3,7 @@ package suites
 import (
 	"context"
 	"fmt"
+	"net/url"
 	"sort"
 	"strings"
 	"sync"
@@ -261,6 +262,7 @@ func checkRefs(ctx context.Context, e *Env, r *Recorder, path string) {
 				r.Add(v)
 			}
 			r.Uncounted(ruleHref, ci.hrefN-len(ci.hrefs))
+			followHrefs(ctx, e, r, ci)
 		}
 		for i := 0; i < ci.n; i++ {
 			to, fs := ci.refs(i)
@@ -307,6 +309,41 @@ func checkRefs(ctx context.Context, e *Env, r *Recorder, path string) {
 				}
 				r.Add(Violation{Rule: rule, Pointer: ptr, RecordID: ci.id(i), Message: msg + req, Ex: ex})
 			}
+		}
+	}
+}
+
+// followHrefs follows the first href of each GUIDRef field, as a consumer
+// that navigates by href would, when it looks right (hrefProblem): it must
+// answer 200 with the referenced object.
+func followHrefs(ctx context.Context, e *Env, r *Recorder, ci *collIndex) {
+	base, err := url.Parse(strings.TrimRight(e.BaseURL, "/") + "/")
+	if err != nil {
+		return
+	}
+	for _, h := range ci.hrefSamples {
+		if e.hrefProblem(h.href, h.to, h.id) != "" {
+			continue // already reported
+		}
+		u, err := url.Parse(h.href)
+		if err != nil {
+			continue
+		}
+		ex := r.Evidence(e.get(ctx, r.res.CheckID, base.ResolveReference(u).String()))
+		doc, problem := e.readObject(ex)
+		got := ""
+		for _, v := range doc {
+			if m, ok := v.(map[string]any); ok {
+				got, _ = m["sourcedId"].(string)
+			}
+		}
+		switch {
+		case doc == nil:
+			r.Add(Violation{Rule: ruleHref, Pointer: h.ptr, RecordID: h.recordID, Ex: ex,
+				Message: fmt.Sprintf("following href %s: %s", quoteShort(h.href), problem)})
+		case got != h.id:
+			r.Add(Violation{Rule: ruleHref, Pointer: h.ptr, RecordID: h.recordID, Ex: ex,
+				Message: fmt.Sprintf("following href %s answered object %s, want %s", quoteShort(h.href), e.short(got), e.short(h.id))})
 		}
 	}
 }

@@ -160,6 +160,9 @@ type collIndex struct {
 	// badRefs counts GUIDRefs without a sourcedId (a schema finding): the
 	// collection's references cannot be judged.
 	badRefs int
+	// hrefSamples keeps the first href of each GUIDRef field, which the
+	// refs check follows as a consumer would.
+	hrefSamples []hrefSample
 	// Orgs: names by interned id (for the import preview).
 	names map[uint32]string
 	// Href findings, found while walking (capped, all counted).
@@ -167,6 +170,12 @@ type collIndex struct {
 	hrefN  int
 	byID   map[uint32]int32 // interned id -> first position (built on demand)
 	byOnce sync.Once
+}
+
+// hrefSample is one GUIDRef href to follow.
+type hrefSample struct {
+	field, href, to, id, recordID, ptr string
+	ex                                 *client.Exchange
 }
 
 // integrity is the run's index: one collIndex per base collection walked.
@@ -299,6 +308,10 @@ func (ci *collIndex) addPage(e *Env, key string, recs []any, ev *client.Exchange
 					if _, list := m[sp.field].([]any); list {
 						ptr += "/" + itoa(j)
 					}
+					if !ci.sampled(sp.field) && len(h) <= 2048 {
+						ci.hrefSamples = append(ci.hrefSamples, hrefSample{field: sp.field, href: strings.Clone(h), to: sp.to,
+							id: strings.Clone(to), recordID: strings.Clone(id), ptr: ptr + "/href", ex: ev})
+					}
 					if msg := e.hrefProblem(h, sp.to, to); msg != "" {
 						ci.hrefN++
 						if len(ci.hrefs) < e.MaxViolations {
@@ -390,6 +403,15 @@ func hexVal(c byte) (byte, bool) {
 }
 
 const hexDigits = "0123456789abcdef"
+
+func (ci *collIndex) sampled(field string) bool {
+	for _, h := range ci.hrefSamples {
+		if h.field == field {
+			return true
+		}
+	}
+	return false
+}
 
 func hashOrZero(s string) uint64 {
 	if s == "" {
