@@ -75,3 +75,22 @@ func TestImportPreview(t *testing.T) {
 		t.Fatalf("gradesync preview lacks the dangling category: %+v", gs.Dropped)
 	}
 }
+
+// TestEveryParentWhenTheProfileAsks: a relationship endpoint wrong for the
+// last school only escapes a sample of the first parents (oneroster-1.1
+// alone) and is caught when a selected profile compares every parent
+// (sds-classic: integrity.parents all).
+func TestEveryParentWhenTheProfileAsks(t *testing.T) {
+	const id = "integrity.schools-students.agrees"
+	for _, c := range []struct {
+		profiles string
+		caught   bool
+	}{{"oneroster-1.1", false}, {"sds-classic", true}} {
+		dir := t.TempDir()
+		rostercheck(t, nil, "run", "--profile", c.profiles, "--defect", "relationship-missing-student", "--check", id, "--out", dir)
+		run := readResults(t, dir)
+		if len(run.Checks) != 1 || (run.Checks[0].Outcome == reports.Fail) != c.caught {
+			t.Errorf("--profile %s: %+v, want caught=%v", c.profiles, run.Checks, c.caught)
+		}
+	}
+}

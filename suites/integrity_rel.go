@@ -321,48 +321,18 @@ func relationshipChecks() []Check {
 const maxAllParents = maxItems
 
 func checkAgrees(ctx context.Context, e *Env, r *Recorder, ep catalogue.Endpoint, rc relCheck) {
-	type job struct {
-		t map[string]string
-		w *Walk
-	}
-	var jobs []job
-	if ep.TopLevel() {
-		jobs = append(jobs, job{nil, e.WalkTop(ctx, ep.Path)})
-	} else {
-		n := e.Parents
-		all := e.AllParents[ep.Path]
-		if all {
-			n = maxAllParents
+	// compare judges one walk against the collections; false stops the
+	// check (an input collection could not be read).
+	compare := func(t map[string]string, w *Walk) bool {
+		if !completeWalk(w, false) {
+			return true // the endpoint's own checks report the broken walk
 		}
-		tuples, err := e.parentTuples(ctx, ep, n)
-		if err != nil {
-			var de *DiscoveryError
-			if errors.As(err, &de) && de.Empty {
-				r.NotSupported(err.Error())
-			}
-			return // a broken discovery fails the endpoint's own checks
-		}
-		for k, t := range tuples {
-			path := fillEscaped(ep.Path, t)
-			var w *Walk
-			if k < e.Parents {
-				w = e.walk(ctx, ep, path) // the sampled walks, shared with the generic checks
-			} else {
-				w = e.runWalk(e.runCtx(ctx), ep, path, false) // every further parent, not kept
-			}
-			jobs = append(jobs, job{t, w})
-		}
-	}
-	for _, j := range jobs {
-		if !completeWalk(j.w, false) {
-			continue // the endpoint's own checks report the broken walk
-		}
-		base, want, ok := rc.expect(ctx, e, j.t)
+		base, want, ok := rc.expect(ctx, e, t)
 		if !ok {
-			return
+			return false
 		}
 		ci := e.index(base)
-		got := idSet(j.w.IDs)
+		got := idSet(w.IDs)
 		wantIDs := make(map[string]bool, len(want))
 		var missing []string
 		for _, p := range want {
@@ -373,20 +343,52 @@ func checkAgrees(ctx context.Context, e *Env, r *Recorder, ep catalogue.Endpoint
 			}
 		}
 		var extra []string
-		for _, id := range j.w.IDs {
+		for _, id := range w.IDs {
 			if !wantIDs[id] {
 				extra = append(extra, id)
 			}
 		}
+		if len(missing)+len(extra) == 0 {
+			return true
+		}
 		sort.Strings(missing)
-		ex := r.Evidence(firstEx(j.w))
+		ex := r.Evidence(firstEx(w))
 		for _, id := range missing {
 			r.Add(Violation{Rule: ruleRelMissing, RecordID: id, Ex: ex,
-				Message: fmt.Sprintf("GET %s leaves out %s, which GET %s relates to it", j.w.Path, e.short(id), base)})
+				Message: fmt.Sprintf("GET %s leaves out %s, which GET %s relates to it", w.Path, e.short(id), base)})
 		}
 		for _, id := range extra {
 			r.Add(Violation{Rule: ruleRelExtra, RecordID: id, Ex: ex,
-				Message: fmt.Sprintf("GET %s serves %s, which GET %s does not relate to it", j.w.Path, e.short(id), base)})
+				Message: fmt.Sprintf("GET %s serves %s, which GET %s does not relate to it", w.Path, e.short(id), base)})
+		}
+		return true
+	}
+	if ep.TopLevel() {
+		compare(nil, e.WalkTop(ctx, ep.Path))
+		return
+	}
+	n := e.Parents
+	if e.AllParents[ep.Path] {
+		n = maxAllParents
+	}
+	tuples, err := e.parentTuples(ctx, ep, n)
+	if err != nil {
+		var de *DiscoveryError
+		if errors.As(err, &de) && de.Empty {
+			r.NotSupported(err.Error())
+		}
+		return // a broken discovery fails the endpoint's own checks
+	}
+	for k, t := range tuples {
+		path := fillEscaped(ep.Path, t)
+		var w *Walk
+		if k < e.Parents {
+			w = e.walk(ctx, ep, path) // the sampled walks, shared with the generic checks
+		} else {
+			w = e.runWalk(e.runCtx(ctx), ep, path, false) // every further parent: compared, then dropped
+		}
+		if !compare(t, w) || ctx.Err() != nil {
+			return
 		}
 	}
 }
