@@ -98,6 +98,8 @@ type Run struct {
 	Leftovers []Leftover `json:"leftovers,omitempty"`
 	// Latency is request latency per endpoint and the slowest requests.
 	Latency *Latency `json:"latency,omitempty"`
+	// Previews are the import previews of the profiles that define one.
+	Previews []ImportPreview `json:"previews,omitempty"`
 }
 
 // Stats is run-wide traffic accounting.

@@ -278,6 +278,7 @@ func (r *Redactor) RedactRun(run *Run) *Run {
 		}
 		out.Latency = &l
 	}
+	out.Previews = redactPreviews(s, run.Previews)
 	return &out
 }
 

@@ -277,6 +277,7 @@ func Run(ctx context.Context, cfg *Config, stdout, stderr io.Writer) int {
 	defer cancel()
 
 	started := time.Now()
+	softMemoryLimit(t.builtin)
 	if t.builtin {
 		fmt.Fprintf(errw, "rostercheck: no --base-url given: testing the built-in reference provider at %s", t.baseURL)
 		if cfg.Defect != "" {
@@ -316,6 +317,7 @@ func Run(ctx context.Context, cfg *Config, stdout, stderr io.Writer) int {
 		Concurrency: cfg.Concurrency,
 		Parents:     cfg.Parents,
 		LargeLimit:  largestLimit(sel.profiles),
+		AllParents:  allParents(sel.profiles),
 		Evidence:    16 << 10,
 		RunCtx:      runCtx,
 		Today:       today(cfg, t),
@@ -348,6 +350,7 @@ func Run(ctx context.Context, cfg *Config, stdout, stderr io.Writer) int {
 
 	run := buildRun(cfg, t, sel, env, gr, started)
 	run.Leftovers = leftovers(left)
+	run.Previews = previews(runCtx, env, sel)
 	if err := context.Cause(runCtx); err != nil && runCtx.Err() != nil {
 		// Interrupted or out of time: what ran is reported, what did not is
 		// not-run, and no profile claims a verdict it did not earn.
@@ -358,6 +361,7 @@ func Run(ctx context.Context, cfg *Config, stdout, stderr io.Writer) int {
 	}
 	code := exitCode(run)
 	printSummary(out, run, useColour(stdout), cfg.Quiet, cfg.Verbose)
+	printPreviews(out, run)
 	printLeftovers(out, cfg, run)
 	ciOutputs(run, red, out, errw)
 	if !writeReports(cfg, run, red, out, errw) && code == ExitPass {

@@ -56,6 +56,10 @@ type Env struct {
 	// Auth is what the authentication checks need (auth_env.go).
 	Auth *AuthEnv
 
+	// AllParents are the relationship operations whose integrity checks
+	// compare every parent, not a sample (a selected profile asks for it).
+	AllParents map[string]bool
+
 	walks   sync.Map // filled path -> *walkEntry
 	results sync.Map // check id -> *Result
 	sources map[string]bool
@@ -73,6 +77,9 @@ type Env struct {
 	// prefetchedWalks are the endpoints Prefetch started walking.
 	prefetchedWalks sync.Map
 	progress        progressCounters // see Progress
+
+	integOnce sync.Once
+	integIx   *integrity
 }
 
 type walkEntry struct {

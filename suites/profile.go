@@ -39,6 +39,11 @@ type Profile struct {
 	// Options are consumer settings a run may switch on (asm: federated),
 	// each raising rule levels while on.
 	Options map[string]Option `yaml:"options"`
+	// Integrity holds the consumer's integrity settings (integrity.go).
+	Integrity Integrity `yaml:"integrity"`
+	// Preview are the consumer's import rules: what it would import and
+	// what it would drop, and why (integrity_preview.go).
+	Preview *PreviewConfig `yaml:"preview"`
 
 	// Core and Optional are the union of both Tiered lists.
 	Core, Optional []string `yaml:"-"`
@@ -239,6 +244,9 @@ func ParseProfile(b []byte) (*Profile, error) {
 			return nil, fmt.Errorf("profile %s: unknown auth mode %q", p.Name, a)
 		}
 	}
+	if err := p.checkIntegrity(); err != nil {
+		return nil, err
+	}
 	if p.Query.LargeLimit == 0 {
 		p.Query.LargeLimit = 5000
 	}
@@ -246,4 +254,25 @@ func ParseProfile(b []byte) (*Profile, error) {
 		return nil, fmt.Errorf("profile %s: query.largeLimit must be positive", p.Name)
 	}
 	return &p, nil
+}
+
+// Integrity is a profile's integrity settings.
+type Integrity struct {
+	// Parents is "all" when the consumer reads a relationship endpoint for
+	// every parent (SDS classic: getStudentsForSchool for each school), so
+	// that integrity compares every parent of the profile's relationship
+	// operations; "" or "sample" compares the sampled parents.
+	Parents string `yaml:"parents"`
+}
+
+// AllParents reports whether the profile asks for every parent.
+func (p *Profile) AllParents() bool { return p.Integrity.Parents == "all" }
+
+func (p *Profile) checkIntegrity() error {
+	switch p.Integrity.Parents {
+	case "", "sample", "all":
+	default:
+		return fmt.Errorf("profile %s: integrity.parents %q, want all or sample", p.Name, p.Integrity.Parents)
+	}
+	return p.checkPreview()
 }

@@ -96,7 +96,11 @@ type Walk struct {
 	schemaKept, dataKept     map[string]int
 	Samples                  []map[string]any
 	// Terms are the date spans of the terms an academicSession walk read.
-	Terms   []Span
+	Terms []Span
+	// IDs are the sourcedIds the walk read, in order, kept by the walks of
+	// relationship and subtype endpoints only (integrity compares them
+	// with the base collections, which feed the integrity index instead).
+	IDs     []string
 	Loop    string // a rel="next" that led back to a page already walked
 	Runaway string // more pages than the data can fill
 	// StrayNext is a rel="next" that led to an empty page; the walk stops there.

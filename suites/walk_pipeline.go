@@ -43,6 +43,9 @@ type digest struct {
 type digestOpts struct {
 	lite     bool
 	keepRefs bool
+	// ix, when set, is the integrity index the page's records feed (the
+	// base collection's own walk only).
+	ix *collIndex
 }
 
 // fetchDigest fetches one page and digests it.
@@ -85,6 +88,9 @@ func (e *Env) digestPage(ex *client.Exchange, ep catalogue.Endpoint, o digestOpt
 		return d
 	}
 	ev := d.pg.Ex
+	if o.ix != nil {
+		o.ix.addPage(e, ep.Key, recs, ev, d.pg.Total)
+	}
 	d.schemaCounts, d.dataCounts = map[string]int{}, map[string]int{}
 	// Schema: every record, every violation, pointer into the page.
 	vs, err := schemas.ValidateCollection(ep.Key, ep.Entity, doc)
@@ -139,6 +145,8 @@ type walker struct {
 	ep       catalogue.Endpoint
 	w        *Walk
 	keepRefs bool
+	keepIDs  bool       // relationship and subtype walks keep their ids (integrity)
+	ix       *collIndex // the integrity index the walk feeds, if any
 	seenPage map[string]bool
 	seenID   map[uint64]int32
 	last     map[string]any
@@ -202,6 +210,9 @@ func (k *walker) merge(d *digest) bool {
 			k.fresh++
 		}
 		w.N++
+		if k.keepIDs {
+			w.IDs = append(w.IDs, strings.Clone(id))
+		}
 	}
 	if k.keepRefs {
 		for _, it := range d.items {
@@ -240,7 +251,14 @@ func (k *walker) merge(d *digest) bool {
 func (e *Env) runWalk(ctx context.Context, ep catalogue.Endpoint, path string, keepRefs bool) *Walk {
 	w := &Walk{Path: path, Limit: e.PageSize, SchemaCounts: map[string]int{}, DataCounts: map[string]int{},
 		schemaKept: map[string]int{}, dataKept: map[string]int{}}
-	k := &walker{e: e, ep: ep, w: w, keepRefs: keepRefs, seenPage: map[string]bool{}, seenID: map[uint64]int32{}}
+	// Integrity: a base collection's own walk feeds the index; the others
+	// keep their ids.
+	ix := e.indexFor(ep, path)
+	if ix != nil {
+		defer ix.finish()
+	}
+	_, base := integritySpecs[ep.Path]
+	k := &walker{e: e, ep: ep, w: w, keepRefs: keepRefs, keepIDs: !base || !ep.TopLevel(), ix: ix, seenPage: map[string]bool{}, seenID: map[uint64]int32{}}
 	defer func() {
 		// The last record of the walk is the final singleton sample.
 		if k.last != nil && e.Samples > 1 && w.N > len(w.Samples) {
@@ -250,7 +268,7 @@ func (e *Env) runWalk(ctx context.Context, ep catalogue.Endpoint, path string, k
 			w.Fatal = "walk interrupted: " + ctx.Err().Error()
 		}
 	}()
-	o := digestOpts{keepRefs: keepRefs}
+	o := digestOpts{keepRefs: keepRefs, ix: ix}
 	pageURL := func(off, limit int) string {
 		return e.url(path, url.Values{"limit": {strconv.Itoa(limit)}, "offset": {strconv.Itoa(off)}})
 	}
@@ -312,7 +330,7 @@ func (e *Env) fetchPlanned(ctx context.Context, k *walker, pageURL func(off, lim
 				return
 			}
 			u := pageURL(off, limit)
-			go func() { s <- e.fetchDigest(pctx, k.ep, u, false, digestOpts{keepRefs: k.keepRefs}) }()
+			go func() { s <- e.fetchDigest(pctx, k.ep, u, false, digestOpts{keepRefs: k.keepRefs, ix: k.ix}) }()
 		}
 	}()
 	for s := range slots {
