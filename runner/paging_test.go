@@ -98,3 +98,25 @@ func TestThrottledProviderPassesWithAFinding(t *testing.T) {
 		t.Fatalf("no throttling note on the console:\n%s", r.stdout)
 	}
 }
+
+// The main walk pages at the largest page size the selected profiles'
+// consumers use, unless --page-size says otherwise.
+func TestPageSizeFollowsTheProfiles(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--profile", "sds"}, "5000"},
+		{[]string{"--profile", "sds", "--page-size", "100"}, "100"},
+	} {
+		dir := t.TempDir()
+		args := append([]string{"run", "--check", "rostering.orgs.envelope", "--out", dir}, tc.args...)
+		r := rostercheck(t, nil, args...)
+		if r.code != runner.ExitPass {
+			t.Fatalf("%v: exit %d\n%s\n%s", tc.args, r.code, r.stdout, r.stderr)
+		}
+		if got := readResults(t, dir).Config["page-size"]; got != tc.want {
+			t.Errorf("%v: page-size %s, want %s", tc.args, got, tc.want)
+		}
+	}
+}
