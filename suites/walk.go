@@ -96,6 +96,9 @@ type Walk struct {
 	// Fatal stops the walk: transport error, non-200, undecodable body, missing wrapper.
 	Fatal   string
 	FatalEx *client.Exchange
+	// Cols keeps the few field values of every record that the query
+	// checks build and judge predicates with (see query_walk.go).
+	Cols *Columns
 }
 
 // Records returns how many records the walk read.
@@ -167,7 +170,7 @@ func pageKey(raw string) string {
 
 func (e *Env) runWalk(ctx context.Context, ep catalogue.Endpoint, path string, keepRefs bool) *Walk {
 	w := &Walk{Path: path, Limit: e.PageSize, SchemaCounts: map[string]int{}, DataCounts: map[string]int{},
-		schemaKept: map[string]int{}, dataKept: map[string]int{}}
+		schemaKept: map[string]int{}, dataKept: map[string]int{}, Cols: newColumns(ep.Entity)}
 	seenPage := map[string]bool{}
 	seenID := map[uint64]int32{}
 	next := e.url(path, url.Values{"limit": {strconv.Itoa(e.PageSize)}, "offset": {"0"}})
@@ -252,6 +255,7 @@ func (e *Env) runWalk(ctx context.Context, ep catalogue.Endpoint, path string, k
 				fresh++
 			}
 			w.N++
+			w.Cols.add(id, m)
 			if keepRefs && len(w.Items) < maxItems {
 				w.Items = append(w.Items, itemOf(id, m))
 			}

@@ -1,0 +1,258 @@
+package suites
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/rostercheck/rostercheck/internal/client"
+	"github.com/rostercheck/rostercheck/schemas"
+	"github.com/rostercheck/rostercheck/suites/catalogue"
+)
+
+func semanticChecks() []Check {
+	var out []Check
+	for _, ep := range topLevel() {
+		out = append(out,
+			qcheck(ep, "filter.semantics",
+				fmt.Sprintf("GET %s?filter=... is sound and complete for = != > >= < <= ~ on string, enum, date and GUIDRef fields, AND, OR, three clauses, dates as instants (with and without milliseconds, with an offset), values with spaces, apostrophes, '+' and non-ASCII letters in both encodings, across pages, X-Total-Count the filtered count", ep.Path),
+				MUST, FeatureFilterSemantic, ruleFilterWrong, specFilter, checkSemantics),
+			qcheck(ep, "filter.errors",
+				fmt.Sprintf("GET %s with an unknown filter field answers 400 with imsx invalid_filter_field, and with a malformed filter 400; never 200, 500 or a dropped connection", ep.Path),
+				MUST, FeatureFilterErrors, ruleFilterUnknown, specFilter, checkFilterErrors),
+			qcheck(ep, "paging.invalid",
+				fmt.Sprintf("GET %s with limit or offset abc, -1 or 0 answers 400, never 200 with other records, 500 or a dropped connection", ep.Path),
+				SHOULD, FeaturePagingInvalid, rulePagingInvalid, specPagingParam, checkPagingInvalid),
+		)
+	}
+	return out
+}
+
+// stringColumns are plain string or enum columns, in the order the
+// semantic check prefers them.
+func stringColumns(cols *Columns) []string {
+	var out []string
+	for _, n := range cols.Names {
+		base := n
+		if strings.Contains(n, ".") || dateFields[base] || numberFields[base] || n == "status" {
+			continue
+		}
+		out = append(out, n)
+	}
+	return out
+}
+
+// semanticCases builds the predicates of the semantic check from the
+// values of the walk: nothing is hand-entered.
+func semanticCases(w *Walk) []qcase {
+	cols := w.Cols
+	rows := cols.Rows
+	n := len(rows)
+	mid := rows[n/2]
+	var cs []qcase
+	add := func(what string, f expr, enc int) {
+		cs = append(cs, qcase{what: what, filter: f, enc: enc, rule: ruleFilterWrong})
+	}
+	valueOf := func(row Row, col string) string {
+		vs := row.values(cols.col(col))
+		if len(vs) == 0 {
+			return ""
+		}
+		return vs[0]
+	}
+	add("= on an enum (status)", and(pred{"status", "=", "tobedeleted"}), encPercent)
+	// A string field: =, !=, ~, with the value of the middle record (or
+	// the first record that has one).
+	for _, col := range stringColumns(cols) {
+		v := valueOf(mid, col)
+		if v == "" {
+			v = pickValue(w, col, func(string) bool { return true })
+		}
+		if v == "" {
+			continue
+		}
+		add("= on "+col, and(pred{col, "=", v}), encLiteral)
+		add("!= on "+col, and(pred{col, "!=", v}), encPercent)
+		if sub := substring(v); sub != "" {
+			add("~ (contains) on "+col, and(pred{col, "~", sub}), encPercent)
+		}
+		add("AND of two clauses", and(pred{"status", "=", "active"}, pred{col, "=", v}), encLiteral)
+		break
+	}
+	// Dates compared as instants: the middle record's own dateLastModified,
+	// written with an offset, without milliseconds, and as OneRoster writes it.
+	if t, ok := instant(valueOf(mid, "dateLastModified")); ok {
+		east := t.In(time.FixedZone("", 14*3600)).Format("2006-01-02T15:04:05.000-07:00")
+		west := t.In(time.FixedZone("", -12*3600)).Format("2006-01-02T15:04:05.000-07:00")
+		add("dateLastModified >= an instant written with +14:00", and(pred{"dateLastModified", ">=", east}), encPercent)
+		add("dateLastModified <= an instant written with -12:00", and(pred{"dateLastModified", "<=", west}), encLiteral)
+		add("dateLastModified < a cut-off without milliseconds", and(pred{"dateLastModified", "<", t.UTC().Truncate(time.Second).Format(time.RFC3339)}), encLiteral)
+		add("dateLastModified > a cut-off with milliseconds", and(pred{"dateLastModified", ">", t.UTC().Format(msLayout)}), encPercent)
+	}
+	// A date or number field of the entity.
+	for _, col := range cols.Names {
+		if col == "dateLastModified" || !(dateFields[col] || numberFields[col]) {
+			continue
+		}
+		v := pickValue(w, col, func(string) bool { return true })
+		if v == "" {
+			continue
+		}
+		if numberFields[col] {
+			add("> on a number ("+col+", compared as a number)", and(pred{col, ">", "9"}), encPercent)
+			add("<= on a number ("+col+")", and(pred{col, "<=", v}), encPercent)
+		} else {
+			add("> on a date ("+col+")", and(pred{col, ">", v}), encPercent)
+			add("<= on a date ("+col+")", and(pred{col, "<=", v}), encLiteral)
+		}
+	}
+	// GUIDRef dot paths, single and arrays (any element matches).
+	for _, col := range cols.Names {
+		if !strings.HasSuffix(col, ".sourcedId") {
+			continue
+		}
+		if v := pickValue(w, col, func(string) bool { return true }); v != "" {
+			add("dot path "+col, and(pred{col, "=", v}), encPercent)
+		}
+	}
+	// OR, and three clauses (a provider dropping the third returns two).
+	if n >= 3 {
+		a, b, c := rows[n/3].ID, rows[(2*n)/3].ID, rows[n-1].ID
+		if a != b && b != c && a != c {
+			add("OR of two clauses", or(pred{"sourcedId", "=", a}, pred{"sourcedId", "=", b}), encLiteral)
+			add("three clauses", or(pred{"sourcedId", "=", a}, pred{"sourcedId", "=", b}, pred{"sourcedId", "=", c}), encPercent)
+		}
+	}
+	// Values consumers get wrong: apostrophes, '+', non-ASCII, spaces.
+	special := []struct {
+		what string
+		ok   func(string) bool
+	}{
+		{"an apostrophe", func(v string) bool { return strings.Contains(v, "'") }},
+		{"a '+'", func(v string) bool { return strings.Contains(v, "+") }},
+		{"non-ASCII letters", func(v string) bool { return !isASCII(v) }},
+		{"a space", func(v string) bool { return strings.Contains(v, " ") }},
+	}
+	for _, sp := range special {
+		for _, col := range stringColumns(cols) {
+			v := pickValue(w, col, sp.ok)
+			if v == "" {
+				continue
+			}
+			add(fmt.Sprintf("a value with %s (%s), %%-encoded", sp.what, col), and(pred{col, "=", v}), encPercent)
+			add(fmt.Sprintf("a value with %s (%s), quotes literal and spaces as +", sp.what, col), and(pred{col, "=", v}), encLiteral)
+			break
+		}
+	}
+	return cs
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
+}
+
+// substring returns a short lower-case ASCII piece of v for ~, "" when v
+// has none.
+func substring(v string) string {
+	runes := []rune(v)
+	for i := len(runes) / 3; i+3 <= len(runes); i++ {
+		s := string(runes[i : i+3])
+		if isASCII(s) && strings.ToLower(s) == s && strings.TrimSpace(s) == s && !strings.ContainsAny(s, "'") && utf8.ValidString(s) {
+			return s
+		}
+	}
+	return ""
+}
+
+func checkSemantics(ctx context.Context, e *Env, ep catalogue.Endpoint, w *Walk, r *Recorder) {
+	for _, c := range semanticCases(w) {
+		if ctx.Err() != nil {
+			return
+		}
+		runCase(ctx, e, r, ep, w, c)
+	}
+}
+
+// expectError sends a request that must be refused with a 4xx: 2xx is a
+// violation of okRule, 5xx or a broken connection of query.server-error.
+// It returns the exchange when it was a 4xx.
+func expectError(ctx context.Context, e *Env, r *Recorder, path, raw, what, okRule string) *client.Exchange {
+	ex := r.Evidence(e.get(ctx, r.res.CheckID, e.url(path, nil)+"?"+raw))
+	switch {
+	case ex.Err != nil:
+		r.AddRule(ruleQueryBroken, ex, "GET %s?%s (%s): %s", path, raw, what, e.describeErr(ex))
+	case ex.Status >= 500:
+		r.AddRule(ruleQueryBroken, ex, "GET %s?%s (%s) answered %d, want 400%s", path, raw, what, ex.Status, e.bodyHint(ex.Body))
+	case ex.Status < 400:
+		n := ""
+		if doc, err := decodeObject(ex.Body); err == nil {
+			for _, v := range doc {
+				if a, ok := v.([]any); ok {
+					n = fmt.Sprintf(" with %d records", len(a))
+					break
+				}
+			}
+		}
+		r.AddRule(okRule, ex, "GET %s?%s (%s) answered %d%s, want 400", path, raw, what, ex.Status, n)
+	default:
+		return ex
+	}
+	return nil
+}
+
+// codeMinorOf returns the imsx_codeMinor values of a statusInfoSet body.
+func codeMinorOf(body []byte) ([]string, string) {
+	doc, err := decodeObject(body)
+	if err != nil {
+		return nil, "the body is not an imsx statusInfoSet: " + err.Error()
+	}
+	if vs, err := schemas.ValidateStatusInfoSet(doc); err == nil && len(vs) > 0 {
+		return nil, "imsx payload: " + vs[0].Message
+	}
+	set, _ := doc["statusInfoSet"].([]any)
+	var out []string
+	for _, s := range set {
+		m, _ := s.(map[string]any)
+		if c, ok := m["imsx_codeMinor"].(string); ok {
+			out = append(out, c)
+		}
+	}
+	return out, ""
+}
+
+func checkFilterErrors(ctx context.Context, e *Env, ep catalogue.Endpoint, w *Walk, r *Recorder) {
+	f := "rostercheckNoSuchField='x'"
+	if ex := expectError(ctx, e, r, w.Path, "filter="+encodeFilter(f, encVerbatim), "unknown filter field", ruleFilterUnknown); ex != nil {
+		if ex.Status != 400 {
+			r.AddRule(ruleFilterErrorCode, ex, "GET %s?filter=%s answered %d, want 400", w.Path, f, ex.Status)
+		}
+		codes, problem := codeMinorOf(ex.Body)
+		switch {
+		case problem != "":
+			r.AddRule(ruleFilterErrorCode, ex, "GET %s?filter=%s: %s", w.Path, f, problem)
+		case !slices.Contains(codes, "invalid_filter_field"):
+			r.AddRule(ruleFilterErrorCode, ex, "GET %s?filter=%s: imsx_codeMinor %q, want invalid_filter_field", w.Path, f, strings.Join(codes, ", "))
+		}
+	}
+	for _, m := range []struct{ what, f string }{
+		{"a value without its closing quote", "status='active"},
+		{"a predicate without an operator", "status 'active'"},
+		{"a dangling AND", "status='active' AND"},
+	} {
+		expectError(ctx, e, r, w.Path, "filter="+encodeFilter(m.f, encPercent), "malformed filter: "+m.what, ruleFilterMalformed)
+	}
+}
+
+func checkPagingInvalid(ctx context.Context, e *Env, ep catalogue.Endpoint, w *Walk, r *Recorder) {
+	for _, q := range []string{"limit=abc", "limit=-1", "limit=0", "offset=-1", "offset=abc"} {
+		expectError(ctx, e, r, w.Path, q, "invalid paging parameter", rulePagingInvalid)
+	}
+}
