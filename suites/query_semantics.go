@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -97,7 +98,14 @@ func semanticCases(w *Walk) []qcase {
 		if col == "dateLastModified" || !(dateFields[col] || numberFields[col]) {
 			continue
 		}
-		v := pickValue(w, col, func(string) bool { return true })
+		v := pickValue(w, col, func(v string) bool {
+			if numberFields[col] {
+				_, err := strconv.ParseFloat(v, 64)
+				return err == nil
+			}
+			_, ok := instant(v)
+			return ok
+		})
 		if v == "" {
 			continue
 		}
@@ -120,7 +128,7 @@ func semanticCases(w *Walk) []qcase {
 	}
 	// OR, and three clauses (a provider dropping the third returns two).
 	if n >= 3 {
-		a, b, c := rows[n/3].ID, rows[(2*n)/3].ID, rows[n-1].ID
+		a, b, c := rows[0].ID, rows[n/2].ID, rows[n-1].ID
 		if a != b && b != c && a != c {
 			add("OR of two clauses", or(pred{"sourcedId", "=", a}, pred{"sourcedId", "=", b}), encLiteral)
 			add("three clauses", or(pred{"sourcedId", "=", a}, pred{"sourcedId", "=", b}, pred{"sourcedId", "=", c}), encPercent)

@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/rostercheck/rostercheck/internal/client"
@@ -82,6 +83,7 @@ func sortedWalk(ctx context.Context, e *Env, r *Recorder, ep catalogue.Endpoint,
 	seen := map[string]bool{}
 	dups := 0
 	var firstEx *client.Exchange
+	total := -1
 	for page := 0; page < maxPages; page++ {
 		raw := fmt.Sprintf("limit=%d&offset=%d&%s", limit, len(got)+dups, base)
 		ex := r.Evidence(e.get(ctx, r.res.CheckID, e.url(w.Path, nil)+"?"+raw))
@@ -111,7 +113,12 @@ func sortedWalk(ctx context.Context, e *Env, r *Recorder, ep catalogue.Endpoint,
 			}
 			got = append(got, it)
 		}
-		if len(recs) < limit {
+		if page == 0 {
+			if t, err := strconv.Atoi(strings.TrimSpace(ex.ResponseHeader.Get("X-Total-Count"))); err == nil {
+				total = t
+			}
+		}
+		if len(recs) < limit || (total >= 0 && len(got)+dups >= total) || (total < 0 && len(got) >= n) {
 			break
 		}
 	}
