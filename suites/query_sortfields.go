@@ -48,7 +48,7 @@ func checkSort(ctx context.Context, e *Env, ep catalogue.Endpoint, w *Walk, r *R
 	// Unknown sort field: 200, the default order, and a warning.
 	raw := "limit=1&offset=0&sort=rostercheckNoSuchField"
 	ex := r.Evidence(e.get(ctx, r.res.CheckID, e.url(w.Path, nil)+"?"+raw))
-	recs, problem, rule := e.readFiltered(ex, ep.Key)
+	recs, problem, rule := e.readFiltered(ex, ep.Key, nil)
 	switch {
 	case problem != "" && rule == ruleQueryBroken:
 		r.AddRule(ruleQueryBroken, ex, "GET %s?%s: %s", w.Path, raw, problem)
@@ -90,7 +90,7 @@ func sortedWalk(ctx context.Context, e *Env, r *Recorder, ep catalogue.Endpoint,
 		if page == 0 {
 			firstEx = ex
 		}
-		recs, problem, rule := e.readFiltered(ex, ep.Key)
+		recs, problem, rule := e.readFiltered(ex, ep.Key, heads(s.field))
 		if problem != "" {
 			if rule == ruleFilterRejected {
 				rule = ruleSortOrder
@@ -241,7 +241,7 @@ func checkFields(ctx context.Context, e *Env, ep catalogue.Endpoint, w *Walk, r 
 	limit := min(len(cols.Rows), 50)
 	raw := fmt.Sprintf("limit=%d&offset=0&%s", limit, fq)
 	ex := r.Evidence(e.get(ctx, r.res.CheckID, e.url(w.Path, nil)+"?"+raw))
-	recs, problem, rule := e.readFiltered(ex, ep.Key)
+	recs, problem, rule := e.readFiltered(ex, ep.Key, nil)
 	if problem != "" {
 		if rule == ruleFilterRejected {
 			rule = ruleFieldsSelected
@@ -284,7 +284,7 @@ func checkFields(ctx context.Context, e *Env, ep catalogue.Endpoint, w *Walk, r 
 	// An unknown field: 200, every field, and a warning.
 	raw = "limit=1&offset=0&fields=sourcedId,rostercheckNoSuchField"
 	ex = r.Evidence(e.get(ctx, r.res.CheckID, e.url(w.Path, nil)+"?"+raw))
-	recs, problem, rule = e.readFiltered(ex, ep.Key)
+	recs, problem, rule = e.readFiltered(ex, ep.Key, nil)
 	switch {
 	case problem != "" && rule == ruleQueryBroken:
 		r.AddRule(ruleQueryBroken, ex, "GET %s?%s: %s", w.Path, raw, problem)
