@@ -68,11 +68,11 @@ func semanticCases(w *Walk) []qcase {
 	// A string field: =, !=, ~, with the value of the middle record (or
 	// the first record that has one).
 	for _, col := range stringColumns(cols) {
+		// A field every record has: whether != matches a record without
+		// the field is left open by 1.1 (SQL says no, the spec's examples
+		// nothing).
 		v := valueOf(mid, col)
-		if v == "" {
-			v = pickValue(w, col, func(string) bool { return true })
-		}
-		if v == "" {
+		if v == "" || !everyRowHas(cols, col) {
 			continue
 		}
 		add("= on "+col, and(pred{col, "=", v}), encLiteral)
@@ -156,6 +156,16 @@ func semanticCases(w *Walk) []qcase {
 		}
 	}
 	return cs
+}
+
+func everyRowHas(cols *Columns, col string) bool {
+	i := cols.col(col)
+	for _, row := range cols.Rows {
+		if row.V[i] == "" {
+			return false
+		}
+	}
+	return true
 }
 
 func isASCII(s string) bool {
