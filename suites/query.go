@@ -231,14 +231,16 @@ func onboardingChecks() []Check {
 		t := median(w)
 		return and(pred{"dateLastModified", ">", t}), t != ""
 	}
+	// Seed 004 prints the /schools example in the getAllUsers row and the
+	// /users example in the getAllSchools row; each endpoint gets its own.
 	rows := []row{
 		{"/academicSessions", "filter.schoolyear-status", "/academicSessions?filter=schoolYear='2019' AND status='active'", ruleFilterStatus,
 			func(w *Walk) (expr, bool) {
 				y := mostCommon(w, "schoolYear")
 				return and(pred{"schoolYear", "=", y}, pred{"status", "=", "active"}), y != ""
 			}},
-		{"/users", "filter.status-delta", "getAllUsers ... ?filter=status='active' AND dateLastModified>'2018-01-25T03:22:03.297Z'", ruleFilterDelta, statusDelta},
-		{"/schools", "filter.status-delta", "getAllSchools ... ?filter=status='active' AND dateLastModified>'2018-01-25T03:22:03.297Z'", ruleFilterDelta, statusDelta},
+		{"/users", "filter.status-delta", "/users?filter=status='active' AND dateLastModified>'2018-01-25T03:22:03.297Z'", ruleFilterDelta, statusDelta},
+		{"/schools", "filter.status-delta", "/schools?filter=status='active' AND dateLastModified>'2018-01-25T03:22:03.297Z'", ruleFilterDelta, statusDelta},
 		{"/schools/{school_id}/classes", "filter.delta", "/schools/{school_id}/classes?filter=dateLastModified>'2018-01-25T03:22:07.209Z'", ruleFilterDelta, delta},
 		{"/schools/{school_id}/students", "filter.delta", "/schools/{school_id}/students?filter=dateLastModified>'2018-01-25T03:22:07.209Z'", ruleFilterDelta, delta},
 		{"/schools/{school_id}/teachers", "filter.delta", "/schools/{school_id}/teachers?filter=dateLastModified>'2018-01-25T03:22:07.209Z'", ruleFilterDelta, delta},
