@@ -1,6 +1,7 @@
 package runner_test
 
 import (
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -115,7 +116,7 @@ func TestPageSizeFollowsTheProfiles(t *testing.T) {
 		if r.code != runner.ExitPass {
 			t.Fatalf("%v: exit %d\n%s\n%s", tc.args, r.code, r.stdout, r.stderr)
 		}
-		if got := readResults(t, dir).Config["page-size"]; got != tc.want {
+		if got := fmt.Sprint(readResults(t, dir).Config["page-size"]); got != tc.want {
 			t.Errorf("%v: page-size %s, want %s", tc.args, got, tc.want)
 		}
 	}

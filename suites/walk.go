@@ -118,6 +118,9 @@ type Walk struct {
 
 	sampleOnce sync.Once
 	sample     *Sample
+	// Cols keeps the few field values of every record that the query
+	// checks build and judge predicates with (see query_walk.go).
+	Cols *Columns
 }
 
 // Records returns how many records the walk read.

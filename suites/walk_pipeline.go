@@ -34,6 +34,7 @@ type digest struct {
 	schemaN      int
 	items        []Item
 	terms        []Span
+	rows         []Row            // the query columns of every record (Walk.Cols)
 	first        []map[string]any // the first records, for singleton samples
 	last         map[string]any
 }
@@ -123,6 +124,9 @@ func (e *Env) digestPage(ex *client.Exchange, ep catalogue.Endpoint, o digestOpt
 		}
 		if o.keepRefs && len(d.items) < maxItems {
 			d.items = append(d.items, itemOf(d.ids[i], m))
+		}
+		if names := queryColumns[ep.Entity]; names != nil {
+			d.rows = append(d.rows, rowOf(names, d.ids[i], m))
 		}
 		if t, _ := m["type"].(string); t == "term" && ep.Entity == "academicSession" && len(d.terms) < maxItems {
 			start, _ := m["startDate"].(string)
@@ -222,6 +226,9 @@ func (k *walker) merge(d *digest) bool {
 			w.Items = append(w.Items, it)
 		}
 	}
+	for _, row := range d.rows {
+		w.Cols.addRow(row)
+	}
 	for _, t := range d.terms {
 		if len(w.Terms) < maxItems {
 			w.Terms = append(w.Terms, t)
@@ -250,7 +257,7 @@ func (k *walker) merge(d *digest) bool {
 // the assembled result.
 func (e *Env) runWalk(ctx context.Context, ep catalogue.Endpoint, path string, keepRefs bool) *Walk {
 	w := &Walk{Path: path, Limit: e.PageSize, SchemaCounts: map[string]int{}, DataCounts: map[string]int{},
-		schemaKept: map[string]int{}, dataKept: map[string]int{}}
+		schemaKept: map[string]int{}, dataKept: map[string]int{}, Cols: newColumns(ep.Entity)}
 	// Integrity: a base collection's own walk feeds the index; the others
 	// keep their ids.
 	ix := e.indexFor(ep, path)

@@ -1,0 +1,389 @@
+package suites
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/rostercheck/rostercheck/internal/client"
+	"github.com/rostercheck/rostercheck/suites/catalogue"
+)
+
+// qcase is one filtered request a check sends and proves right.
+type qcase struct {
+	// what names the case in findings ("delta at the median cut-off").
+	what   string
+	filter expr
+	enc    int
+	// first, when set, is the raw query of the first request exactly as
+	// the consumer writes it (seed 001: "offset=0&limit=5000&filter=...");
+	// the following pages keep its limit, or take the chosen one.
+	first string
+	// limit of the pages; 0 chooses about two pages of the expected result.
+	limit int
+	// rule of wrong or missing records; "" is the check's rule.
+	rule string
+}
+
+// maxShown is how many wrong and how many missing records a finding names.
+const maxShown = 3
+
+// qresult is what a filtered walk returned.
+type qresult struct {
+	ids      map[string]bool
+	n        int // records returned
+	total    int
+	hasTotal bool
+	ok       bool // every page was readable
+	first    *client.Exchange
+}
+
+// runCase walks the filtered collection across pages and proves it sound
+// (every record returned satisfies the filter), complete (every record of
+// the full walk that satisfies it comes back) and counted (X-Total-Count
+// is the filtered count). Every finding names the request, the filter,
+// the counts and the first records with the values that decided.
+func runCase(ctx context.Context, e *Env, r *Recorder, ep catalogue.Endpoint, w *Walk, c qcase) qresult {
+	res := qresult{ids: map[string]bool{}}
+	cols := w.Cols
+	if cols == nil {
+		r.Errorf("harness: the walk of %s keeps no query columns", w.Path)
+		return res
+	}
+	for _, f := range c.filter.fields() {
+		if f != "sourcedId" && !cols.has(f) {
+			r.Errorf("harness: the walk of %s keeps no column %s", w.Path, f)
+			return res
+		}
+	}
+	rowGet := func(row Row) func(string) []string {
+		return func(f string) []string {
+			if f == "sourcedId" {
+				return []string{row.ID}
+			}
+			return row.values(cols.col(f))
+		}
+	}
+	// Expected, under byte-wise and case-folded string comparison.
+	var want, wantFold []Row
+	seenRow := make(map[string]bool, len(cols.Rows))
+	for _, row := range cols.Rows {
+		if seenRow[row.ID] {
+			continue // a walk that repeated a record (the paging checks report it)
+		}
+		seenRow[row.ID] = true
+		if c.filter.match(rowGet(row), false) {
+			want = append(want, row)
+		}
+		if c.filter.match(rowGet(row), true) {
+			wantFold = append(wantFold, row)
+		}
+	}
+	fq := "filter=" + encodeFilter(c.filter.String(), c.enc)
+	limit := c.limit
+	if limit <= 0 {
+		limit = min(max((len(want)+1)/2, 1), e.LargeLimit)
+	}
+	if c.first != "" {
+		if l, err := strconv.Atoi(queryParam(c.first, "limit")); err == nil && l > 0 {
+			limit = l
+		}
+	}
+	maxPages := (max(len(want), len(wantFold), 1)+limit-1)/limit + 2
+	first := c.first
+	if first == "" {
+		first = "limit=" + strconv.Itoa(limit) + "&offset=0&" + fq
+	}
+	// The first page's limit is the server's default when the consumer
+	// sends none (seed 001's delta): only its X-Total-Count or an empty
+	// page ends the walk then.
+	pageLimit := 0
+	if queryParam(first, "limit") != "" {
+		pageLimit = limit
+	}
+	// The walk: follow by offset, advancing by what came.
+	// Only the values of the filter's fields are kept, never the records.
+	fields := c.filter.fields()
+	type got struct {
+		vals func(string) []string
+	}
+	keep := func(m map[string]any) got {
+		vs := make([][]string, len(fields))
+		for i, f := range fields {
+			vs[i] = fieldValues(m, f)
+		}
+		return got{vals: func(f string) []string {
+			for i, name := range fields {
+				if name == f {
+					return vs[i]
+				}
+			}
+			return nil
+		}}
+	}
+	returned := map[string]got{}
+	var order []string
+	dups := 0
+	var lastEx *client.Exchange
+	stopped := false
+	raw := first
+	for page := 0; ; page++ {
+		u := e.url(w.Path, nil) + "?" + raw
+		ex := r.Evidence(e.get(ctx, r.res.CheckID, u))
+		lastEx = ex
+		if page == 0 {
+			res.first = ex
+		}
+		recs, problem, rule := e.readFiltered(ex, ep.Key, ep.VariantKey(), heads(fields...))
+		if problem != "" {
+			r.AddRule(rule, ex, "GET %s?%s (filter %s): %s", w.Path, raw, c.filter, problem)
+			return res
+		}
+		if page == 0 {
+			total := strings.TrimSpace(ex.ResponseHeader.Get("X-Total-Count"))
+			if n, err := strconv.Atoi(total); err == nil && n >= 0 {
+				res.total, res.hasTotal = n, true
+			}
+		}
+		for _, rec := range recs {
+			m, _ := rec.(map[string]any)
+			id, _ := m["sourcedId"].(string)
+			res.n++
+			if _, dup := returned[id]; dup {
+				dups++
+				continue
+			}
+			returned[id] = keep(m)
+			order = append(order, id)
+		}
+		off := res.n
+		if len(recs) == 0 || (res.hasTotal && off >= res.total) || (!res.hasTotal && len(recs) < pageLimit) {
+			break
+		}
+		pageLimit = limit
+		if page+1 >= maxPages {
+			stopped = true
+			break
+		}
+		raw = "limit=" + strconv.Itoa(limit) + "&offset=" + strconv.Itoa(off) + "&" + fq
+	}
+	res.ok = true
+	for id := range returned {
+		res.ids[id] = true
+	}
+	judge := func(exp []Row, fold bool) (wrong []string, missing []Row) {
+		for _, id := range order {
+			if !c.filter.match(returned[id].vals, fold) {
+				wrong = append(wrong, id)
+			}
+		}
+		if !stopped {
+			for _, row := range exp {
+				if _, ok := returned[row.ID]; !ok {
+					missing = append(missing, row)
+				}
+			}
+		}
+		return
+	}
+	wrong, missing := judge(want, false)
+	expN := len(want)
+	if len(wrong)+len(missing) > 0 || (res.hasTotal && res.total != len(want)) {
+		// A provider comparing strings case-insensitively is right too
+		// (1.1 leaves case unspecified).
+		if w2, m2 := judge(wantFold, true); len(w2)+len(m2) == 0 && (!res.hasTotal || res.total == len(wantFold)) {
+			wrong, missing, expN = nil, nil, len(wantFold)
+		}
+	}
+	rule := c.rule
+	defer func() {
+		if res.hasTotal && res.total != expN {
+			r.AddRule(ruleFilterTotal, res.first, "%s: GET %s?%s: X-Total-Count is %d, but %d records of the full walk satisfy %s",
+				c.what, w.Path, first, res.total, expN, c.filter)
+		}
+		if dups > 0 {
+			r.AddRule(ruleFilterPages, lastEx, "%s: GET %s filtered by %s and walked with limit=%d: %d records came more than once across the pages",
+				c.what, w.Path, c.filter, limit, dups)
+		}
+	}()
+	if len(wrong)+len(missing) == 0 && !stopped {
+		return res
+	}
+	how := fmt.Sprintf("walked with limit=%d over %d records", limit, res.n)
+	if stopped {
+		how = fmt.Sprintf("walk stopped after %d pages of limit=%d (%d records; X-Total-Count %s)", maxPages, limit, res.n, totalText(res))
+	}
+	r.AddRule(rule, res.first, "%s: GET %s?%s: filter %s: %d records returned (%s), %d expected from the full walk of %d: %d wrong, %d missing",
+		c.what, w.Path, first, c.filter, len(returned), how, expN, len(seenRow), len(wrong), len(missing))
+	for i, id := range wrong {
+		if i == maxShown {
+			r.Uncounted(rule, len(wrong)-maxShown)
+			break
+		}
+		r.Add(Violation{Rule: rule, RecordID: id, Ex: res.first, Message: fmt.Sprintf("returned, but does not satisfy %s: %s", c.filter, e.deciding(fields, returned[id].vals))})
+	}
+	for i, row := range missing {
+		if i == maxShown {
+			r.Uncounted(rule, len(missing)-maxShown)
+			break
+		}
+		r.Add(Violation{Rule: rule, RecordID: row.ID, Ex: res.first, Message: fmt.Sprintf("satisfies %s (%s) but was not returned", c.filter, e.deciding(fields, rowGet(row)))})
+	}
+	return res
+}
+
+func totalText(res qresult) string {
+	if !res.hasTotal {
+		return "absent"
+	}
+	return strconv.Itoa(res.total)
+}
+
+// deciding renders the values of the fields a filter reads.
+func (e *Env) deciding(fields []string, get func(string) []string) string {
+	parts := make([]string, 0, len(fields))
+	for _, f := range fields {
+		vs := get(f)
+		switch len(vs) {
+		case 0:
+			parts = append(parts, f+" absent")
+		case 1:
+			parts = append(parts, fmt.Sprintf("%s=%q", f, e.short(vs[0])))
+		default:
+			q := make([]string, len(vs))
+			for i, v := range vs {
+				q[i] = strconv.Quote(e.short(v))
+			}
+			if len(q) > 5 {
+				q = append(q[:5], "…")
+			}
+			parts = append(parts, f+"=["+strings.Join(q, ",")+"]")
+		}
+	}
+	return strings.Join(parts, ", ")
+}
+
+// readFiltered reads one page of a filtered collection: 200, a JSON
+// object, and the wrapper key holding an array (an empty result is [],
+// never null, {} or a missing key). rule names what is wrong. With keys,
+// only those top-level fields of each record are decoded (the records of
+// a large filtered walk are read shallowly, fast); nil decodes them whole.
+//
+// variant is the endpoint-named key a lenient consumer accepts (schools for
+// /schools): its records are read; the envelope check reports the key once.
+func (e *Env) readFiltered(ex *client.Exchange, key, variant string, keys []string) (recs []any, problem, rule string) {
+	if ex.Err != nil {
+		return nil, e.describeErr(ex), ruleQueryBroken
+	}
+	if ex.Status >= 500 {
+		return nil, fmt.Sprintf("status %d%s", ex.Status, e.bodyHint(ex.Body)), ruleQueryBroken
+	}
+	if ex.Status != 200 {
+		return nil, fmt.Sprintf("status %d, want 200: a valid filter was refused%s", ex.Status, e.bodyHint(ex.Body)), ruleFilterRejected
+	}
+	var top map[string]json.RawMessage
+	if err := json.Unmarshal(ex.Body, &top); err != nil || top == nil {
+		if _, err := decodeObject(ex.Body); err != nil {
+			return nil, e.decodeProblem(err, ex.Body), ruleQueryBroken
+		}
+		return nil, "body is not a JSON object", ruleQueryBroken
+	}
+	raw, present := top[key]
+	if v, ok := top[variant]; !present && ok && variant != "" {
+		key, raw, present = variant, v, true
+	}
+	trimmed := bytes.TrimSpace(raw)
+	switch {
+	case !present:
+		return nil, fmt.Sprintf("no %q key (top-level keys: %s); an empty result is {%q: []}", key, rawKeys(top), key), ruleEmptyNotArray
+	case string(trimmed) == "null":
+		return nil, fmt.Sprintf("%q is null, want an array (an empty result is [])", key), ruleEmptyNotArray
+	case len(trimmed) == 0 || trimmed[0] != '[':
+		var v any
+		_ = json.Unmarshal(trimmed, &v)
+		return nil, fmt.Sprintf("%q is a %s, want an array (an empty result is [])", key, jsonType(v)), ruleEmptyNotArray
+	}
+	if keys == nil {
+		doc, err := decodeObject(ex.Body)
+		if err != nil {
+			return nil, e.decodeProblem(err, ex.Body), ruleQueryBroken
+		}
+		return doc[key].([]any), "", ""
+	}
+	var shallow []map[string]json.RawMessage
+	if err := json.Unmarshal(trimmed, &shallow); err != nil {
+		return nil, fmt.Sprintf("%q is not an array of objects: %v", key, err), ruleQueryBroken
+	}
+	recs = make([]any, len(shallow))
+	for i, sm := range shallow {
+		m := make(map[string]any, len(keys))
+		for _, k := range keys {
+			if rv, ok := sm[k]; ok {
+				dec := json.NewDecoder(bytes.NewReader(rv))
+				dec.UseNumber()
+				var v any
+				if dec.Decode(&v) == nil {
+					m[k] = v
+				}
+			}
+		}
+		recs[i] = m
+	}
+	return recs, "", ""
+}
+
+// heads returns sourcedId and the top-level names of field paths.
+func heads(paths ...string) []string {
+	out := []string{"sourcedId"}
+	for _, p := range paths {
+		h, _, _ := strings.Cut(p, ".")
+		if !slices.Contains(out, h) {
+			out = append(out, h)
+		}
+	}
+	return out
+}
+
+func rawKeys(m map[string]json.RawMessage) string {
+	ks := make([]string, 0, len(m))
+	for k := range m {
+		ks = append(ks, k)
+	}
+	sort.Strings(ks)
+	if len(ks) == 0 {
+		return "none"
+	}
+	return strings.Join(ks, ", ")
+}
+
+// queryParam reads one parameter of a raw query.
+func queryParam(raw, name string) string {
+	q, _ := url.ParseQuery(raw)
+	return q.Get(name)
+}
+
+// ms renders an instant as OneRoster writes dateTimes (milliseconds, UTC).
+const msLayout = "2006-01-02T15:04:05.000Z"
+
+// sortedInstants returns the distinct instants of a date column, sorted.
+func sortedValues(cols *Columns, name string, less func(a, b string) bool) []string {
+	i := cols.col(name)
+	seen := map[string]bool{}
+	var out []string
+	for _, row := range cols.Rows {
+		for _, v := range row.values(i) {
+			if !seen[v] {
+				seen[v] = true
+				out = append(out, v)
+			}
+		}
+	}
+	sort.Slice(out, func(a, b int) bool { return less(out[a], out[b]) })
+	return out
+}

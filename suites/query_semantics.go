@@ -1,0 +1,333 @@
+package suites
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/rostercheck/rostercheck/internal/client"
+	"github.com/rostercheck/rostercheck/schemas"
+	"github.com/rostercheck/rostercheck/suites/catalogue"
+)
+
+func semanticChecks() []Check {
+	var out []Check
+	for _, ep := range topLevel() {
+		out = append(out,
+			qcheck(ep, "filter.semantics",
+				fmt.Sprintf("GET %s?filter=... is sound and complete for = != > >= < <= ~ on string, enum, date and GUIDRef fields, AND, OR, three clauses, dates as instants (with and without milliseconds, with an offset), values with spaces, apostrophes, '+' and non-ASCII letters in both encodings, across pages, X-Total-Count the filtered count", ep.Path),
+				MUST, FeatureFilterSemantic, ruleFilterWrong, specFilter, checkSemantics),
+			qcheck(ep, "filter.errors",
+				fmt.Sprintf("GET %s with an unknown filter field answers 400 with imsx invalid_filter_field, and with a malformed filter 400; never 200, 500 or a dropped connection", ep.Path),
+				MUST, FeatureFilterErrors, ruleFilterUnknown, specFilter, checkFilterErrors),
+			qcheck(ep, "paging.invalid",
+				fmt.Sprintf("GET %s with limit or offset abc, -1 or 0 answers 400, never 200 with other records, 500 or a dropped connection", ep.Path),
+				SHOULD, FeaturePagingInvalid, rulePagingInvalid, specPagingParam, checkPagingInvalid),
+		)
+	}
+	return out
+}
+
+// stringColumns are plain string or enum columns, in the order the
+// semantic check prefers them.
+func stringColumns(cols *Columns) []string {
+	var out []string
+	for _, n := range cols.Names {
+		base := n
+		if strings.Contains(n, ".") || dateFields[base] || numberFields[base] || n == "status" {
+			continue
+		}
+		out = append(out, n)
+	}
+	return out
+}
+
+// semanticCases builds the predicates of the semantic check from the
+// values of the walk: nothing is hand-entered.
+func semanticCases(w *Walk) []qcase {
+	cols := w.Cols
+	rows := cols.Rows
+	n := len(rows)
+	mid := rows[n/2]
+	var cs []qcase
+	add := func(what string, f expr, enc int) {
+		cs = append(cs, qcase{what: what, filter: f, enc: enc, rule: ruleFilterWrong})
+	}
+	valueOf := func(row Row, col string) string {
+		vs := row.values(cols.col(col))
+		if len(vs) == 0 {
+			return ""
+		}
+		return vs[0]
+	}
+	add("= on an enum (status)", and(pred{"status", "=", "tobedeleted"}), encPercent)
+	// A string field: =, !=, ~, with the value of the middle record (or
+	// the first record that has one).
+	for _, col := range stringColumns(cols) {
+		// A field every record has: whether != matches a record without
+		// the field is left open by 1.1 (SQL says no, the spec's examples
+		// nothing).
+		v := valueOf(mid, col)
+		if v == "" || !everyRowHas(cols, col) {
+			continue
+		}
+		add("= on "+col, and(pred{col, "=", v}), encLiteral)
+		add("!= on "+col, and(pred{col, "!=", v}), encPercent)
+		if sub := substring(v); sub != "" {
+			add("~ (contains) on "+col, and(pred{col, "~", sub}), encPercent)
+		}
+		add("AND of two clauses", and(pred{"status", "=", "active"}, pred{col, "=", v}), encLiteral)
+		break
+	}
+	// Dates compared as instants: the middle record's own dateLastModified,
+	// written with an offset, without milliseconds, and as OneRoster writes it.
+	if t, ok := instant(valueOf(mid, "dateLastModified")); ok {
+		east := t.In(time.FixedZone("", 14*3600)).Format("2006-01-02T15:04:05.000-07:00")
+		west := t.In(time.FixedZone("", -12*3600)).Format("2006-01-02T15:04:05.000-07:00")
+		add("dateLastModified >= an instant written with +14:00", and(pred{"dateLastModified", ">=", east}), encPercent)
+		add("dateLastModified <= an instant written with -12:00", and(pred{"dateLastModified", "<=", west}), encLiteral)
+		add("dateLastModified < a cut-off without milliseconds", and(pred{"dateLastModified", "<", t.UTC().Truncate(time.Second).Format(time.RFC3339)}), encLiteral)
+		add("dateLastModified > a cut-off with milliseconds", and(pred{"dateLastModified", ">", t.UTC().Format(msLayout)}), encPercent)
+	}
+	// A date or number field of the entity.
+	for _, col := range cols.Names {
+		if col == "dateLastModified" || !(dateFields[col] || numberFields[col]) {
+			continue
+		}
+		v := pickValue(w, col, func(v string) bool {
+			if numberFields[col] {
+				_, err := strconv.ParseFloat(v, 64)
+				return err == nil
+			}
+			_, ok := instant(v)
+			return ok
+		})
+		if v == "" {
+			continue
+		}
+		if numberFields[col] {
+			add("> on a number ("+col+", compared as a number)", and(pred{col, ">", "9"}), encPercent)
+			add("<= on a number ("+col+")", and(pred{col, "<=", v}), encPercent)
+		} else {
+			add("> on a date ("+col+")", and(pred{col, ">", v}), encPercent)
+			add("<= on a date ("+col+")", and(pred{col, "<=", v}), encLiteral)
+		}
+	}
+	// GUIDRef dot paths, single and arrays (any element matches).
+	for _, col := range cols.Names {
+		if !strings.HasSuffix(col, ".sourcedId") {
+			continue
+		}
+		if v := pickValue(w, col, func(string) bool { return true }); v != "" {
+			add("dot path "+col, and(pred{col, "=", v}), encPercent)
+		}
+	}
+	// OR, and three clauses (a provider dropping the third returns two).
+	if n >= 3 {
+		a, b, c := rows[0].ID, rows[n/2].ID, rows[n-1].ID
+		if a != b && b != c && a != c {
+			add("OR of two clauses", or(pred{"sourcedId", "=", a}, pred{"sourcedId", "=", b}), encLiteral)
+			add("three clauses", or(pred{"sourcedId", "=", a}, pred{"sourcedId", "=", b}, pred{"sourcedId", "=", c}), encPercent)
+		}
+	}
+	// Values consumers get wrong: apostrophes, '+', non-ASCII, spaces.
+	special := []struct {
+		what string
+		ok   func(string) bool
+	}{
+		{"an apostrophe", func(v string) bool { return strings.Contains(v, "'") }},
+		{"a '+'", func(v string) bool { return strings.Contains(v, "+") }},
+		{"non-ASCII letters", func(v string) bool { return !isASCII(v) }},
+		{"a space", func(v string) bool { return strings.Contains(v, " ") }},
+	}
+	for _, sp := range special {
+		for _, col := range stringColumns(cols) {
+			v := pickValue(w, col, sp.ok)
+			if v == "" {
+				continue
+			}
+			add(fmt.Sprintf("a value with %s (%s), %%-encoded", sp.what, col), and(pred{col, "=", v}), encPercent)
+			add(fmt.Sprintf("a value with %s (%s), quotes literal and spaces as +", sp.what, col), and(pred{col, "=", v}), encLiteral)
+			break
+		}
+	}
+	return cs
+}
+
+func everyRowHas(cols *Columns, col string) bool {
+	i := cols.col(col)
+	for _, row := range cols.Rows {
+		if row.V[i] == "" {
+			return false
+		}
+	}
+	return true
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
+}
+
+// substring returns a short lower-case ASCII piece of v for ~, "" when v
+// has none.
+func substring(v string) string {
+	runes := []rune(v)
+	for i := len(runes) / 3; i+3 <= len(runes); i++ {
+		s := string(runes[i : i+3])
+		if isASCII(s) && strings.ToLower(s) == s && strings.TrimSpace(s) == s && !strings.ContainsAny(s, "'") && utf8.ValidString(s) {
+			return s
+		}
+	}
+	return ""
+}
+
+func checkSemantics(ctx context.Context, e *Env, ep catalogue.Endpoint, w *Walk, r *Recorder) {
+	for _, c := range semanticCases(w) {
+		if ctx.Err() != nil {
+			return
+		}
+		runCase(ctx, e, r, ep, w, narrow(w, c))
+	}
+}
+
+// maxCaseRecords bounds what one semantic case reads: a predicate that
+// matches more records of the walk is ANDed with a dateLastModified bound
+// that keeps about this many, so that the semantic check of a large
+// collection costs a few pages per case, not a walk per case.
+const maxCaseRecords = 200
+
+// narrow ANDs a case that matches more than maxCaseRecords records with a
+// dateLastModified bound on the far side of its own cut-off (an upper
+// bound for > and >= on dateLastModified, else a lower bound), so that
+// the operator under test still decides at its boundary.
+func narrow(w *Walk, c qcase) qcase {
+	if len(c.filter.groups) != 1 {
+		return c
+	}
+	cols := w.Cols
+	di := cols.col("dateLastModified")
+	if di < 0 {
+		return c
+	}
+	var ts []time.Time
+	for _, row := range cols.Rows {
+		if !c.filter.match(func(f string) []string {
+			if f == "sourcedId" {
+				return []string{row.ID}
+			}
+			return row.values(cols.col(f))
+		}, false) {
+			continue
+		}
+		if vs := row.values(di); len(vs) > 0 {
+			if t, ok := instant(vs[0]); ok {
+				ts = append(ts, t)
+			}
+		}
+	}
+	if len(ts) <= maxCaseRecords {
+		return c
+	}
+	sort.Slice(ts, func(i, j int) bool { return ts[i].Before(ts[j]) })
+	upper := false
+	for _, p := range c.filter.groups[0] {
+		if p.Field == "dateLastModified" && (p.Op == ">" || p.Op == ">=") {
+			upper = true
+		}
+	}
+	g := append([]pred(nil), c.filter.groups[0]...)
+	if upper {
+		g = append(g, pred{"dateLastModified", "<=", ts[maxCaseRecords-1].UTC().Format(msLayout)})
+	} else {
+		g = append(g, pred{"dateLastModified", ">=", ts[len(ts)-maxCaseRecords].UTC().Format(msLayout)})
+	}
+	c.filter = and(g...)
+	c.what += fmt.Sprintf(" (narrowed to about %d of its %d records)", maxCaseRecords, len(ts))
+	return c
+}
+
+// expectError sends a request that must be refused with a 4xx: 2xx is a
+// violation of okRule, 5xx or a broken connection of query.server-error.
+// It returns the exchange when it was a 4xx.
+func expectError(ctx context.Context, e *Env, r *Recorder, path, raw, what, okRule string) *client.Exchange {
+	ex := r.Evidence(e.get(ctx, r.res.CheckID, e.url(path, nil)+"?"+raw))
+	switch {
+	case ex.Err != nil:
+		r.AddRule(ruleQueryBroken, ex, "GET %s?%s (%s): %s", path, raw, what, e.describeErr(ex))
+	case ex.Status >= 500:
+		r.AddRule(ruleQueryBroken, ex, "GET %s?%s (%s) answered %d, want 400%s", path, raw, what, ex.Status, e.bodyHint(ex.Body))
+	case ex.Status < 400:
+		n := ""
+		if doc, err := decodeObject(ex.Body); err == nil {
+			for _, v := range doc {
+				if a, ok := v.([]any); ok {
+					n = fmt.Sprintf(" with %d records", len(a))
+					break
+				}
+			}
+		}
+		r.AddRule(okRule, ex, "GET %s?%s (%s) answered %d%s, want 400", path, raw, what, ex.Status, n)
+	default:
+		return ex
+	}
+	return nil
+}
+
+// codeMinorOf returns the imsx_codeMinor values of a statusInfoSet body.
+func codeMinorOf(body []byte) ([]string, string) {
+	doc, err := decodeObject(body)
+	if err != nil {
+		return nil, "the body is not an imsx statusInfoSet: " + err.Error()
+	}
+	if vs, err := schemas.ValidateStatusInfoSet(doc); err == nil && len(vs) > 0 {
+		return nil, "imsx payload: " + vs[0].Message
+	}
+	set, _ := doc["statusInfoSet"].([]any)
+	var out []string
+	for _, s := range set {
+		m, _ := s.(map[string]any)
+		if c, ok := m["imsx_codeMinor"].(string); ok {
+			out = append(out, c)
+		}
+	}
+	return out, ""
+}
+
+func checkFilterErrors(ctx context.Context, e *Env, ep catalogue.Endpoint, w *Walk, r *Recorder) {
+	f := "rostercheckNoSuchField='x'"
+	if ex := expectError(ctx, e, r, w.Path, "filter="+encodeFilter(f, encVerbatim), "unknown filter field", ruleFilterUnknown); ex != nil {
+		if ex.Status != 400 {
+			r.AddRule(ruleFilterErrorCode, ex, "GET %s?filter=%s answered %d, want 400", w.Path, f, ex.Status)
+		}
+		codes, problem := codeMinorOf(ex.Body)
+		switch {
+		case problem != "":
+			r.AddRule(ruleFilterErrorCode, ex, "GET %s?filter=%s: %s", w.Path, f, problem)
+		case !slices.Contains(codes, "invalid_filter_field"):
+			r.AddRule(ruleFilterErrorCode, ex, "GET %s?filter=%s: imsx_codeMinor %q, want invalid_filter_field", w.Path, f, strings.Join(codes, ", "))
+		}
+	}
+	for _, m := range []struct{ what, f string }{
+		{"a value without its closing quote", "status='active"},
+		{"a predicate without an operator", "status 'active'"},
+		{"a dangling AND", "status='active' AND"},
+	} {
+		expectError(ctx, e, r, w.Path, "filter="+encodeFilter(m.f, encPercent), "malformed filter: "+m.what, ruleFilterMalformed)
+	}
+}
+
+func checkPagingInvalid(ctx context.Context, e *Env, ep catalogue.Endpoint, w *Walk, r *Recorder) {
+	for _, q := range []string{"limit=abc", "limit=-1", "limit=0", "offset=-1", "offset=abc"} {
+		expectError(ctx, e, r, w.Path, q, "invalid paging parameter", rulePagingInvalid)
+	}
+}

@@ -1,0 +1,65 @@
+package suites
+
+import (
+	"net/url"
+	"testing"
+)
+
+func TestQueryPredicates(t *testing.T) {
+	rec := map[string]any{
+		"sourcedId":        "u1",
+		"status":           "active",
+		"dateLastModified": "2024-03-05T10:20:30.123Z",
+		"familyName":       "O'Brien",
+		"orgs":             []any{map[string]any{"sourcedId": "o1"}, map[string]any{"sourcedId": "o2"}},
+		"class":            map[string]any{"sourcedId": "c1"},
+	}
+	get := func(f string) []string { return fieldValues(rec, f) }
+	cases := []struct {
+		f    expr
+		fold bool
+		want bool
+	}{
+		{and(pred{"status", "=", "active"}), false, true},
+		{and(pred{"status", "!=", "active"}), false, false},
+		{and(pred{"email", "!=", "x"}), false, true}, // absent field matches only !=
+		{and(pred{"email", "=", "x"}), false, false},
+		{and(pred{"dateLastModified", ">=", "2024-03-06T00:20:30.123+14:00"}), false, true}, // the same instant
+		{and(pred{"dateLastModified", "<=", "2024-03-04T22:20:30.123-12:00"}), false, true},
+		{and(pred{"dateLastModified", "<", "2024-03-05T10:20:30Z"}), false, false}, // .123 is after :30
+		{and(pred{"dateLastModified", ">", "2024-03-05"}), false, true},
+		{and(pred{"orgs.sourcedId", "=", "o2"}), false, true}, // any element of a GUIDRef array
+		{and(pred{"class.sourcedId", "=", "c1"}), false, true},
+		{and(pred{"familyName", "=", "o'brien"}), false, false},
+		{and(pred{"familyName", "=", "o'brien"}), true, true},
+		{and(pred{"familyName", "~", "BRI"}), true, true},
+		{or(pred{"sourcedId", "=", "x"}, pred{"sourcedId", "=", "u1"}), false, true},
+		{and(pred{"sourcedId", "=", "x"}, pred{"status", "=", "active"}), false, false},
+	}
+	for _, c := range cases {
+		if got := c.f.match(get, c.fold); got != c.want {
+			t.Errorf("%s (fold %v) = %v, want %v", c.f, c.fold, got, c.want)
+		}
+	}
+	num := map[string]any{"resultValueMax": "100"}
+	if !and(pred{"resultValueMax", ">", "9"}).match(func(f string) []string { return fieldValues(num, f) }, false) {
+		t.Error("numbers must compare as numbers: 100 > 9")
+	}
+}
+
+func TestEncodeFilter(t *testing.T) {
+	f := "familyName='O'Brien' AND email='a+b@x.org' AND givenName='Zoë'"
+	for _, enc := range []int{encPercent, encLiteral, encVerbatim} {
+		raw := encodeFilter(f, enc)
+		q, err := url.ParseQuery("filter=" + raw)
+		if err != nil || q.Get("filter") != f {
+			t.Errorf("encoding %d: %q decodes to %q (%v)", enc, raw, q.Get("filter"), err)
+		}
+	}
+	if got := encodeFilter("a='b c'", encLiteral); got != "a='b+c'" {
+		t.Errorf("literal: %q", got)
+	}
+	if got := encodeFilter("a='b c'", encPercent); got != "a%3D%27b%20c%27" {
+		t.Errorf("percent: %q", got)
+	}
+}
