@@ -90,7 +90,7 @@ func GroupFailures(run *Run) []FailureGroup {
 					level = ri.Levels[po.Profile]
 				}
 				switch {
-				case level == "MUST" && po.Tier != "optional", level == "SHOULD" && strict && po.Tier != "optional":
+				case po.Outcome == Fail && (level == "MUST" || (level == "SHOULD" && strict)):
 					failIn = append(failIn, po.Profile)
 				case level == "MUST" || level == "SHOULD":
 					adviseIn = append(adviseIn, po.Profile)

@@ -78,10 +78,10 @@ type junitResult struct {
 // classname is "<profile>.<area>.<endpoint-slug>" (dots in the profile name
 // become "_", so CI tools do not split it into packages).
 //
-// Only what fails the profile is a <failure>: a required check judged fail
-// (under --strict advisories are already judged fail). An advisory, or a
-// failing optional check, passes in JUnit terms: its name says
-// "[advisory]" and <system-out> carries the violations. not-supported and
+// Only what fails the profile is a <failure>: a check judged fail (an
+// optional operation the provider serves counts in full; under --strict
+// advisories are already judged fail). An advisory passes in JUnit terms:
+// its name says "[advisory]" and <system-out> carries the violations. not-supported and
 // not-run are <skipped>, error is <error>. Checks without per-profile
 // outcomes (an old results.json) go to one suite "rostercheck".
 //
@@ -152,9 +152,6 @@ func buildJUnit(run *Run) *junitTestsuites {
 			o := po.Outcome
 			if o == "" {
 				o = c.Outcome
-			}
-			if o == Fail && po.Tier == "optional" {
-				o = Advisory // a failing optional operation does not fail the profile
 			}
 			add(po.Profile, checkCase(c, po.Profile, po.Tier, o))
 		}

@@ -166,9 +166,9 @@ func TestJUnitSampleRun(t *testing.T) {
 	}
 }
 
-// An advisory (a SHOULD violation, or a failing optional check) is no
-// JUnit failure: the name says so and <system-out> carries the detail.
-// Only what fails the profile is a <failure>.
+// An advisory (a SHOULD violation) is no JUnit failure: the name says so
+// and <system-out> carries the detail. Only what fails the profile is a
+// <failure>, an optional operation the provider serves included.
 func TestJUnitAdvisoryIsNotAFailure(t *testing.T) {
 	run := &reports.Run{SchemaVersion: 1, Verdict: "pass",
 		Profiles: []reports.ProfileVerdict{{Name: "sds", Verdict: "pass"}, {Name: "oneroster-1.1", Verdict: "pass"}},
@@ -178,7 +178,7 @@ func TestJUnitAdvisoryIsNotAFailure(t *testing.T) {
 				Violations: []reports.Violation{{Rule: "data.email", Pointer: "/users/3/email", RecordID: "u3", Message: "not an email"}},
 				Profiles: []reports.ProfileOutcome{
 					{Profile: "sds", Tier: "required", Outcome: reports.Advisory},
-					{Profile: "oneroster-1.1", Tier: "optional", Outcome: reports.Fail},
+					{Profile: "oneroster-1.1", Tier: "optional", Outcome: reports.Advisory},
 				}},
 		}}
 	doc, raw := parseJUnit(t, run)
@@ -198,13 +198,19 @@ func TestJUnitAdvisoryIsNotAFailure(t *testing.T) {
 		}
 	}
 
-	// Under --strict the profile judges the advisory fail: then it is a <failure>.
+	// Under --strict the profile judges the advisory fail: then it is a
+	// <failure>; so is an optional operation judged fail (it is served,
+	// and its rules count in full).
 	run.Checks[0].Profiles[0].Outcome = reports.Fail
 	run.Checks[0].Outcome = reports.Fail
 	run.Verdict = "fail"
 	doc, _ = parseJUnit(t, run)
 	if doc.Failures != 1 {
-		t.Errorf("failures = %d; a required check judged fail must be one <failure> (the optional one stays advisory)", doc.Failures)
+		t.Errorf("failures = %d; a required check judged fail must be one <failure>", doc.Failures)
+	}
+	run.Checks[0].Profiles[1].Outcome = reports.Fail
+	if doc, _ = parseJUnit(t, run); doc.Failures != 2 {
+		t.Errorf("failures = %d; an optional check judged fail must be a <failure> too", doc.Failures)
 	}
 }
 

@@ -702,12 +702,11 @@ func verdicts(run *reports.Run, sel *selection, cfg *Config) []reports.ProfileVe
 				case reports.Pass:
 					pv.Passed++
 				case reports.Fail:
-					if required {
-						pv.MustFailed++
-						failed = append(failed, c.ID)
-					} else {
-						pv.Advisories++
-					}
+					// An optional operation is optional to implement; where
+					// the provider serves it, its rules count in full (the
+					// profile judged it not-supported where it does not).
+					pv.MustFailed++
+					failed = append(failed, c.ID)
 				case reports.Advisory:
 					pv.Advisories++
 				case reports.NotSupported:

@@ -164,3 +164,36 @@ func TestRecordAt(t *testing.T) {
 		t.Fatal("recordAt")
 	}
 }
+
+// An optional operation is optional to implement: not served, it is
+// not-supported; served, its rules count in full.
+func TestJudgeOptionalOperations(t *testing.T) {
+	sds, err := LoadProfile("sds")
+	if err != nil {
+		t.Fatal(err)
+	}
+	notServed := &Result{Outcome: OutcomeFail, RuleCounts: map[string]int{RuleNotServed: 1}}
+	badData := &Result{Outcome: OutcomeFail, RuleCounts: map[string]int{"datetime.no-millis": 3}}
+	ignored := &Result{Outcome: OutcomeFail, RuleCounts: map[string]int{"link.off-origin": 2}}
+	spec, _ := LoadProfile("oneroster-1.1")
+	for _, c := range []struct {
+		p    *Profile
+		res  *Result
+		tier Tier
+		want string
+	}{
+		{sds, notServed, TierOptional, OutcomeNotSupported},
+		{sds, notServed, TierCore, OutcomeFail},
+		{sds, badData, TierOptional, OutcomeFail},
+		{spec, badData, TierCore, OutcomePass},
+		{sds, ignored, TierCore, OutcomePass},
+		{spec, ignored, TierCore, OutcomeAdvisory},
+	} {
+		if got := c.p.Judge(c.res, c.tier, false); got != c.want {
+			t.Errorf("%s %v tier %d: %s, want %s", c.p.Name, c.res.RuleCounts, c.tier, got, c.want)
+		}
+	}
+	if got := spec.Judge(ignored, TierCore, true); got != OutcomeFail {
+		t.Errorf("strict: %s, want fail", got)
+	}
+}
