@@ -3,6 +3,7 @@ package suites
 import (
 	"context"
 	"fmt"
+	"github.com/rostercheck/rostercheck/internal/client"
 	"net/url"
 	"sort"
 	"strconv"
@@ -239,7 +240,7 @@ func (e *Env) judgeLinkURLs(r *Recorder, pg Page, where string) {
 		switch {
 		case err != nil || !pu.IsAbs():
 			r.AddRule(ruleLinkAbsolute, pg.Ex, "%s: Link rel=%q is not an absolute URL: %q", where, rel, pg.Links[rel])
-		case base != nil && !sameOriginURL(base, pu):
+		case base != nil && !client.SameOrigin(base, pu):
 			r.AddRule(ruleLinkOffOrigin, pg.Ex, "%s: Link rel=%q points at another origin (%s://%s), not followed: %s", where, rel, pu.Scheme, pu.Host, e.redact(pg.Links[rel]))
 		}
 	}

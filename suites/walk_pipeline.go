@@ -408,22 +408,5 @@ func (e *Env) followable(link string) bool {
 		return false
 	}
 	b, err := url.Parse(e.BaseURL)
-	return err == nil && sameOriginURL(b, u)
-}
-
-// sameOriginURL compares scheme, host and effective port.
-func sameOriginURL(a, b *url.URL) bool {
-	port := func(u *url.URL) string {
-		if p := u.Port(); p != "" {
-			return p
-		}
-		switch strings.ToLower(u.Scheme) {
-		case "http":
-			return "80"
-		case "https":
-			return "443"
-		}
-		return ""
-	}
-	return strings.EqualFold(a.Scheme, b.Scheme) && strings.EqualFold(a.Hostname(), b.Hostname()) && port(a) == port(b)
+	return err == nil && client.SameOrigin(b, u)
 }

@@ -498,6 +498,11 @@ func isRedirect(code int) bool {
 	return false
 }
 
+// SameOrigin reports whether two URLs share scheme, host and effective
+// port: the store never sends a request elsewhere, and walks never follow
+// a link elsewhere.
+func SameOrigin(a, b *url.URL) bool { return sameOrigin(a, b) }
+
 // sameOrigin compares scheme, host and effective port.
 func sameOrigin(a, b *url.URL) bool {
 	return strings.EqualFold(a.Scheme, b.Scheme) &&
