@@ -45,16 +45,20 @@ func (testingT) Fail() {}
 // selection is the checks a run executes, with the profiles each belongs to.
 type selection struct {
 	profiles []*suites.Profile
-	checks   []suites.Check                    // the checks that run
-	notRun   []suites.Check                    // selected, but not sent (see notRunWhy)
-	why      map[string]string                 // check id -> why it is not run
-	tiers    map[string]map[string]suites.Tier // check id -> profile -> tier
-	filtered bool                              // --check narrowed the run: no full verdict
-	strict   bool
+	checks   []suites.Check    // the checks that run
+	notRun   []suites.Check    // selected, but not sent (see notRunWhy)
+	why      map[string]string // check id -> why it is not run
+	// undeclared are the checks of a service the provider does not
+	// declare: not run, and outside every verdict.
+	undeclared map[string]bool
+	tiers      map[string]map[string]suites.Tier // check id -> profile -> tier
+	filtered   bool                              // --check narrowed the run: no full verdict
+	strict     bool
 }
 
 func selectChecks(cfg *Config) (*selection, error) {
-	sel := &selection{tiers: map[string]map[string]suites.Tier{}, why: map[string]string{}, filtered: len(cfg.Checks) > 0, strict: cfg.Strict}
+	sel := &selection{tiers: map[string]map[string]suites.Tier{}, why: map[string]string{}, undeclared: map[string]bool{},
+		filtered: len(cfg.Checks) > 0, strict: cfg.Strict}
 	ps, err := cfg.profiles()
 	if err != nil {
 		return nil, err
@@ -77,6 +81,7 @@ func selectChecks(cfg *Config) (*selection, error) {
 		switch {
 		case c.Service != "" && !slices.Contains(cfg.Services, c.Service):
 			sel.why[c.ID] = fmt.Sprintf("the provider does not declare the %s service (--services %s)", c.Service, strings.Join(cfg.Services, ","))
+			sel.undeclared[c.ID] = true
 			sel.notRun = append(sel.notRun, c)
 		case c.Writes && !cfg.AllowWrites:
 			sel.why[c.ID] = "writes are not allowed: add --allow-writes to PUT and DELETE objects the harness creates and removes"
@@ -359,7 +364,7 @@ func Run(ctx context.Context, cfg *Config, stdout, stderr io.Writer) int {
 			run.Verdict = "partial"
 		}
 	}
-	code := exitCode(run)
+	code := exitCode(run, sel.filtered && runCtx.Err() == nil)
 	printSummary(out, run, useColour(stdout), cfg.Quiet, cfg.Verbose)
 	printPreviews(out, run)
 	printLeftovers(out, cfg, run)
@@ -713,7 +718,7 @@ func verdicts(run *reports.Run, sel *selection, cfg *Config) []reports.ProfileVe
 					pv.NotSupported++
 				case reports.NotRun:
 					pv.NotRun++
-					if required && !strings.HasPrefix(c.Message, "the provider does not declare") {
+					if required && !sel.undeclared[c.ID] {
 						notRun = append(notRun, c.ID)
 					}
 				default:
@@ -750,12 +755,13 @@ func verdicts(run *reports.Run, sel *selection, cfg *Config) []reports.ProfileVe
 }
 
 // exitCode: 0 when every profile passes, or when a --check filtered run
-// (partial only for that reason) found nothing wrong; 1 otherwise.
-func exitCode(run *reports.Run) int {
+// that was not interrupted (partial only for that reason) found nothing
+// wrong; 1 otherwise.
+func exitCode(run *reports.Run, filtered bool) int {
 	switch {
 	case run.Verdict == "pass":
 		return ExitPass
-	case run.Verdict == "partial" && strings.HasPrefix(run.Partial, "--check"):
+	case run.Verdict == "partial" && filtered:
 		for _, p := range run.Profiles {
 			if p.Verdict != "pass" && p.Reason != run.Partial {
 				return ExitFail
