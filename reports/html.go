@@ -178,12 +178,13 @@ func buildHTMLView(run *Run) *htmlView {
 		if ep == "" {
 			ep = "(none)"
 		}
-		rk := [2]string{c.Area, ep}
+		// One row per endpoint, whatever area its checks come from.
+		rk := [2]string{"", ep}
 		if !rowsSeen[rk] {
 			rowsSeen[rk] = true
 			rows = append(rows, rk)
 		}
-		k := cellKey{c.Area, ep, fam}
+		k := cellKey{rk[0], ep, fam}
 		cell := cells[k]
 		if cell == nil {
 			cell = &matrixCell{Outcome: string(Pass)}
@@ -268,8 +269,13 @@ func buildHTMLView(run *Run) *htmlView {
 }
 
 // family is a check's behaviour family: the part of its ID after
-// <area>.<endpoint>, first segment ("rostering.users.paging.links" -> "paging").
+// <area>.<endpoint>, first segment ("rostering.users.paging.links" ->
+// "paging"); the cross-cutting areas (auth, integrity) are one family each,
+// so that the matrix keeps a column per kind of behaviour.
 func family(c *CheckResult) string {
+	if c.Area == "auth" || c.Area == "integrity" {
+		return c.Area
+	}
 	parts := strings.SplitN(c.ID, ".", 4)
 	if len(parts) >= 3 {
 		return parts[2]
