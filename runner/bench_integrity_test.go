@@ -4,13 +4,8 @@ import (
 	"bufio"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
-	"time"
-
-	"github.com/rostercheck/rostercheck/reports"
 )
 
 // BenchmarkFullRunLargeIntegrity measures what the integrity issue asks
@@ -54,24 +49,10 @@ func BenchmarkFullRunLargeIntegrity(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		dir := b.TempDir()
 		cmd := exec.Command(exe, "run", "--base-url", base, "--token-url", token, "--client-id", "bench",
-			"--profile", "oneroster-1.1", "--out", dir, "--timeout", "25m")
+			"--profile", "oneroster-1.1", "--allow-writes", "--out", dir, "--timeout", "25m")
 		cmd.Env = append(filteredEnv(), mainEnv+"=1", "ROSTERCHECK_CLIENT_SECRET="+secret)
-		start := time.Now()
-		if outb, err := cmd.CombinedOutput(); err != nil {
-			b.Fatalf("run: %v\n%s", err, outb)
-		}
-		wall := time.Since(start)
-		f, err := os.Open(filepath.Join(dir, "results.json"))
-		if err != nil {
-			b.Fatal(err)
-		}
-		run, err := reports.ReadJSON(f)
-		f.Close()
-		if err != nil {
-			b.Fatal(err)
-		}
-		rss := cmd.ProcessState.SysUsage().(*syscall.Rusage).Maxrss // KiB on Linux
-		b.ReportMetric(float64(rss)/1024, "peak-RSS-MiB")
+		run, wall, rssMiB := harnessRun(b, cmd, dir)
+		b.ReportMetric(rssMiB, "peak-RSS-MiB")
 		b.ReportMetric(wall.Seconds(), "run-s")
 		b.ReportMetric(float64(run.Stats.Records), "records")
 		b.ReportMetric(float64(run.Summary.Total), "checks")

@@ -12,7 +12,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -49,33 +48,39 @@ func BenchmarkFullRunMedium(b *testing.B) {
 		dir := b.TempDir()
 		exe, _ := os.Executable()
 		cmd := exec.Command(exe, "run", "--base-url", base, "--token-url", srv.URL+provider.TokenPath,
-			"--client-id", id, "--profile", "oneroster-1.1", "--out", dir)
+			"--client-id", id, "--profile", "oneroster-1.1", "--allow-writes", "--out", dir)
 		cmd.Env = append(filteredEnv(), mainEnv+"=1", "ROSTERCHECK_CLIENT_SECRET="+secret)
-		start := time.Now()
-		out, err := cmd.CombinedOutput()
-		wall := time.Since(start)
-		if err != nil {
-			b.Fatalf("run: %v\n%s", err, out)
-		}
-		f, err := os.Open(filepath.Join(dir, "results.json"))
-		if err != nil {
-			b.Fatal(err)
-		}
-		run, err := reports.ReadJSON(f)
-		f.Close()
-		if err != nil {
-			b.Fatal(err)
-		}
-		rss := cmd.ProcessState.SysUsage().(*syscall.Rusage).Maxrss // KiB on Linux
+		run, wall, rssMiB := harnessRun(b, cmd, dir)
 		b.ReportMetric(float64(run.Stats.Records)/wall.Seconds(), "records/s")
 		b.ReportMetric(float64(run.Stats.Records), "records")
 		b.ReportMetric(float64(run.Stats.Requests), "requests")
-		b.ReportMetric(float64(rss)/1024, "peak-RSS-MiB")
+		b.ReportMetric(rssMiB, "peak-RSS-MiB")
 		b.ReportMetric(wall.Seconds(), "run-s")
 		b.ReportMetric(plain.Seconds(), "plain-fetch-s")
 		b.ReportMetric(wall.Seconds()/plain.Seconds(), "run/fetch")
 		b.ReportMetric(float64(pages), "plain-pages")
 	}
+}
+
+// harnessRun runs a harness child process that writes its reports to dir
+// and returns its results, wall time and peak RSS in MiB (the child's own
+// VmHWM, see runChild).
+func harnessRun(b *testing.B, cmd *exec.Cmd, dir string) (*reports.Run, time.Duration, float64) {
+	b.Helper()
+	out, wall, rss, err := runChild(cmd, true)
+	if err != nil {
+		b.Fatalf("run: %v\n%s", err, out)
+	}
+	f, err := os.Open(filepath.Join(dir, "results.json"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer f.Close()
+	run, err := reports.ReadJSON(f)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return run, wall, float64(rss) / (1 << 20)
 }
 
 // plainFetch walks every top-level collection with limit=100 and 8
