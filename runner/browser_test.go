@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -64,20 +65,36 @@ func startBrowser(t *testing.T) *cdpPage {
 	if bin == "" {
 		t.Skip("no Chromium on the PATH (Debian: apt-get install chromium; .ci/run installs it): the report.html browser test cannot run here")
 	}
+	// Chromium's own profile directory: its helper processes may still be
+	// writing to it when the browser exits, so it is removed after the
+	// whole process group is gone, not by t.TempDir's strict cleanup.
+	profile, err := os.MkdirTemp("", "rostercheck-chromium-")
+	if err != nil {
+		t.Fatal(err)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cmd := exec.CommandContext(ctx, bin, "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
 		"--no-first-run", "--no-default-browser-check", "--disable-extensions", "--disable-background-networking",
-		"--remote-debugging-address=127.0.0.1", "--remote-allow-origins=*", "--remote-debugging-port=0", "--user-data-dir="+t.TempDir(),
+		"--remote-debugging-address=127.0.0.1", "--remote-allow-origins=*", "--remote-debugging-port=0", "--user-data-dir="+profile,
 		"--window-size=1280,900", "about:blank")
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) } // the helpers too
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
 	}
 	if err := cmd.Start(); err != nil {
 		cancel()
+		_ = os.RemoveAll(profile)
 		t.Skipf("Chromium at %s does not start (%v): the report.html browser test cannot run here", bin, err)
 	}
-	t.Cleanup(func() { cancel(); _ = cmd.Wait() })
+	t.Cleanup(func() {
+		cancel()
+		_ = cmd.Wait()
+		for i := 0; i < 20 && os.RemoveAll(profile) != nil; i++ {
+			time.Sleep(50 * time.Millisecond)
+		}
+	})
 	found := make(chan string, 1)
 	go func() {
 		sc := bufio.NewScanner(stderr)
