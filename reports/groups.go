@@ -2,6 +2,7 @@ package reports
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -135,7 +136,7 @@ func GroupFailures(run *Run) []FailureGroup {
 		// A profile failing on the rule is not also "advised".
 		var adv []string
 		for _, p := range g.AdviseIn {
-			if !contains(g.FailIn, p) {
+			if !slices.Contains(g.FailIn, p) {
 				adv = append(adv, p)
 			}
 		}
@@ -189,19 +190,10 @@ func listSome(items []string, n int, noun string) string {
 }
 
 func appendOnce(s []string, v string) []string {
-	if contains(s, v) {
+	if slices.Contains(s, v) {
 		return s
 	}
 	return append(s, v)
-}
-
-func contains(s []string, v string) bool {
-	for _, x := range s {
-		if x == v {
-			return true
-		}
-	}
-	return false
 }
 
 func plural(n int) string {

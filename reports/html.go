@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"html/template"
 	"io"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -240,7 +241,7 @@ func buildHTMLView(run *Run) *htmlView {
 		if c.Outcome != Pass {
 			var hints []string
 			for _, rc := range c.Rules {
-				if h := hintOf[rc.Rule]; h != "" && !contains(hints, h) && len(hints) < 2 {
+				if h := hintOf[rc.Rule]; h != "" && !slices.Contains(hints, h) && len(hints) < 2 {
 					hints = append(hints, h)
 				}
 			}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/rostercheck/rostercheck/schemas"
@@ -88,7 +89,7 @@ func dataViolations(entity string, rec map[string]any, ptr string) []Violation {
 	for field, types := range refTypes[entity] {
 		for i, ref := range refsOf(rec[field]) {
 			t, _ := ref["type"].(string)
-			if t == "" || contains(types, t) {
+			if t == "" || slices.Contains(types, t) {
 				continue // a missing type is the schema's finding
 			}
 			f := field
@@ -163,15 +164,6 @@ func refsOf(v any) []map[string]any {
 		return out
 	}
 	return nil
-}
-
-func contains(ss []string, s string) bool {
-	for _, x := range ss {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // schemaRule names the rule a schema violation breaks: the cause a vendor

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sort"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/rostercheck/rostercheck/suites/catalogue"
@@ -321,7 +322,7 @@ func probeChecks() []Check {
 			fmt.Sprintf("GET %s?filter=email='<an address from the walk>' (Google Classroom, sds-classic) returns exactly the users with that address; a '+' in the address is sent as %%2B", path),
 			MUST, FeatureFilterEmail, ruleFilterWrong, `Google Classroom OneRoster sync: teachers?filter=email='<given>' expects exactly 1 user (shared/research/anchors.md §2)`,
 			func(ctx context.Context, e *Env, ep catalogue.Endpoint, w *Walk, r *Recorder) {
-				addr := pickValue(w, "email", func(v string) bool { return containsByte(v, '+') })
+				addr := pickValue(w, "email", func(v string) bool { return strings.Contains(v, "+") })
 				if addr == "" {
 					addr = pickValue(w, "email", func(string) bool { return true })
 				}
@@ -334,15 +335,6 @@ func probeChecks() []Check {
 			}))
 	}
 	return out
-}
-
-func containsByte(s string, b byte) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] == b {
-			return true
-		}
-	}
-	return false
 }
 
 // pickValue returns the value of a column at the middle of the walk that
