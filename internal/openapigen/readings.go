@@ -82,8 +82,8 @@ var readingDefs = []readingDef{
 	}},
 	{Reading{
 		ID:      "status-info-all-services",
-		Title:   "The gradebook and resources error payload is described as the rostering one",
-		Says:    "imsx_StatusInfoDType in the gradebook and resources files is described \"For the OneRoster Rostering service\".",
+		Title:   "The gradebook error payload is described as the rostering one",
+		Says:    "imsx_StatusInfoDType in the gradebook file is described \"For the OneRoster Rostering service\".",
 		Reading: "The same imsx_StatusInfo shape is the error payload of every service, with each file's own imsx_codeMinorFieldValue vocabulary.",
 		Source:  oas + ": every error response of every operation in each file references that file's imsx_StatusInfoDType, and each file declares its own codeMinor enumeration",
 	}, func(d *doc, r *Reading) {
@@ -121,7 +121,7 @@ var readingDefs = []readingDef{
 	{Reading{
 		ID:      "filter-not-sort",
 		Title:   "The filter parameter is described with the sort-order sentence",
-		Says:    "The filter parameter's description ends \"The sort order should follow the [UNICODE, 16] standard.\"",
+		Says:    "In the rostering file the filter parameter's description ends \"The sort order should follow the [UNICODE, 16] standard.\"",
 		Reading: "filter takes the OneRoster filter expression (field, operator, quoted value; two predicates joined by AND or OR); the Unicode sentence applies to sort and orderBy only.",
 		Source:  oas + ", the sort and orderBy parameter descriptions; OneRoster 1.1 REST binding, section \"Filtering\" (the 1.2 files declare no other grammar)",
 	}, func(d *doc, r *Reading) {
