@@ -17,6 +17,8 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+
+	"github.com/rostercheck/rostercheck/suites/catalogue"
 )
 
 //go:embed catalogue.json
@@ -115,6 +117,14 @@ func (o Operation) URL(c *Catalogue) string {
 	}
 	return o.Path
 }
+
+// Slug is the endpoint part of check IDs, as for 1.1 (docs/CONVENTIONS.md):
+// "/classes/{classSourcedId}/lineItems" -> "classes-lineitems".
+func (o Operation) Slug() string { return catalogue.Slug(o.Path) }
+
+// Feature is the operation's feature name, "<service>.<slug>", the area
+// being the service as for 1.1 ("gradebook.classes-lineitems").
+func (o Operation) Feature() string { return o.Service + "." + o.Slug() }
 
 // Reading is a place where the files contradict themselves (or HTTP) and
 // the reading the harness follows, at Level (SHOULD), justified by Source.

@@ -113,6 +113,9 @@ func TestCatalogueShape(t *testing.T) {
 		!reflect.DeepEqual(p.Params, []Param{{"classSourcedId", "/classes"}, {"academicSessionSourcedId", "/academicSessions"}}) {
 		t.Errorf("postResultsForAcademicSessionForClass: %+v", p)
 	}
+	if f := p.Feature(); f != "gradebook.classes-academicsessions-results" {
+		t.Errorf("postResultsForAcademicSessionForClass feature %q", f)
+	}
 	put, _ := c.ByOperationID("putLineItem")
 	if put.ReqKey != "lineItem" || put.ReqDef != "SingleLineItemDType" || put.RespKey != "" || put.Success != 201 {
 		t.Errorf("putLineItem: %+v", put)
