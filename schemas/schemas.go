@@ -370,11 +370,16 @@ func (c *collector) walk(e *jsonschema.ValidationError) {
 // defName returns the name of the common.json definition in which the
 // failing keyword lives ("date", "dateTime", ...), or "".
 func defName(schemaURL string) string {
-	const p = baseURL + "common.json#/$defs/"
-	if !strings.HasPrefix(schemaURL, p) {
+	const p, p12 = baseURL + "common.json#/$defs/", baseURLV1p2 + "common.json#/$defs/"
+	var name string
+	switch {
+	case strings.HasPrefix(schemaURL, p):
+		name = schemaURL[len(p):]
+	case strings.HasPrefix(schemaURL, p12):
+		name = schemaURL[len(p12):]
+	default:
 		return ""
 	}
-	name := schemaURL[len(p):]
 	if strings.Contains(name, "/") {
 		return ""
 	}
