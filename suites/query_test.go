@@ -63,3 +63,36 @@ func TestEncodeFilter(t *testing.T) {
 		t.Errorf("percent: %q", got)
 	}
 }
+
+// A tombstone served bare cannot be judged on the fields it does not carry;
+// its status still decides.
+func TestJudgeBareTombstone(t *testing.T) {
+	tomb := map[string]any{"sourcedId": "g1", "status": "tobedeleted", "dateLastModified": "2024-03-05T10:20:30.123Z"}
+	get := func(f string) []string { return fieldValues(tomb, f) }
+	cases := []struct {
+		f    expr
+		want int
+	}{
+		{and(pred{"role", "=", "guardian"}), triUnknown},
+		{and(pred{"role", "!=", "guardian"}), triUnknown},
+		{and(pred{"status", "=", "active"}, pred{"role", "=", "guardian"}), triFalse},
+		{and(pred{"status", "=", "tobedeleted"}), triTrue},
+		{or(pred{"role", "=", "guardian"}, pred{"status", "=", "tobedeleted"}), triTrue},
+		{or(pred{"role", "=", "guardian"}, pred{"status", "=", "active"}), triUnknown},
+	}
+	for _, c := range cases {
+		if !isTombstone(get) {
+			t.Fatal("not read as a tombstone")
+		}
+		if got := c.f.judge(get, false, true); got != c.want {
+			t.Errorf("%s: judge %d, want %d", c.f, got, c.want)
+		}
+	}
+	// Without unknown, judge is match: a record without role matches only !=.
+	if got := and(pred{"role", "=", "guardian"}).judge(get, false, false); got != triFalse {
+		t.Errorf("role='guardian' on a record without role: %d, want false", got)
+	}
+	if got := and(pred{"role", "!=", "guardian"}).judge(get, false, false); got != triTrue {
+		t.Errorf("role!='guardian' on a record without role: %d, want true", got)
+	}
+}
