@@ -228,6 +228,9 @@ func checkEnvelope(ctx context.Context, e *Env, ep catalogue.Endpoint, r *Record
 			for _, p := range pg.Problems {
 				r.Addf(pg.Ex, "%s: %s", pg.Where(i), p)
 			}
+			if pg.Encoding != "" {
+				r.AddRule(ruleNotUTF8, pg.Ex, "%s: %s", pg.Where(i), pg.Encoding)
+			}
 			if pg.VariantKey != "" {
 				r.AddRule(ruleVariantKey, pg.Ex, "%s: the records are under %q, want %q", pg.Where(i), pg.VariantKey, ep.Key)
 			}
@@ -452,6 +455,9 @@ func checkSingleton(ctx context.Context, e *Env, ep catalogue.Endpoint, r *Recor
 		// another endpoint is fetched now.
 		ex := r.Evidence(e.getOnce(ctx, r.res.CheckID, e.singletonURL(w, sm.id)))
 		doc, problem := e.readObject(ex)
+		if enc := utf8Problem(ex); enc != "" {
+			r.Add(Violation{Rule: ruleNotUTF8, RecordID: sm.id, Message: "GET " + ep.Path + "/{id}: " + enc, Ex: ex})
+		}
 		if problem != "" {
 			rule := ruleSingleton
 			if notServed(ex) {

@@ -279,7 +279,9 @@ func mostCommon(w *Walk, col string) string {
 	n := map[string]int{}
 	for _, row := range w.Cols.Rows {
 		for _, v := range row.values(i) {
-			n[v]++
+			if probeable(v) {
+				n[v]++
+			}
 		}
 	}
 	best, bn := "", 0
@@ -348,7 +350,7 @@ func pickValue(w *Walk, col string, ok func(string) bool) string {
 	for k := 0; k < n; k++ {
 		row := w.Cols.Rows[(n/2+k)%n]
 		for _, v := range row.values(i) {
-			if v != "" && ok(v) {
+			if v != "" && probeable(v) && ok(v) {
 				return v
 			}
 		}

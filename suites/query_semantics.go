@@ -73,7 +73,7 @@ func semanticCases(w *Walk) []qcase {
 		// the field is left open by 1.1 (SQL says no, the spec's examples
 		// nothing).
 		v := valueOf(mid, col)
-		if v == "" || !everyRowHas(cols, col) {
+		if v == "" || !probeable(v) || !everyRowHas(cols, col) {
 			continue
 		}
 		add("= on "+col, and(pred{col, "=", v}), encLiteral)

@@ -1,8 +1,13 @@
 package suites
 
 import (
+	"encoding/json"
+	"net/http"
 	"net/url"
+	"strings"
 	"testing"
+
+	"github.com/rostercheck/rostercheck/internal/client"
 )
 
 func TestQueryPredicates(t *testing.T) {
@@ -94,5 +99,37 @@ func TestJudgeBareTombstone(t *testing.T) {
 	}
 	if got := and(pred{"role", "!=", "guardian"}).judge(get, false, false); got != triTrue {
 		t.Errorf("role!='guardian' on a record without role: %d, want true", got)
+	}
+}
+
+// A body that is not UTF-8 is named, and its replacement characters are
+// never sent back as filter values.
+func TestNotUTF8(t *testing.T) {
+	ex := &client.Exchange{Status: 200, ResponseHeader: http.Header{"Content-Type": {"application/json; charset=ISO-8859-1"}},
+		Body: []byte(`{"users":[{"givenName":"Jos` + "\xe9" + `"}]}`)}
+	p := utf8Problem(ex)
+	if !strings.Contains(p, "charset=ISO-8859-1") || !strings.Contains(p, "0xE9 at offset 27") {
+		t.Errorf("utf8Problem: %q", p)
+	}
+	ok := &client.Exchange{Status: 200, ResponseHeader: http.Header{"Content-Type": {"application/json; charset=utf-8"}},
+		Body: []byte(`{"users":[{"givenName":"José","familyName":"Nguyễn"}]}`)}
+	if p := utf8Problem(ok); p != "" {
+		t.Errorf("UTF-8 body: %q", p)
+	}
+	// A body cut off inside a sequence by the body cap is not judged.
+	cut := &client.Exchange{Status: 200, Body: []byte(`{"givenName":"Jos` + "\xc3")}
+	if p := utf8Problem(cut); p != "" {
+		t.Errorf("truncated body: %q", p)
+	}
+	var m map[string]any
+	_ = json.Unmarshal(ex.Body, &m) // as the walk decodes it: Jos\uFFFD
+	cols := newColumns("user")
+	cols.add("u1", m["users"].([]any)[0].(map[string]any))
+	w := &Walk{Cols: cols}
+	if v := pickValue(w, "givenName", func(v string) bool { return !isASCII(v) }); v != "" {
+		t.Errorf("pickValue chose %q, a value the provider never sent", v)
+	}
+	if v := mostCommon(w, "givenName"); v != "" {
+		t.Errorf("mostCommon chose %q", v)
 	}
 }
