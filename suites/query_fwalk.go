@@ -29,6 +29,10 @@ type qcase struct {
 	limit int
 	// rule of wrong or missing records; "" is the check's rule.
 	rule string
+	// refused, when set, is the rule of a 4xx refusal of the filter (an
+	// expression beyond the two-predicate grammar of OneRoster 1.1 §3.3)
+	// instead of filter.rejected.
+	refused string
 }
 
 // maxShown is how many wrong and how many missing records a finding names.
@@ -158,7 +162,10 @@ func runCase(ctx context.Context, e *Env, r *Recorder, ep catalogue.Endpoint, w 
 		}
 		recs, problem, rule := e.readFiltered(ex, ep.Key, ep.VariantKey(), heads(kept...))
 		if problem != "" {
-			r.AddRule(rule, ex, "GET %s?%s (filter %s): %s", w.Path, raw, c.filter, problem)
+			if rule == ruleFilterRejected && c.refused != "" {
+				rule = c.refused
+			}
+			r.AddRule(rule, ex, "%s: GET %s?%s (filter %s): %s", c.what, w.Path, raw, c.filter, problem)
 			if rule != ruleEmptyNotArray {
 				return res
 			}
@@ -232,7 +239,12 @@ func runCase(ctx context.Context, e *Env, r *Recorder, ep catalogue.Endpoint, w 
 	rule := c.rule
 	defer func() {
 		if !totalOK(expN, expOpt) {
-			r.AddRule(ruleFilterTotal, res.first, "%s: GET %s?%s: X-Total-Count is %d, but %d records of the full walk satisfy %s",
+			// A count that follows a misread expression is that misreading.
+			totalRule := ruleFilterTotal
+			if c.rule == ruleFilterPrecedence {
+				totalRule = c.rule
+			}
+			r.AddRule(totalRule, res.first, "%s: GET %s?%s: X-Total-Count is %d, but %d records of the full walk satisfy %s",
 				c.what, w.Path, first, res.total, expN, c.filter)
 		}
 		if dups > 0 {
