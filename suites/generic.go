@@ -356,6 +356,9 @@ func checkLinks(ctx context.Context, e *Env, ep catalogue.Endpoint, r *Recorder)
 		complete := w.Loop == "" && w.Runaway == ""
 		for i, pg := range pages {
 			if pg.LinkRaw == "" {
+				for _, p := range linkSyntax(pg.LinkRaw, pg.LinkPresent) {
+					r.AddRule(ruleLinkSyntax, pg.Ex, "%s: %s", pg.Where(i), p)
+				}
 				if len(pages) > 1 {
 					r.AddRule(ruleLinkMissing, pg.Ex, "%s of a %d-page walk has no Link header", pg.Where(i), len(pages))
 				}

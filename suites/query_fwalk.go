@@ -175,6 +175,10 @@ func runCase(ctx context.Context, e *Env, r *Recorder, ep catalogue.Endpoint, w 
 			recs = nil
 		}
 		if page == 0 {
+			// The Link of a filtered page must carry the filter encoded.
+			for _, p := range linkFilterProblems(strings.Join(ex.ResponseHeader.Values("Link"), ", ")) {
+				r.AddRule(ruleLinkSyntax, ex, "%s: GET %s?%s: Link %s", c.what, w.Path, raw, p)
+			}
 			total := strings.TrimSpace(ex.ResponseHeader.Get("X-Total-Count"))
 			if n, err := strconv.Atoi(total); err == nil && n >= 0 {
 				res.total, res.hasTotal = n, true

@@ -133,3 +133,34 @@ func TestNotUTF8(t *testing.T) {
 		t.Errorf("mostCommon chose %q", v)
 	}
 }
+
+// What a strict Link parser trips over, and what it accepts.
+func TestLinkSyntax(t *testing.T) {
+	good := `<http://h/ims/oneroster/v1p1/users?filter=role%3D%27student%27&limit=2&offset=0>; rel="first", <http://h/ims/oneroster/v1p1/users?filter=role%3D%27student%27&limit=2&offset=2>; rel="next"`
+	if p := linkSyntax(good, true); len(p) != 0 {
+		t.Errorf("good Link: %v", p)
+	}
+	if p := linkFilterProblems(good); len(p) != 0 {
+		t.Errorf("good Link, filter: %v", p)
+	}
+	if p := linkSyntax("", false); len(p) != 0 {
+		t.Errorf("no Link header: %v", p)
+	}
+	for _, c := range []struct{ raw, want string }{
+		{"", "the Link header is empty"},
+		{`<http://h/u?limit=2&offset=0>; rel="first",`, "a ',' follows the last link-value"},
+		{`<http://h/u?limit=2&offset=0>; rel="first", , <http://h/u?limit=2&offset=2>; rel="next"`, "an empty list element"},
+		{`<http://h/u?limit=2&offset=0&>; rel="first"`, "the query ends in '&'"},
+		{`<http://h/u?filter=role='student'&limit=2>; rel="first"`, "the filter is not URL-encoded"},
+		{`<http://h/u?filter=role%3D'student' AND x&limit=2>; rel="first"`, "is not allowed in a URI"},
+		{`<http://h/u?limit=2&offset=%zz>; rel="first"`, "two hex digits"},
+	} {
+		got := strings.Join(linkSyntax(c.raw, true), " | ")
+		if !strings.Contains(got, c.want) {
+			t.Errorf("%q: %q, want %q", c.raw, got, c.want)
+		}
+	}
+	if p := linkFilterProblems(`<http://h/u?filter=role='student'&limit=2>; rel="first"`); len(p) != 1 {
+		t.Errorf("unencoded filter: %v", p)
+	}
+}
