@@ -228,6 +228,9 @@ func checkEnvelope(ctx context.Context, e *Env, ep catalogue.Endpoint, r *Record
 			for _, p := range pg.Problems {
 				r.Addf(pg.Ex, "%s: %s", pg.Where(i), p)
 			}
+			if pg.Encoding != "" {
+				r.AddRule(ruleNotUTF8, pg.Ex, "%s: %s", pg.Where(i), pg.Encoding)
+			}
 			if pg.VariantKey != "" {
 				r.AddRule(ruleVariantKey, pg.Ex, "%s: the records are under %q, want %q", pg.Where(i), pg.VariantKey, ep.Key)
 			}
@@ -353,6 +356,9 @@ func checkLinks(ctx context.Context, e *Env, ep catalogue.Endpoint, r *Recorder)
 		complete := w.Loop == "" && w.Runaway == ""
 		for i, pg := range pages {
 			if pg.LinkRaw == "" {
+				for _, p := range linkSyntax(pg.LinkRaw, pg.LinkPresent) {
+					r.AddRule(ruleLinkSyntax, pg.Ex, "%s: %s", pg.Where(i), p)
+				}
 				if len(pages) > 1 {
 					r.AddRule(ruleLinkMissing, pg.Ex, "%s of a %d-page walk has no Link header", pg.Where(i), len(pages))
 				}
@@ -452,6 +458,9 @@ func checkSingleton(ctx context.Context, e *Env, ep catalogue.Endpoint, r *Recor
 		// another endpoint is fetched now.
 		ex := r.Evidence(e.getOnce(ctx, r.res.CheckID, e.singletonURL(w, sm.id)))
 		doc, problem := e.readObject(ex)
+		if enc := utf8Problem(ex); enc != "" {
+			r.Add(Violation{Rule: ruleNotUTF8, RecordID: sm.id, Message: "GET " + ep.Path + "/{id}: " + enc, Ex: ex})
+		}
 		if problem != "" {
 			rule := ruleSingleton
 			if notServed(ex) {

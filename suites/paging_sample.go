@@ -198,6 +198,9 @@ func judgeSampleLinks(e *Env, r *Recorder, s *Sample) {
 		}
 		isLast := pg.Offset >= s.LastOffset
 		if pg.LinkRaw == "" {
+			for _, p := range linkSyntax(pg.LinkRaw, pg.LinkPresent) {
+				r.AddRule(ruleLinkSyntax, pg.Ex, "%s: %s", s.where(pg), p)
+			}
 			r.AddRule(ruleLinkMissing, pg.Ex, "%s (one of %d pages) has no Link header", s.where(pg), s.LastOffset/s.Limit+1)
 			continue
 		}
@@ -223,6 +226,9 @@ func judgeSampleLinks(e *Env, r *Recorder, s *Sample) {
 // first and last missing, a URL that is not absolute or points at another
 // origin, rel="first" not at offset 0.
 func (e *Env) judgeLinkURLs(r *Recorder, pg Page, where string) {
+	for _, p := range linkSyntax(pg.LinkRaw, true) {
+		r.AddRule(ruleLinkSyntax, pg.Ex, "%s: %s", where, p)
+	}
 	if _, ok := pg.Links["first"]; !ok {
 		r.AddRule(ruleLinkFirst, pg.Ex, "%s: Link has no rel=\"first\"", where)
 	}

@@ -31,24 +31,26 @@ const (
 
 // Rules of the query checks.
 const (
-	ruleFilterStatus    = "filter.status-wrong"
-	ruleFilterDelta     = "filter.delta-wrong"
-	ruleFilterWrong     = "filter.wrong-result"
-	ruleFilterTotal     = "filter.total-wrong"
-	ruleFilterPages     = "filter.paging-duplicate"
-	ruleFilterRejected  = "filter.rejected"
-	ruleQueryBroken     = "query.server-error"
-	ruleEmptyNotArray   = "filter.empty-not-array"
-	ruleFilterUnknown   = "filter.unknown-field-accepted"
-	ruleFilterErrorCode = "filter.error-code"
-	ruleFilterMalformed = "filter.malformed-accepted"
-	ruleSortOrder       = "sort.wrong-order"
-	ruleSortPages       = "sort.paging-inconsistent"
-	ruleSortUnknown     = "sort.unknown-field"
-	ruleFieldsSelected  = "fields.not-selected"
-	ruleFieldsUnknown   = "fields.unknown-field"
-	ruleFieldsBlank     = "fields.blank-accepted"
-	rulePagingInvalid   = "paging.invalid-accepted"
+	ruleFilterStatus     = "filter.status-wrong"
+	ruleFilterDelta      = "filter.delta-wrong"
+	ruleFilterWrong      = "filter.wrong-result"
+	ruleFilterTotal      = "filter.total-wrong"
+	ruleFilterPages      = "filter.paging-duplicate"
+	ruleFilterRejected   = "filter.rejected"
+	ruleQueryBroken      = "query.server-error"
+	ruleEmptyNotArray    = "filter.empty-not-array"
+	ruleFilterUnknown    = "filter.unknown-field-accepted"
+	ruleFilterErrorCode  = "filter.error-code"
+	ruleFilterMalformed  = "filter.malformed-accepted"
+	ruleSortOrder        = "sort.wrong-order"
+	ruleSortPages        = "sort.paging-inconsistent"
+	ruleSortUnknown      = "sort.unknown-field"
+	ruleFieldsSelected   = "fields.not-selected"
+	ruleFieldsUnknown    = "fields.unknown-field"
+	ruleFieldsBlank      = "fields.blank-accepted"
+	rulePagingInvalid    = "paging.invalid-accepted"
+	ruleFilterPrecedence = "filter.precedence-wrong"
+	ruleFilterDateOnly   = "filter.date-only-refused"
 
 	seedFilterSDS   = `seeds/001: "SDS applies a filter on the dateLastModified property for delta sync/incremental sync processing and is required for integration with SDS."`
 	seedStatusSDS   = `seeds/001, Required API Endpoints for SDS: "Required Filter Properties: status", e.g. /users?offset=0&limit=5000&filter=status='active'`
@@ -80,6 +82,12 @@ func init() {
 		Rule{ruleFieldsSelected, MUST, "fields=a,b returns other fields, or leaves a selected field out", specFields, "serve only the selected fields (and sourcedId)"},
 		Rule{ruleFieldsUnknown, SHOULD, "an unknown field in fields is not answered 200 with all fields and the invalid_selection_field warning", "OneRoster 1.1 (quoted in shared/research/oneroster-spec.md §3.4): 200, all fields, success/warning invalid_selection_field", "serve all fields and add the invalid_selection_field warning"},
 		Rule{ruleFieldsBlank, SHOULD, "a blank selection (fields=) is not answered 400", "OneRoster 1.1 (quoted in shared/research/oneroster-spec.md §3.4): invalid_blank_selection_field", "answer 400 invalid_blank_selection_field"},
+		Rule{ruleFilterPrecedence, SHOULD, "a filter mixing AND and OR (A OR B AND C) is not read with AND binding tighter than OR, or is refused",
+			"OneRoster 1.1 §3.3 Filtering: the grammar shows one predicate or two joined by one logical operator; a mix of AND and OR is an extension, read as in SQL (AND binds tighter)",
+			"read A OR B AND C as A OR (B AND C), as SQL does"},
+		Rule{ruleFilterDateOnly, SHOULD, "a date-only value (dateLastModified>'2020-01-01') on a dateTime field is refused",
+			"OneRoster 1.1 §3.3 Filtering: values compare in the field's type; 1.1 is silent on a date-only value for a DateTime field, read as midnight UTC of that day (as SQL reads a date)",
+			"accept a date-only value on a dateTime field as midnight UTC of that day"},
 		Rule{rulePagingInvalid, SHOULD, "an invalid limit or offset (abc, -1, 0) is not answered 400", specPagingParam, "answer 400 invalid data for a limit or offset that is not a positive (limit) or non-negative (offset) integer"},
 	)
 	RegisterChecks(queryChecks)
@@ -279,7 +287,9 @@ func mostCommon(w *Walk, col string) string {
 	n := map[string]int{}
 	for _, row := range w.Cols.Rows {
 		for _, v := range row.values(i) {
-			n[v]++
+			if probeable(v) {
+				n[v]++
+			}
 		}
 	}
 	best, bn := "", 0
@@ -348,7 +358,7 @@ func pickValue(w *Walk, col string, ok func(string) bool) string {
 	for k := 0; k < n; k++ {
 		row := w.Cols.Rows[(n/2+k)%n]
 		for _, v := range row.values(i) {
-			if v != "" && ok(v) {
+			if v != "" && probeable(v) && ok(v) {
 				return v
 			}
 		}

@@ -220,3 +220,49 @@ func encodeFilter(s string, enc int) string {
 	}
 	return b.String()
 }
+
+// Three-valued truth of a filter on a record that may not carry a field
+// it reads (a tombstone served as sourcedId, status and dateLastModified
+// only): such a record can be judged neither right nor wrong on that field.
+const (
+	triFalse = iota
+	triTrue
+	triUnknown
+)
+
+// judge evaluates the filter with Kleene's three-valued logic when unknown
+// is set: a predicate on a field the record does not carry is unknown, AND
+// is false when any term is, OR true when any group is. Without unknown it
+// is match.
+func (e expr) judge(get func(string) []string, fold, unknown bool) int {
+	out := triFalse
+	for _, g := range e.groups {
+		gv := triTrue
+		for _, p := range g {
+			vals := get(p.Field)
+			switch {
+			case unknown && len(vals) == 0:
+				if gv == triTrue {
+					gv = triUnknown
+				}
+			case !p.match(vals, fold):
+				gv = triFalse
+			}
+			if gv == triFalse {
+				break
+			}
+		}
+		switch gv {
+		case triTrue:
+			return triTrue
+		case triUnknown:
+			out = triUnknown
+		}
+	}
+	return out
+}
+
+// isTombstone reports whether a record's status values say tobedeleted.
+func isTombstone(get func(string) []string) bool {
+	return slices.Contains(get("status"), "tobedeleted")
+}

@@ -73,7 +73,7 @@ func semanticCases(w *Walk) []qcase {
 		// the field is left open by 1.1 (SQL says no, the spec's examples
 		// nothing).
 		v := valueOf(mid, col)
-		if v == "" || !everyRowHas(cols, col) {
+		if v == "" || !probeable(v) || !everyRowHas(cols, col) {
 			continue
 		}
 		add("= on "+col, and(pred{col, "=", v}), encLiteral)
@@ -133,7 +133,24 @@ func semanticCases(w *Walk) []qcase {
 		if a != b && b != c && a != c {
 			add("OR of two clauses", or(pred{"sourcedId", "=", a}, pred{"sourcedId", "=", b}), encLiteral)
 			add("three clauses", or(pred{"sourcedId", "=", a}, pred{"sourcedId", "=", b}, pred{"sourcedId", "=", c}), encPercent)
+			// A OR B AND C: AND binds tighter, so a comes back; read left
+			// to right, or with OR binding tighter, only b does.
+			cs = append(cs, qcase{what: "precedence: A OR B AND C is A OR (B AND C)",
+				filter: expr{groups: [][]pred{{{"sourcedId", "=", a}}, {{"sourcedId", "=", b}, {"sourcedId", "!=", a}}}},
+				enc:    encPercent, rule: ruleFilterPrecedence, refused: ruleFilterPrecedence})
 		}
+	}
+	// Three clauses joined by AND, the third the only one that excludes
+	// records (a provider dropping it returns more).
+	if f, ok := threeAnd(w); ok {
+		add("three clauses joined by AND", f, encLiteral)
+	}
+	// A date-only value on a dateTime field: the instant at the start of
+	// that day (UTC).
+	if t, ok := instant(valueOf(mid, "dateLastModified")); ok {
+		day := t.UTC().Format(time.DateOnly)
+		cs = append(cs, qcase{what: "dateLastModified > a date-only value (" + day + ", midnight UTC)",
+			filter: and(pred{"dateLastModified", ">", day}), enc: encLiteral, rule: ruleFilterWrong, refused: ruleFilterDateOnly})
 	}
 	// Values consumers get wrong: apostrophes, '+', non-ASCII, spaces.
 	special := []struct {
@@ -330,4 +347,69 @@ func checkPagingInvalid(ctx context.Context, e *Env, ep catalogue.Endpoint, w *W
 	for _, q := range []string{"limit=abc", "limit=-1", "limit=0", "offset=-1", "offset=abc"} {
 		expectError(ctx, e, r, w.Path, q, "invalid paging parameter", rulePagingInvalid)
 	}
+}
+
+// threeAnd builds dateLastModified<=hi AND status=s AND
+// dateLastModified>=lo from the walk, where the third clause is the only
+// one that excludes some records the first two match; on a walk without
+// such a window, sourcedId!=a AND sourcedId!=b AND sourcedId!=c, or (on
+// three records) sourcedId!=a AND status=s AND sourcedId!=c. False when
+// no form keeps some records and loses some to its third clause alone.
+func threeAnd(w *Walk) (expr, bool) {
+	if f, ok := threeAndWindow(w); ok {
+		return f, true
+	}
+	rows := w.Cols.Rows
+	n := len(rows)
+	if n < 3 || n > maxCaseRecords {
+		return expr{}, false
+	}
+	a, b, c := rows[0].ID, rows[n/2].ID, rows[n-1].ID
+	st := mostCommon(w, "status")
+	for _, f := range []expr{
+		and(pred{"sourcedId", "!=", a}, pred{"sourcedId", "!=", b}, pred{"sourcedId", "!=", c}),
+		and(pred{"sourcedId", "!=", a}, pred{"status", "=", st}, pred{"sourcedId", "!=", c}),
+	} {
+		if thirdDecides(w, f) {
+			return f, true
+		}
+	}
+	return expr{}, false
+}
+
+// thirdDecides reports whether a three-clause AND keeps some records of
+// the walk and its first two clauses alone keep more.
+func thirdDecides(w *Walk, three expr) bool {
+	two := and(three.groups[0][:2]...)
+	cols := w.Cols
+	n3, n2 := 0, 0
+	for _, row := range cols.Rows {
+		get := func(f string) []string {
+			if f == "sourcedId" {
+				return []string{row.ID}
+			}
+			return row.values(cols.col(f))
+		}
+		if three.match(get, false) {
+			n3++
+		}
+		if two.match(get, false) {
+			n2++
+		}
+	}
+	return n3 > 0 && n2 > n3
+}
+
+func threeAndWindow(w *Walk) (expr, bool) {
+	ts := lastModified(w)
+	if len(ts) < 4 {
+		return expr{}, false
+	}
+	hi, lo := ts[len(ts)/2].UTC().Format(msLayout), ts[len(ts)/4].UTC().Format(msLayout)
+	st := mostCommon(w, "status")
+	if st == "" {
+		return expr{}, false
+	}
+	three := and(pred{"dateLastModified", "<=", hi}, pred{"status", "=", st}, pred{"dateLastModified", ">=", lo})
+	return three, thirdDecides(w, three)
 }

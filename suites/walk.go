@@ -33,8 +33,12 @@ type Page struct {
 	TotalRaw string
 	Links    map[string]string // rel -> URL as sent
 	LinkRaw  string
+	// LinkPresent: the response has a Link header field, empty or not.
+	LinkPresent bool
 	// Problems are envelope problems (status, content type, wrapper key).
 	Problems []string
+	// Encoding says how the body is not UTF-8 ("" when it is).
+	Encoding string
 	// VariantKey is the endpoint-named key (schools, students, ...) that held
 	// the records instead of the entity's wrapper key; the walk reads them.
 	VariantKey string
@@ -286,6 +290,8 @@ func (e *Env) readPage(ex *client.Exchange, key, variant string) (Page, map[stri
 	}
 	pg.LinkRaw = strings.Join(ex.ResponseHeader.Values("Link"), ", ")
 	pg.Links = parseLinks(pg.LinkRaw)
+	_, pg.LinkPresent = ex.ResponseHeader["Link"]
+	pg.Encoding = utf8Problem(ex)
 	doc, problem := e.readObject(ex)
 	if problem != "" {
 		pg.Problems = append(pg.Problems, problem)
