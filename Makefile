@@ -22,7 +22,7 @@ demo: build
 # All tests: formatting, vet, unit tests, and the self-test that runs the
 # harness against the clean provider and once per provider defect.
 test: fmt-check vet
-	$(GO) test -count=1 $(PKGS)
+	$(GO) test -count=1 -timeout 45m $(PKGS)
 
 vet:
 	$(GO) vet $(PKGS)
