@@ -226,8 +226,32 @@ func keyOf(path string) string {
 	return ep.Key
 }
 
-func checkRefs(ctx context.Context, e *Env, r *Recorder, path string) {
+// notServedWhy is the one-line reason an integrity check has nothing to
+// judge when a walk it reads is of an operation the provider does not
+// serve (404, 405 or 501); "" when the walk was served (a broken walk
+// fails the endpoint's own checks, and integrity stays silent on it).
+func notServedWhy(w *Walk) string {
+	if w == nil || w.Fatal == "" || walkRule(w) != RuleNotServed {
+		return ""
+	}
+	return fmt.Sprintf("GET %s is not served (%d); see the envelope check", w.Path, w.FatalEx.Status)
+}
+
+// indexOrSay is indexOf for a check that reads one collection: when the
+// collection is not served, the check is not-supported with the reason
+// rather than a vacuous pass.
+func (e *Env) indexOrSay(ctx context.Context, r *Recorder, path string) (*collIndex, *Walk) {
 	ci, w := e.indexOf(ctx, path, false)
+	if ci == nil {
+		if why := notServedWhy(w); why != "" {
+			r.NotSupported(why)
+		}
+	}
+	return ci, w
+}
+
+func checkRefs(ctx context.Context, e *Env, r *Recorder, path string) {
+	ci, w := e.indexOrSay(ctx, r, path)
 	if ci == nil {
 		return
 	}
@@ -241,15 +265,29 @@ func checkRefs(ctx context.Context, e *Env, r *Recorder, path string) {
 	}
 	targets := map[string]*collIndex{}
 	pos := map[string]map[uint32]int32{}
+	// unserved are the targets the provider does not serve (a service it
+	// does not offer, such as /resources of a rostering-only provider):
+	// their fields are left out, the others are still resolved.
+	unserved := map[string]string{}
 	for _, sp := range ci.specs {
-		if _, ok := targets[sp.to]; ok {
+		if _, ok := targets[sp.to]; ok || unserved[sp.to] != "" {
 			continue
 		}
-		t, _ := e.indexOf(ctx, sp.to, false)
+		t, tw := e.indexOf(ctx, sp.to, false)
 		if t == nil {
+			if why := notServedWhy(tw); why != "" {
+				unserved[sp.to] = why
+				continue
+			}
 			return // the target's walk broke: its own checks say so
 		}
 		targets[sp.to], pos[sp.to] = t, t.positions()
+	}
+	if len(targets) == 0 && len(unserved) > 0 {
+		for _, sp := range ci.specs {
+			r.NotSupported(fmt.Sprintf("the references of GET %s cannot be resolved: %s", path, unserved[sp.to]))
+			return
+		}
 	}
 	key := keyOf(path)
 	// Pass 0 records what no consumer can resolve, pass 1 references to
@@ -262,7 +300,7 @@ func checkRefs(ctx context.Context, e *Env, r *Recorder, path string) {
 				r.Add(v)
 			}
 			r.Uncounted(ruleHref, ci.hrefN-len(ci.hrefs))
-			followHrefs(ctx, e, r, ci)
+			followHrefs(ctx, e, r, ci, unserved)
 		}
 		for i := 0; i < ci.n; i++ {
 			to, fs := ci.refs(i)
@@ -276,6 +314,9 @@ func checkRefs(ctx context.Context, e *Env, r *Recorder, path string) {
 				n := nth[f%16]
 				nth[f%16]++
 				tix := targets[sp.to]
+				if tix == nil {
+					continue // the target is not served
+				}
 				p, ok := pos[sp.to][t]
 				var rule, msg string
 				switch {
@@ -315,13 +356,17 @@ func checkRefs(ctx context.Context, e *Env, r *Recorder, path string) {
 
 // followHrefs follows the first href of each GUIDRef field, as a consumer
 // that navigates by href would, when it looks right (hrefProblem): it must
-// answer 200 with the referenced object.
-func followHrefs(ctx context.Context, e *Env, r *Recorder, ci *collIndex) {
+// answer 200 with the referenced object. The hrefs into collections the
+// provider does not serve (unserved) are not followed.
+func followHrefs(ctx context.Context, e *Env, r *Recorder, ci *collIndex, unserved map[string]string) {
 	base, err := url.Parse(strings.TrimRight(e.BaseURL, "/") + "/")
 	if err != nil {
 		return
 	}
 	for _, h := range ci.hrefSamples {
+		if unserved[h.to] != "" {
+			continue
+		}
 		if e.hrefProblem(h.href, h.to, h.id) != "" {
 			continue // already reported
 		}
@@ -392,7 +437,7 @@ func (ci *collIndex) hasRef(i int, field string, t uint32) bool {
 }
 
 func checkHierarchy(ctx context.Context, e *Env, r *Recorder, path string) {
-	ci, w := e.indexOf(ctx, path, false)
+	ci, w := e.indexOrSay(ctx, r, path)
 	if ci == nil {
 		return
 	}
@@ -429,7 +474,7 @@ func checkHierarchy(ctx context.Context, e *Env, r *Recorder, path string) {
 }
 
 func checkAgents(ctx context.Context, e *Env, r *Recorder) {
-	ci, w := e.indexOf(ctx, "/users", false)
+	ci, w := e.indexOrSay(ctx, r, "/users")
 	if ci == nil {
 		return
 	}
@@ -576,7 +621,7 @@ func checkCross(ctx context.Context, e *Env, r *Recorder) {
 }
 
 func checkUserUnique(ctx context.Context, e *Env, r *Recorder, email bool) {
-	ci, w := e.indexOf(ctx, "/users", false)
+	ci, w := e.indexOrSay(ctx, r, "/users")
 	if ci == nil {
 		return
 	}
