@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/url"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -42,6 +43,7 @@ const (
 	ruleHref            = "ref.href-unresolvable"
 	ruleSchoolMismatch  = "enrollment.school-mismatch"
 	ruleHierarchy       = "hierarchy.one-sided"
+	ruleCycle           = "hierarchy.cycle"
 	ruleAgentsStudent   = "agents.student-side-missing"
 	ruleAgentsOther     = "agents.contact-side-missing"
 	ruleRelExtra        = "relationship.extra"
@@ -65,6 +67,7 @@ func init() {
 		Rule{ruleHref, MUST, "a GUIDRef's href does not lead to the referenced record under the base URL", specGUIDRef + " (href: the URL of the referenced object)", "write href as the absolute URL of the object's singleton under the base URL"},
 		Rule{ruleSchoolMismatch, MUST, "an enrollment's school is not its class's school", "OneRoster 1.1 §4.6 enrollment: school is the school of the class", "take enrollment.school from the class"},
 		Rule{ruleHierarchy, SHOULD, "a parent/children link is one-sided (the parent or the child does not name the other)", "OneRoster 1.1 §4.2, §4.11: parent and children describe one hierarchy", "write parent and children from one table"},
+		Rule{ruleCycle, MUST, "a parent chain returns to where it started (an org or academic session is its own ancestor)", "OneRoster 1.1 Information Model §4.2 academicSession and §4.11 org: parent is the session or org one level up, so parents form a tree; a consumer that builds the district hierarchy or the calendar from them cannot", "make every parent chain end at a record without a parent (the district, the school year)"},
 		Rule{ruleAgentsStudent, SHOULD, "a contact names a student in agents, but the student does not name the contact", `seeds/001: "association to a student are found in the student's user record under 'agents'"`, "list every contact in the student's agents"},
 		Rule{ruleAgentsOther, SHOULD, "a student names a contact in agents, but the contact does not name the student", "OneRoster 1.1 §4.13 user.agents: the relation is recorded on both users", "list the student in the contact's agents too"},
 		Rule{ruleRelExtra, MUST, "a relationship endpoint serves a record the collections do not relate to the parent", "OneRoster 1.1 §3.1a: relationship endpoints are views of the collections", "derive relationship endpoints from the same references the collections carry"},
@@ -123,6 +126,13 @@ func integrityChecks() []Check {
 			fmt.Sprintf("GET %s: every parent lists its children and every child names its parent", p),
 			"rostering", p, SHOULD, ruleHierarchy, []string{p, FeatureSymmetry},
 			func(ctx context.Context, e *Env, r *Recorder) { checkHierarchy(ctx, e, r, p) })
+	}
+	for _, p := range []string{"/orgs", "/academicSessions"} {
+		p := p
+		mk("integrity."+catalogue.Slug(p)+".hierarchy-acyclic",
+			fmt.Sprintf("GET %s: no parent chain returns to where it started", p),
+			"rostering", p, MUST, ruleCycle, []string{p, FeatureRefs},
+			func(ctx context.Context, e *Env, r *Recorder) { checkCycles(ctx, e, r, p) })
 	}
 	mk("integrity.users.agents-symmetric", "GET /users: agents are recorded on both users (the student and the contact)",
 		"rostering", "/users", SHOULD, ruleAgentsStudent, []string{"/users", FeatureSymmetry}, checkAgents)
@@ -470,6 +480,62 @@ func checkHierarchy(ctx context.Context, e *Env, r *Recorder, path string) {
 	}
 	if !linked {
 		r.NotSupported("no record of GET " + path + " has a parent or children")
+	}
+}
+
+// checkCycles follows every record's parent chain and reports each
+// record of a chain that comes back to it: a cycle is found once, from its
+// first record in walk order, and every record on it is named.
+func checkCycles(ctx context.Context, e *Env, r *Recorder, path string) {
+	ci, w := e.indexOrSay(ctx, r, path)
+	if ci == nil {
+		return
+	}
+	pos := ci.positions()
+	ps := ci.slot("parent")
+	parentOf := func(i int) int {
+		if p, ok := pos[ci.at(i, ps)]; ok && ci.flags[p]&flagDeleted == 0 {
+			return int(p)
+		}
+		return -1 // no parent, dangling (the refs check's finding) or a tombstone
+	}
+	const (
+		unseen = iota
+		onPath
+		done
+	)
+	state := make([]uint8, ci.n)
+	linked := false
+	key := keyOf(path)
+	for i := 0; i < ci.n; i++ {
+		var chain []int
+		cur := i
+		for cur >= 0 && state[cur] == unseen {
+			state[cur] = onPath
+			chain = append(chain, cur)
+			cur = parentOf(cur)
+		}
+		linked = linked || len(chain) > 1
+		if cur >= 0 && state[cur] == onPath {
+			start := slices.Index(chain, cur)
+			cycle := chain[start:]
+			for j, k := range cycle {
+				// The chain as seen from this record: k, its parent, ..., k.
+				names := make([]string, 0, len(cycle)+1)
+				for m := range len(cycle) + 1 {
+					names = append(names, e.short(ci.id(cycle[(j+m)%len(cycle)])))
+				}
+				ex, ptr, req := where(w, key, k)
+				r.Add(Violation{Pointer: ptr + "/parent", RecordID: ci.id(k), Ex: ex,
+					Message: fmt.Sprintf("its parent chain comes back to it: %s%s", strings.Join(names, " → "), req)})
+			}
+		}
+		for _, k := range chain {
+			state[k] = done
+		}
+	}
+	if !linked {
+		r.NotSupported("no record of GET " + path + " has a parent")
 	}
 }
 
