@@ -2,6 +2,7 @@ package suites
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/url"
 	"runtime"
@@ -220,6 +221,9 @@ type DiscoveryError struct {
 	// Empty: the source collection was read fine but holds nothing to use,
 	// so the relationship cannot be exercised on this target's data.
 	Empty bool
+	// NotServed: the source collection is not served and no other source
+	// has its ids: its envelope check is the one finding.
+	NotServed bool
 }
 
 func (d *DiscoveryError) Error() string { return d.Msg }
@@ -227,9 +231,33 @@ func (d *DiscoveryError) Error() string { return d.Msg }
 // parentTuples picks up to e.Parents parameter tuples for a relationship
 // endpoint from the discovery walk of its source collection. A source walk
 // that failed still yields the records it could read.
+//
+// When the source is not served and no alternative yields a tuple, the
+// parent's Fallback (another collection holding the same parent ids) is
+// tried; failing that, the DiscoveryError is NotServed: one finding (the
+// source's envelope), not a failure of every dependant.
 func (e *Env) parentTuples(ctx context.Context, ep catalogue.Endpoint, n int) ([]map[string]string, error) {
 	e.init()
-	p := ep.Parent
+	tuples, err := e.tuplesFrom(ctx, ep.Parent, n)
+	var de *DiscoveryError
+	if err != nil && ep.Parent.Fallback != nil && errors.As(err, &de) && de.NotServed {
+		if ft, ferr := e.tuplesFrom(ctx, ep.Parent.Fallback, n); ferr == nil {
+			return ft, nil
+		}
+	}
+	return tuples, err
+}
+
+// brokenSource is the DiscoveryError of a source walk that failed.
+func brokenSource(w *Walk) *DiscoveryError {
+	if walkRule(w) == RuleNotServed {
+		return &DiscoveryError{Msg: fmt.Sprintf("no parent ids: GET %s is not served (%d), and no other source has its ids; see its envelope check", w.Path, w.FatalEx.Status),
+			Ex: w.FatalEx, NotServed: true}
+	}
+	return &DiscoveryError{Msg: fmt.Sprintf("cannot pick parent ids: the walk of %s failed: %s", w.Path, w.Fatal), Ex: w.FatalEx}
+}
+
+func (e *Env) tuplesFrom(ctx context.Context, p *catalogue.Parent, n int) ([]map[string]string, error) {
 	src := e.WalkTop(ctx, p.From)
 	// broken is the error when the obvious source is broken and its
 	// alternatives yield no tuple either.
@@ -237,7 +265,7 @@ func (e *Env) parentTuples(ctx context.Context, ep catalogue.Endpoint, n int) ([
 	if len(src.Items) == 0 && src.Fatal != "" {
 		// The obvious source is broken: read the ids (and, where the
 		// alternative has them, the references) where else they are.
-		broken = &DiscoveryError{Msg: fmt.Sprintf("cannot pick parent ids: the walk of %s failed: %s", p.From, src.Fatal), Ex: src.FatalEx}
+		broken = brokenSource(src)
 		alt := e.altItems(ctx, p.From)
 		if len(alt) == 0 {
 			return nil, broken
@@ -250,9 +278,9 @@ func (e *Env) parentTuples(ctx context.Context, ep catalogue.Endpoint, n int) ([
 		items := vw.Items
 		if len(items) == 0 && vw.Fatal != "" {
 			if items = e.altItems(ctx, p.Via); len(items) == 0 {
-				return nil, &DiscoveryError{Msg: fmt.Sprintf("cannot pick parent ids: the walk of %s failed: %s", p.Via, vw.Fatal), Ex: vw.FatalEx}
+				return nil, brokenSource(vw)
 			}
-			broken = &DiscoveryError{Msg: fmt.Sprintf("cannot pick parent ids: the walk of %s failed: %s", p.Via, vw.Fatal), Ex: vw.FatalEx}
+			broken = brokenSource(vw)
 		}
 		via = make(map[string]*Item, len(items))
 		for i := range items {

@@ -407,7 +407,7 @@ func checkAgrees(ctx context.Context, e *Env, r *Recorder, ep catalogue.Endpoint
 	tuples, err := e.parentTuples(ctx, ep, n)
 	if err != nil {
 		var de *DiscoveryError
-		if errors.As(err, &de) && de.Empty {
+		if errors.As(err, &de) && (de.Empty || de.NotServed) {
 			r.NotSupported(err.Error())
 		}
 		return // a broken discovery fails the endpoint's own checks

@@ -24,6 +24,11 @@ type Parent struct {
 	// GUIDRef of the first: Params values of the form "lineItem.class" read
 	// record.lineItem.sourcedId, then that lineItem's class.sourcedId.
 	Via string
+	// Fallback, when set, is where the parent ids come from when From is
+	// not served and no alternative of From yields a tuple (the classes of
+	// /classes/{id}/lineItems: a class may have none, but the endpoint is
+	// exercised).
+	Fallback *Parent
 }
 
 // Source is another place the ids of a top-level collection can be read
@@ -176,9 +181,9 @@ var Endpoints = []Endpoint{
 		Source{From: "/classes/{class_id}/lineItems", Under: "/classes", Ref: "class"}, Source{From: "/results", Ref: "lineItem"}),
 	top("gradebook", "/results", "results", "result", "result"),
 	rel("gradebook", "/classes/{class_id}/results", "results", "result",
-		Parent{From: "/lineItems", Params: map[string]string{"class_id": "class"}}),
+		Parent{From: "/lineItems", Params: map[string]string{"class_id": "class"}, Fallback: &Parent{From: "/classes", Params: own("class_id")}}),
 	rel("gradebook", "/classes/{class_id}/lineItems", "lineItems", "lineItem",
-		Parent{From: "/lineItems", Params: map[string]string{"class_id": "class"}}),
+		Parent{From: "/lineItems", Params: map[string]string{"class_id": "class"}, Fallback: &Parent{From: "/classes", Params: own("class_id")}}),
 	rel("gradebook", "/classes/{class_id}/lineItems/{li_id}/results", "results", "result",
 		Parent{From: "/lineItems", Params: map[string]string{"class_id": "class", "li_id": ""}}),
 	rel("gradebook", "/classes/{class_id}/students/{student_id}/results", "results", "result",
