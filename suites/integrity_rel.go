@@ -26,7 +26,12 @@ type relExpect func(ctx context.Context, e *Env, t map[string]string) (base stri
 // then has nothing to compare with).
 type inputError struct{ why string }
 
-func (ie *inputError) Error() string { return ie.why }
+func (ie *inputError) Error() string {
+	if ie.why == "" {
+		return "an input collection was not read completely"
+	}
+	return ie.why
+}
 
 type relCheck struct {
 	path   string
@@ -344,7 +349,7 @@ func checkAgrees(ctx context.Context, e *Env, r *Recorder, ep catalogue.Endpoint
 		}
 		base, want, err := rc.expect(ctx, e, t)
 		if err != nil {
-			if ie, ok := err.(*inputError); ok && ie.why != "" {
+			if ie := (*inputError)(nil); errors.As(err, &ie) && ie.why != "" {
 				why = fmt.Sprintf("nothing to compare GET %s with: %s", ep.Path, ie.why)
 			}
 			return false
