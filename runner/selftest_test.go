@@ -203,6 +203,14 @@ func TestEveryDefectFailsExactlyItsChecks(t *testing.T) {
 				for _, c := range run.Checks {
 					want := d.Expects(c.ID)
 					o := outcomeIn(c, "oneroster-1.1")
+					// A declared not-supported: the defect leaves the check
+					// nothing to judge, and it must say so, not pass.
+					if d.ExpectsNotSupported(c.ID) {
+						if o != reports.NotSupported || c.Message == "" {
+							t.Errorf("%s: outcome %s (%s), want not-supported with its reason: the defect leaves it nothing to judge", c.ID, o, c.Message)
+						}
+						continue
+					}
 					got := o == reports.Fail || o == reports.Advisory || o == reports.Error || o == reports.NotSupported
 					switch {
 					case want && !got:

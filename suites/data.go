@@ -26,6 +26,8 @@ const (
 	ruleGivenName      = "user.givenname-empty"
 	ruleNoEmail        = "user.no-email"
 	ruleGUIDRefType    = "guidref.wrong-type"
+	ruleSessionDates   = "session.dates-inverted"
+	ruleEnrollDates    = "enrollment.dates-inverted"
 )
 
 const seed001 = "seeds/001"
@@ -41,6 +43,8 @@ func init() {
 		Rule{ruleOrgIdentifier, Ignore, "an org has no identifier", "SDS requires org identifier (shared/research/oneroster-spec.md §2.2, S7)", "fill identifier (e.g. the NCES id)"},
 		Rule{ruleGivenName, Ignore, "a user's givenName is empty", "SDS requires givenName (shared/research/oneroster-spec.md §2.2, S7)", "fill givenName"},
 		Rule{ruleNoEmail, Ignore, "a user has no email", "Apple School Manager: with federated authentication every user needs an e-mail address", "give every user an email, or turn federation off"},
+		Rule{ruleSessionDates, MUST, "an academic session's startDate is after its endDate", "OneRoster 1.1 Information Model §4.2 academicSession: startDate and endDate bound the session; a consumer that builds a calendar of terms and grading periods cannot place it", "write startDate on or before endDate (swap them if they were exchanged)"},
+		Rule{ruleEnrollDates, MUST, "an enrollment's beginDate is after its endDate", "OneRoster 1.1 Information Model §4.6 enrollment: beginDate and endDate bound the enrollment; a consumer that dates class membership cannot place it", "write beginDate on or before endDate, or leave the dates out"},
 		Rule{ruleGUIDRefType, MUST, "a GUIDRef's type does not match the object it points at (e.g. a user typed org)", "OneRoster 1.1 §4.14 GUIDRef type vocabulary; SDS requires enrollment.user.type user and enrollment.class.type class", "type each GUIDRef after its target: user, class, org, academicSession, ..."},
 	)
 }
@@ -146,8 +150,32 @@ func dataViolations(entity string, rec map[string]any, ptr string) []Violation {
 		if v, _ := str("identifier"); strings.TrimSpace(v) == "" {
 			add(ruleOrgIdentifier, "identifier", "identifier is empty or absent")
 		}
+	case "academicSession":
+		if a, b, ok := datePair(rec, "startDate", "endDate"); ok && a > b {
+			add(ruleSessionDates, "startDate", "startDate %s is after endDate %s", a, b)
+		}
+	case "enrollment":
+		if a, b, ok := datePair(rec, "beginDate", "endDate"); ok && a > b {
+			add(ruleEnrollDates, "beginDate", "beginDate %s is after endDate %s", a, b)
+		}
 	}
 	return out
+}
+
+// isoDate is a calendar date (YYYY-MM-DD): two such strings order as
+// their dates do.
+var isoDate = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}$`)
+
+// datePair returns the two date fields of a record when both are
+// calendar dates (a missing or malformed date is not compared: the schema
+// reports the malformed one).
+func datePair(rec map[string]any, from, to string) (string, string, bool) {
+	a, _ := rec[from].(string)
+	b, _ := rec[to].(string)
+	if !isoDate.MatchString(a) || !isoDate.MatchString(b) {
+		return "", "", false
+	}
+	return a, b, true
 }
 
 func refsOf(v any) []map[string]any {

@@ -2,6 +2,7 @@ package suites
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/url"
 	"runtime"
@@ -96,6 +97,10 @@ func (e *Env) init() {
 				e.sources[ep.Path] = true
 			}
 			for _, a := range ep.Alt {
+				if a.Under != "" {
+					e.sources[a.Under] = true // the relationship walks keep their ids anyway
+					continue
+				}
 				e.sources[a.From] = true
 			}
 			if ep.Parent != nil {
@@ -216,6 +221,9 @@ type DiscoveryError struct {
 	// Empty: the source collection was read fine but holds nothing to use,
 	// so the relationship cannot be exercised on this target's data.
 	Empty bool
+	// NotServed: the source collection is not served and no other source
+	// has its ids: its envelope check is the one finding.
+	NotServed bool
 }
 
 func (d *DiscoveryError) Error() string { return d.Msg }
@@ -223,27 +231,60 @@ func (d *DiscoveryError) Error() string { return d.Msg }
 // parentTuples picks up to e.Parents parameter tuples for a relationship
 // endpoint from the discovery walk of its source collection. A source walk
 // that failed still yields the records it could read.
+//
+// When the source is not served and no alternative yields a tuple, the
+// parent's Fallback (another collection holding the same parent ids) is
+// tried; failing that, the DiscoveryError is NotServed: one finding (the
+// source's envelope), not a failure of every dependant.
 func (e *Env) parentTuples(ctx context.Context, ep catalogue.Endpoint, n int) ([]map[string]string, error) {
 	e.init()
-	p := ep.Parent
-	src := e.WalkTop(ctx, p.From)
-	if len(src.Items) == 0 && src.Fatal != "" {
-		// The obvious source is broken: read the ids where else they are.
-		if alt := e.altItems(ctx, p.From); len(alt) > 0 && onlyOwnID(p.Params) {
-			src = &Walk{Path: p.From, Items: alt}
-		} else {
-			return nil, &DiscoveryError{Msg: fmt.Sprintf("cannot pick parent ids: the walk of %s failed: %s", p.From, src.Fatal), Ex: src.FatalEx}
+	tuples, err := e.tuplesFrom(ctx, ep.Parent, n)
+	var de *DiscoveryError
+	if err != nil && ep.Parent.Fallback != nil && errors.As(err, &de) && de.NotServed {
+		if ft, ferr := e.tuplesFrom(ctx, ep.Parent.Fallback, n); ferr == nil {
+			return ft, nil
 		}
+	}
+	return tuples, err
+}
+
+// brokenSource is the DiscoveryError of a source walk that failed.
+func brokenSource(w *Walk) *DiscoveryError {
+	if walkRule(w) == RuleNotServed {
+		return &DiscoveryError{Msg: fmt.Sprintf("no parent ids: GET %s is not served (%d), and no other source has its ids; see its envelope check", w.Path, w.FatalEx.Status),
+			Ex: w.FatalEx, NotServed: true}
+	}
+	return &DiscoveryError{Msg: fmt.Sprintf("cannot pick parent ids: the walk of %s failed: %s", w.Path, w.Fatal), Ex: w.FatalEx}
+}
+
+func (e *Env) tuplesFrom(ctx context.Context, p *catalogue.Parent, n int) ([]map[string]string, error) {
+	src := e.WalkTop(ctx, p.From)
+	// broken is the error when the obvious source is broken and its
+	// alternatives yield no tuple either.
+	var broken error
+	if len(src.Items) == 0 && src.Fatal != "" {
+		// The obvious source is broken: read the ids (and, where the
+		// alternative has them, the references) where else they are.
+		broken = brokenSource(src)
+		alt := e.altItems(ctx, p.From)
+		if len(alt) == 0 {
+			return nil, broken
+		}
+		src = &Walk{Path: p.From, Items: alt}
 	}
 	var via map[string]*Item
 	if p.Via != "" {
 		vw := e.WalkTop(ctx, p.Via)
-		if len(vw.Items) == 0 && vw.Fatal != "" {
-			return nil, &DiscoveryError{Msg: fmt.Sprintf("cannot pick parent ids: the walk of %s failed: %s", p.Via, vw.Fatal), Ex: vw.FatalEx}
+		items := vw.Items
+		if len(items) == 0 && vw.Fatal != "" {
+			if items = e.altItems(ctx, p.Via); len(items) == 0 {
+				return nil, brokenSource(vw)
+			}
+			broken = brokenSource(vw)
 		}
-		via = make(map[string]*Item, len(vw.Items))
-		for i := range vw.Items {
-			via[vw.Items[i].ID] = &vw.Items[i]
+		via = make(map[string]*Item, len(items))
+		for i := range items {
+			via[items[i].ID] = &items[i]
 		}
 	}
 	pick := func(preferOnly bool) []map[string]string {
@@ -277,6 +318,9 @@ func (e *Env) parentTuples(ctx context.Context, ep catalogue.Endpoint, n int) ([
 	if len(tuples) == 0 {
 		tuples = pick(false)
 	}
+	if len(tuples) == 0 && broken != nil {
+		return nil, broken
+	}
 	if len(tuples) == 0 {
 		var ex *client.Exchange
 		if len(src.Pages) > 0 {
@@ -287,16 +331,6 @@ func (e *Env) parentTuples(ctx context.Context, ep catalogue.Endpoint, n int) ([
 	return tuples, nil
 }
 
-// onlyOwnID reports whether every parameter is the record's own sourcedId.
-func onlyOwnID(params map[string]string) bool {
-	for _, f := range params {
-		if f != "" {
-			return false
-		}
-	}
-	return true
-}
-
 // altItems reads the ids of a top-level collection from its alternative
 // sources (catalogue.Endpoint.Alt): the first that yields any.
 func (e *Env) altItems(ctx context.Context, path string) []Item {
@@ -305,6 +339,12 @@ func (e *Env) altItems(ctx context.Context, path string) []Item {
 		return nil
 	}
 	for _, a := range ep.Alt {
+		if a.Under != "" {
+			if out := e.itemsUnder(ctx, a); len(out) > 0 {
+				return out
+			}
+			continue
+		}
 		w := e.WalkTop(ctx, a.From)
 		var out []Item
 		seen := map[string]bool{}
@@ -326,6 +366,39 @@ func (e *Env) altItems(ctx context.Context, path string) []Item {
 		}
 	}
 	return nil
+}
+
+// maxAltParents bounds the parents an alternative source is walked under.
+const maxAltParents = 25
+
+// itemsUnder reads ids from a relationship endpoint (a.From) walked under
+// the first parents of a.Under, until e.Parents of them yielded records:
+// each record's a.Ref is its parent.
+func (e *Env) itemsUnder(ctx context.Context, a catalogue.Source) []Item {
+	ep, ok := catalogue.Lookup(a.From)
+	params := catalogue.Params(a.From)
+	if !ok || len(params) != 1 {
+		return nil
+	}
+	var out []Item
+	seen := map[string]bool{}
+	yielded := 0
+	for k, parent := range e.WalkTop(ctx, a.Under).Items {
+		if k == maxAltParents || yielded == max(e.Parents, 1) {
+			break
+		}
+		w := e.walk(ctx, ep, fillEscaped(a.From, map[string]string{params[0]: parent.ID}))
+		if len(w.IDs) > 0 {
+			yielded++
+		}
+		for _, id := range w.IDs {
+			if id != "" && !seen[id] {
+				seen[id] = true
+				out = append(out, Item{ID: id, Refs: map[string]string{a.Ref: parent.ID}})
+			}
+		}
+	}
+	return out
 }
 
 func tupleFor(it *Item, params map[string]string, via map[string]*Item) (map[string]string, bool) {

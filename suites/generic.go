@@ -172,7 +172,7 @@ func walksOrFail(ctx context.Context, e *Env, ep catalogue.Endpoint, r *Recorder
 	ws, err := e.Walks(ctx, ep)
 	if err != nil {
 		var de *DiscoveryError
-		if errors.As(err, &de) && de.Empty {
+		if errors.As(err, &de) && (de.Empty || de.NotServed) {
 			r.NotSupported(err.Error())
 			return nil
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/url"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -42,6 +43,7 @@ const (
 	ruleHref            = "ref.href-unresolvable"
 	ruleSchoolMismatch  = "enrollment.school-mismatch"
 	ruleHierarchy       = "hierarchy.one-sided"
+	ruleCycle           = "hierarchy.cycle"
 	ruleAgentsStudent   = "agents.student-side-missing"
 	ruleAgentsOther     = "agents.contact-side-missing"
 	ruleRelExtra        = "relationship.extra"
@@ -65,6 +67,7 @@ func init() {
 		Rule{ruleHref, MUST, "a GUIDRef's href does not lead to the referenced record under the base URL", specGUIDRef + " (href: the URL of the referenced object)", "write href as the absolute URL of the object's singleton under the base URL"},
 		Rule{ruleSchoolMismatch, MUST, "an enrollment's school is not its class's school", "OneRoster 1.1 §4.6 enrollment: school is the school of the class", "take enrollment.school from the class"},
 		Rule{ruleHierarchy, SHOULD, "a parent/children link is one-sided (the parent or the child does not name the other)", "OneRoster 1.1 §4.2, §4.11: parent and children describe one hierarchy", "write parent and children from one table"},
+		Rule{ruleCycle, MUST, "a parent chain returns to where it started (an org or academic session is its own ancestor)", "OneRoster 1.1 Information Model §4.2 academicSession and §4.11 org: parent is the session or org one level up, so parents form a tree; a consumer that builds the district hierarchy or the calendar from them cannot", "make every parent chain end at a record without a parent (the district, the school year)"},
 		Rule{ruleAgentsStudent, SHOULD, "a contact names a student in agents, but the student does not name the contact", `seeds/001: "association to a student are found in the student's user record under 'agents'"`, "list every contact in the student's agents"},
 		Rule{ruleAgentsOther, SHOULD, "a student names a contact in agents, but the contact does not name the student", "OneRoster 1.1 §4.13 user.agents: the relation is recorded on both users", "list the student in the contact's agents too"},
 		Rule{ruleRelExtra, MUST, "a relationship endpoint serves a record the collections do not relate to the parent", "OneRoster 1.1 §3.1a: relationship endpoints are views of the collections", "derive relationship endpoints from the same references the collections carry"},
@@ -123,6 +126,13 @@ func integrityChecks() []Check {
 			fmt.Sprintf("GET %s: every parent lists its children and every child names its parent", p),
 			"rostering", p, SHOULD, ruleHierarchy, []string{p, FeatureSymmetry},
 			func(ctx context.Context, e *Env, r *Recorder) { checkHierarchy(ctx, e, r, p) })
+	}
+	for _, p := range []string{"/orgs", "/academicSessions"} {
+		p := p
+		mk("integrity."+catalogue.Slug(p)+".hierarchy-acyclic",
+			fmt.Sprintf("GET %s: no parent chain returns to where it started", p),
+			"rostering", p, MUST, ruleCycle, []string{p, FeatureRefs},
+			func(ctx context.Context, e *Env, r *Recorder) { checkCycles(ctx, e, r, p) })
 	}
 	mk("integrity.users.agents-symmetric", "GET /users: agents are recorded on both users (the student and the contact)",
 		"rostering", "/users", SHOULD, ruleAgentsStudent, []string{"/users", FeatureSymmetry}, checkAgents)
@@ -226,8 +236,32 @@ func keyOf(path string) string {
 	return ep.Key
 }
 
-func checkRefs(ctx context.Context, e *Env, r *Recorder, path string) {
+// notServedWhy is the one-line reason an integrity check has nothing to
+// judge when a walk it reads is of an operation the provider does not
+// serve (404, 405 or 501); "" when the walk was served (a broken walk
+// fails the endpoint's own checks, and integrity stays silent on it).
+func notServedWhy(w *Walk) string {
+	if w == nil || w.Fatal == "" || walkRule(w) != RuleNotServed {
+		return ""
+	}
+	return fmt.Sprintf("GET %s is not served (%d); see the envelope check", w.Path, w.FatalEx.Status)
+}
+
+// indexOrSay is indexOf for a check that reads one collection: when the
+// collection is not served, the check is not-supported with the reason
+// rather than a vacuous pass.
+func (e *Env) indexOrSay(ctx context.Context, r *Recorder, path string) (*collIndex, *Walk) {
 	ci, w := e.indexOf(ctx, path, false)
+	if ci == nil {
+		if why := notServedWhy(w); why != "" {
+			r.NotSupported(why)
+		}
+	}
+	return ci, w
+}
+
+func checkRefs(ctx context.Context, e *Env, r *Recorder, path string) {
+	ci, w := e.indexOrSay(ctx, r, path)
 	if ci == nil {
 		return
 	}
@@ -241,15 +275,29 @@ func checkRefs(ctx context.Context, e *Env, r *Recorder, path string) {
 	}
 	targets := map[string]*collIndex{}
 	pos := map[string]map[uint32]int32{}
+	// unserved are the targets the provider does not serve (a service it
+	// does not offer, such as /resources of a rostering-only provider):
+	// their fields are left out, the others are still resolved.
+	unserved := map[string]string{}
 	for _, sp := range ci.specs {
-		if _, ok := targets[sp.to]; ok {
+		if _, ok := targets[sp.to]; ok || unserved[sp.to] != "" {
 			continue
 		}
-		t, _ := e.indexOf(ctx, sp.to, false)
+		t, tw := e.indexOf(ctx, sp.to, false)
 		if t == nil {
+			if why := notServedWhy(tw); why != "" {
+				unserved[sp.to] = why
+				continue
+			}
 			return // the target's walk broke: its own checks say so
 		}
 		targets[sp.to], pos[sp.to] = t, t.positions()
+	}
+	if len(targets) == 0 && len(unserved) > 0 {
+		for _, sp := range ci.specs {
+			r.NotSupported(fmt.Sprintf("the references of GET %s cannot be resolved: %s", path, unserved[sp.to]))
+			return
+		}
 	}
 	key := keyOf(path)
 	// Pass 0 records what no consumer can resolve, pass 1 references to
@@ -262,7 +310,7 @@ func checkRefs(ctx context.Context, e *Env, r *Recorder, path string) {
 				r.Add(v)
 			}
 			r.Uncounted(ruleHref, ci.hrefN-len(ci.hrefs))
-			followHrefs(ctx, e, r, ci)
+			followHrefs(ctx, e, r, ci, unserved)
 		}
 		for i := 0; i < ci.n; i++ {
 			to, fs := ci.refs(i)
@@ -276,6 +324,9 @@ func checkRefs(ctx context.Context, e *Env, r *Recorder, path string) {
 				n := nth[f%16]
 				nth[f%16]++
 				tix := targets[sp.to]
+				if tix == nil {
+					continue // the target is not served
+				}
 				p, ok := pos[sp.to][t]
 				var rule, msg string
 				switch {
@@ -315,13 +366,17 @@ func checkRefs(ctx context.Context, e *Env, r *Recorder, path string) {
 
 // followHrefs follows the first href of each GUIDRef field, as a consumer
 // that navigates by href would, when it looks right (hrefProblem): it must
-// answer 200 with the referenced object.
-func followHrefs(ctx context.Context, e *Env, r *Recorder, ci *collIndex) {
+// answer 200 with the referenced object. The hrefs into collections the
+// provider does not serve (unserved) are not followed.
+func followHrefs(ctx context.Context, e *Env, r *Recorder, ci *collIndex, unserved map[string]string) {
 	base, err := url.Parse(strings.TrimRight(e.BaseURL, "/") + "/")
 	if err != nil {
 		return
 	}
 	for _, h := range ci.hrefSamples {
+		if unserved[h.to] != "" {
+			continue
+		}
 		if e.hrefProblem(h.href, h.to, h.id) != "" {
 			continue // already reported
 		}
@@ -392,7 +447,7 @@ func (ci *collIndex) hasRef(i int, field string, t uint32) bool {
 }
 
 func checkHierarchy(ctx context.Context, e *Env, r *Recorder, path string) {
-	ci, w := e.indexOf(ctx, path, false)
+	ci, w := e.indexOrSay(ctx, r, path)
 	if ci == nil {
 		return
 	}
@@ -428,8 +483,64 @@ func checkHierarchy(ctx context.Context, e *Env, r *Recorder, path string) {
 	}
 }
 
+// checkCycles follows every record's parent chain and reports each
+// record of a chain that comes back to it: a cycle is found once, from its
+// first record in walk order, and every record on it is named.
+func checkCycles(ctx context.Context, e *Env, r *Recorder, path string) {
+	ci, w := e.indexOrSay(ctx, r, path)
+	if ci == nil {
+		return
+	}
+	pos := ci.positions()
+	ps := ci.slot("parent")
+	parentOf := func(i int) int {
+		if p, ok := pos[ci.at(i, ps)]; ok && ci.flags[p]&flagDeleted == 0 {
+			return int(p)
+		}
+		return -1 // no parent, dangling (the refs check's finding) or a tombstone
+	}
+	const (
+		unseen = iota
+		onPath
+		done
+	)
+	state := make([]uint8, ci.n)
+	linked := false
+	key := keyOf(path)
+	for i := 0; i < ci.n; i++ {
+		var chain []int
+		cur := i
+		for cur >= 0 && state[cur] == unseen {
+			state[cur] = onPath
+			chain = append(chain, cur)
+			cur = parentOf(cur)
+		}
+		linked = linked || len(chain) > 1
+		if cur >= 0 && state[cur] == onPath {
+			start := slices.Index(chain, cur)
+			cycle := chain[start:]
+			for j, k := range cycle {
+				// The chain as seen from this record: k, its parent, ..., k.
+				names := make([]string, 0, len(cycle)+1)
+				for m := range len(cycle) + 1 {
+					names = append(names, e.short(ci.id(cycle[(j+m)%len(cycle)])))
+				}
+				ex, ptr, req := where(w, key, k)
+				r.Add(Violation{Pointer: ptr + "/parent", RecordID: ci.id(k), Ex: ex,
+					Message: fmt.Sprintf("its parent chain comes back to it: %s%s", strings.Join(names, " → "), req)})
+			}
+		}
+		for _, k := range chain {
+			state[k] = done
+		}
+	}
+	if !linked {
+		r.NotSupported("no record of GET " + path + " has a parent")
+	}
+}
+
 func checkAgents(ctx context.Context, e *Env, r *Recorder) {
-	ci, w := e.indexOf(ctx, "/users", false)
+	ci, w := e.indexOrSay(ctx, r, "/users")
 	if ci == nil {
 		return
 	}
@@ -576,7 +687,7 @@ func checkCross(ctx context.Context, e *Env, r *Recorder) {
 }
 
 func checkUserUnique(ctx context.Context, e *Env, r *Recorder, email bool) {
-	ci, w := e.indexOf(ctx, "/users", false)
+	ci, w := e.indexOrSay(ctx, r, "/users")
 	if ci == nil {
 		return
 	}

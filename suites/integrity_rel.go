@@ -16,9 +16,22 @@ import (
 // records are named by id.
 
 // relExpect computes the expected records of one parent tuple: the base
-// collection they come from and their positions in it. ok is false when an
-// input index is missing (a walk broke).
-type relExpect func(ctx context.Context, e *Env, t map[string]string) (base string, want []int, ok bool)
+// collection they come from and their positions in it. err is set when an
+// input index is missing (*inputError: a walk broke, or the collection is
+// not served).
+type relExpect func(ctx context.Context, e *Env, t map[string]string) (base string, want []int, err error)
+
+// inputError says why a collection the expected records come from has no
+// index; why is set when the collection is not served (the comparison
+// then has nothing to compare with).
+type inputError struct{ why string }
+
+func (ie *inputError) Error() string {
+	if ie.why == "" {
+		return "an input collection was not read completely"
+	}
+	return ie.why
+}
 
 type relCheck struct {
 	path   string
@@ -26,32 +39,32 @@ type relCheck struct {
 	expect relExpect
 }
 
-// ixs fetches complete indexes; nil when one is not.
-func (e *Env) ixs(ctx context.Context, paths ...string) []*collIndex {
+// ixs fetches complete indexes; an *inputError when one is not.
+func (e *Env) ixs(ctx context.Context, paths ...string) ([]*collIndex, error) {
 	out := make([]*collIndex, len(paths))
 	for i, p := range paths {
-		ci, _ := e.indexOf(ctx, p, false)
+		ci, w := e.indexOf(ctx, p, false)
 		if ci == nil {
-			return nil
+			return nil, &inputError{why: notServedWhy(w)}
 		}
 		out[i] = ci
 	}
-	return out
+	return out, nil
 }
 
 // refersTo lists the records of base whose field names id (and whose
 // subtype is sub, when given).
 func refersTo(base, field, sub string) relExpect {
-	return func(ctx context.Context, e *Env, t map[string]string) (string, []int, bool) {
-		ix := e.ixs(ctx, base)
-		if ix == nil {
-			return base, nil, false
+	return func(ctx context.Context, e *Env, t map[string]string) (string, []int, error) {
+		ix, err := e.ixs(ctx, base)
+		if err != nil {
+			return base, nil, err
 		}
 		ci := ix[0]
 		id, known := ci.in.lookup(paramOf(t))
 		var want []int
 		if !known {
-			return base, want, true
+			return base, want, nil
 		}
 		s := uint8(0)
 		if sub != "" {
@@ -63,7 +76,7 @@ func refersTo(base, field, sub string) relExpect {
 				want = append(want, i)
 			}
 		}
-		return base, want, true
+		return base, want, nil
 	}
 }
 
@@ -78,15 +91,15 @@ func paramOf(t map[string]string) string {
 
 // enrolledUsers lists the users of a class's enrollments with the role.
 func enrolledUsers(role, classParam string) relExpect {
-	return func(ctx context.Context, e *Env, t map[string]string) (string, []int, bool) {
-		ix := e.ixs(ctx, "/enrollments", "/users")
-		if ix == nil {
-			return "/users", nil, false
+	return func(ctx context.Context, e *Env, t map[string]string) (string, []int, error) {
+		ix, err := e.ixs(ctx, "/enrollments", "/users")
+		if err != nil {
+			return "/users", nil, err
 		}
 		en, us := ix[0], ix[1]
 		c, known := en.in.lookup(t[classParam])
 		if !known {
-			return "/users", nil, true
+			return "/users", nil, nil
 		}
 		upos := us.positions()
 		r := subOf(role)
@@ -102,16 +115,16 @@ func enrolledUsers(role, classParam string) relExpect {
 				want = append(want, int(p))
 			}
 		}
-		return "/users", want, true
+		return "/users", want, nil
 	}
 }
 
 // classEnrollments lists a class's enrollments.
 func classEnrollments(classParam string) relExpect {
-	return func(ctx context.Context, e *Env, t map[string]string) (string, []int, bool) {
-		ix := e.ixs(ctx, "/enrollments")
-		if ix == nil {
-			return "/enrollments", nil, false
+	return func(ctx context.Context, e *Env, t map[string]string) (string, []int, error) {
+		ix, err := e.ixs(ctx, "/enrollments")
+		if err != nil {
+			return "/enrollments", nil, err
 		}
 		en := ix[0]
 		c, known := en.in.lookup(t[classParam])
@@ -122,20 +135,20 @@ func classEnrollments(classParam string) relExpect {
 				want = append(want, i)
 			}
 		}
-		return "/enrollments", want, true
+		return "/enrollments", want, nil
 	}
 }
 
 // userClasses lists the classes of a user's enrollments.
-func userClassesOf(ctx context.Context, e *Env, t map[string]string) (string, []int, bool) {
-	ix := e.ixs(ctx, "/enrollments", "/classes")
-	if ix == nil {
-		return "/classes", nil, false
+func userClassesOf(ctx context.Context, e *Env, t map[string]string) (string, []int, error) {
+	ix, err := e.ixs(ctx, "/enrollments", "/classes")
+	if err != nil {
+		return "/classes", nil, err
 	}
 	en, cl := ix[0], ix[1]
 	u, known := en.in.lookup(paramOf(t))
 	if !known {
-		return "/classes", nil, true
+		return "/classes", nil, nil
 	}
 	cpos := cl.positions()
 	seen := map[int]bool{}
@@ -150,22 +163,22 @@ func userClassesOf(ctx context.Context, e *Env, t map[string]string) (string, []
 			want = append(want, int(p))
 		}
 	}
-	return "/classes", want, true
+	return "/classes", want, nil
 }
 
 // resourcesOfParent lists the resources a course or class names.
 func resourcesOfParent(parent string) relExpect {
-	return func(ctx context.Context, e *Env, t map[string]string) (string, []int, bool) {
-		ix := e.ixs(ctx, parent, "/resources")
-		if ix == nil {
-			return "/resources", nil, false
+	return func(ctx context.Context, e *Env, t map[string]string) (string, []int, error) {
+		ix, err := e.ixs(ctx, parent, "/resources")
+		if err != nil {
+			return "/resources", nil, err
 		}
 		pc, rs := ix[0], ix[1]
 		id, known := pc.in.lookup(paramOf(t))
 		p, ok := pc.positions()[id]
 		var want []int
 		if !known || !ok {
-			return "/resources", want, true
+			return "/resources", want, nil
 		}
 		rpos := rs.positions()
 		to, fs := pc.refs(int(p))
@@ -177,17 +190,17 @@ func resourcesOfParent(parent string) relExpect {
 				want = append(want, int(q))
 			}
 		}
-		return "/resources", want, true
+		return "/resources", want, nil
 	}
 }
 
 // resultsOfClass lists the results whose lineItem's class is the class
 // (and whose student is the student, when studentParam is set).
 func resultsOfClass(studentParam string) relExpect {
-	return func(ctx context.Context, e *Env, t map[string]string) (string, []int, bool) {
-		ix := e.ixs(ctx, "/results", "/lineItems")
-		if ix == nil {
-			return "/results", nil, false
+	return func(ctx context.Context, e *Env, t map[string]string) (string, []int, error) {
+		ix, err := e.ixs(ctx, "/results", "/lineItems")
+		if err != nil {
+			return "/results", nil, err
 		}
 		rs, li := ix[0], ix[1]
 		c, known := rs.in.lookup(t["class_id"])
@@ -200,7 +213,7 @@ func resultsOfClass(studentParam string) relExpect {
 		}
 		var want []int
 		if !known {
-			return "/results", want, true
+			return "/results", want, nil
 		}
 		lpos := li.positions()
 		rl, rst, lc := rs.slot("lineItem"), rs.slot("student"), li.slot("class")
@@ -214,14 +227,14 @@ func resultsOfClass(studentParam string) relExpect {
 			}
 			want = append(want, i)
 		}
-		return "/results", want, true
+		return "/results", want, nil
 	}
 }
 
-func lineItemResults(ctx context.Context, e *Env, t map[string]string) (string, []int, bool) {
-	ix := e.ixs(ctx, "/results", "/lineItems")
-	if ix == nil {
-		return "/results", nil, false
+func lineItemResults(ctx context.Context, e *Env, t map[string]string) (string, []int, error) {
+	ix, err := e.ixs(ctx, "/results", "/lineItems")
+	if err != nil {
+		return "/results", nil, err
 	}
 	rs, li := ix[0], ix[1]
 	l, known := rs.in.lookup(t["li_id"])
@@ -229,7 +242,7 @@ func lineItemResults(ctx context.Context, e *Env, t map[string]string) (string, 
 	var want []int
 	p, ok := li.positions()[l]
 	if !known || !ok || li.ref(int(p), "class") != c {
-		return "/results", want, true
+		return "/results", want, nil
 	}
 	rl := rs.slot("lineItem")
 	for i := 0; i < rs.n; i++ {
@@ -237,15 +250,15 @@ func lineItemResults(ctx context.Context, e *Env, t map[string]string) (string, 
 			want = append(want, i)
 		}
 	}
-	return "/results", want, true
+	return "/results", want, nil
 }
 
 // subtypeOf lists the records of base with a subtype (for /schools, /students, ...).
 func subtypeOf(base, sub string) relExpect {
-	return func(ctx context.Context, e *Env, _ map[string]string) (string, []int, bool) {
-		ix := e.ixs(ctx, base)
-		if ix == nil {
-			return base, nil, false
+	return func(ctx context.Context, e *Env, _ map[string]string) (string, []int, error) {
+		ix, err := e.ixs(ctx, base)
+		if err != nil {
+			return base, nil, err
 		}
 		s := subOf(sub)
 		var want []int
@@ -254,7 +267,7 @@ func subtypeOf(base, sub string) relExpect {
 				want = append(want, i)
 			}
 		}
-		return base, want, true
+		return base, want, nil
 	}
 }
 
@@ -321,16 +334,27 @@ func relationshipChecks() []Check {
 const maxAllParents = maxItems
 
 func checkAgrees(ctx context.Context, e *Env, r *Recorder, ep catalogue.Endpoint, rc relCheck) {
+	// Nothing compared is not a pass: when the endpoint, or a collection
+	// the expected records come from, is not served, the check says so.
+	compared, why := 0, ""
 	// compare judges one walk against the collections; false stops the
 	// check (an input collection could not be read).
 	compare := func(t map[string]string, w *Walk) bool {
+		if ns := notServedWhy(w); ns != "" {
+			why = ns
+			return true
+		}
 		if !completeWalk(w, false) {
 			return true // the endpoint's own checks report the broken walk
 		}
-		base, want, ok := rc.expect(ctx, e, t)
-		if !ok {
+		base, want, err := rc.expect(ctx, e, t)
+		if err != nil {
+			if ie := (*inputError)(nil); errors.As(err, &ie) && ie.why != "" {
+				why = fmt.Sprintf("nothing to compare GET %s with: %s", ep.Path, ie.why)
+			}
 			return false
 		}
+		compared++
 		ci := e.index(base)
 		got := idSet(w.IDs)
 		wantIDs := make(map[string]bool, len(want))
@@ -372,6 +396,11 @@ func checkAgrees(ctx context.Context, e *Env, r *Recorder, ep catalogue.Endpoint
 		}
 		return true
 	}
+	defer func() {
+		if compared == 0 && why != "" {
+			r.NotSupported(why)
+		}
+	}()
 	if ep.TopLevel() {
 		compare(nil, e.WalkTop(ctx, ep.Path))
 		return
@@ -383,7 +412,7 @@ func checkAgrees(ctx context.Context, e *Env, r *Recorder, ep catalogue.Endpoint
 	tuples, err := e.parentTuples(ctx, ep, n)
 	if err != nil {
 		var de *DiscoveryError
-		if errors.As(err, &de) && de.Empty {
+		if errors.As(err, &de) && (de.Empty || de.NotServed) {
 			r.NotSupported(err.Error())
 		}
 		return // a broken discovery fails the endpoint's own checks

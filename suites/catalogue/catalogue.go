@@ -24,16 +24,25 @@ type Parent struct {
 	// GUIDRef of the first: Params values of the form "lineItem.class" read
 	// record.lineItem.sourcedId, then that lineItem's class.sourcedId.
 	Via string
+	// Fallback, when set, is where the parent ids come from when From is
+	// not served and no alternative of From yields a tuple (the classes of
+	// /classes/{id}/lineItems: a class may have none, but the endpoint is
+	// exercised).
+	Fallback *Parent
 }
 
 // Source is another place the ids of a top-level collection can be read
 // from when the collection itself is not served: the records of From whose
 // Kind field (role, or type) is Kind, or the GUIDRef field Ref of From's
-// records.
+// records. When Under is set, From is a relationship endpoint walked under
+// the ids of the top-level collection Under: its records are the ids, and
+// Ref names the GUIDRef field the parent id stands for (the class of
+// /classes/{class_id}/lineItems).
 type Source struct {
-	From string
-	Kind string
-	Ref  string
+	From  string
+	Kind  string
+	Ref   string
+	Under string
 }
 
 // Endpoint is one collection read endpoint.
@@ -166,12 +175,15 @@ var Endpoints = []Endpoint{
 		Parent{From: "/classes", Params: own("class_id"), Prefer: "resources"}),
 
 	top("gradebook", "/categories", "categories", "category", "category"),
-	top("gradebook", "/lineItems", "lineItems", "lineItem", "lineItem"),
+	// A provider may serve line items per class only: their ids (and
+	// classes) then come from /classes/{id}/lineItems, or the results'.
+	alt(top("gradebook", "/lineItems", "lineItems", "lineItem", "lineItem"),
+		Source{From: "/classes/{class_id}/lineItems", Under: "/classes", Ref: "class"}, Source{From: "/results", Ref: "lineItem"}),
 	top("gradebook", "/results", "results", "result", "result"),
 	rel("gradebook", "/classes/{class_id}/results", "results", "result",
-		Parent{From: "/lineItems", Params: map[string]string{"class_id": "class"}}),
+		Parent{From: "/lineItems", Params: map[string]string{"class_id": "class"}, Fallback: &Parent{From: "/classes", Params: own("class_id")}}),
 	rel("gradebook", "/classes/{class_id}/lineItems", "lineItems", "lineItem",
-		Parent{From: "/lineItems", Params: map[string]string{"class_id": "class"}}),
+		Parent{From: "/lineItems", Params: map[string]string{"class_id": "class"}, Fallback: &Parent{From: "/classes", Params: own("class_id")}}),
 	rel("gradebook", "/classes/{class_id}/lineItems/{li_id}/results", "results", "result",
 		Parent{From: "/lineItems", Params: map[string]string{"class_id": "class", "li_id": ""}}),
 	rel("gradebook", "/classes/{class_id}/students/{student_id}/results", "results", "result",
