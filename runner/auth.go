@@ -31,7 +31,7 @@ func authEnvFor(cfg *Config, t *target, red *reports.Redactor) (*suites.AuthEnv,
 	a := &suites.AuthEnv{
 		Mode: cfg.Auth, Modes: []string{cfg.Auth},
 		TokenURL: t.tokenURL, ClientID: t.clientID, ClientSecret: t.secret,
-		Username: t.username, Password: t.password, Scopes: cfg.Scopes,
+		Username: t.username, Password: t.password, Scopes: cfg.Scopes, OAuth1Method: cfg.OAuth1Method,
 		AddSecret: func(s ...string) { red.Add(s...) },
 	}
 	if t.builtin {
