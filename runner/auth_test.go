@@ -193,3 +193,46 @@ func TestBasicRawFallback(t *testing.T) {
 		t.Errorf("the difference is not a finding:\n%s", r.stdout)
 	}
 }
+
+// TestDiagnosisNamesTheCause: at exit 3 the one line names the cause a
+// vendor can act on (a token endpoint that wants a scope: --scope; an
+// OAuth 1.0a signature refused for its method: the body and the other
+// --oauth1-method), and results.json keeps every selected profile, marked
+// error.
+func TestDiagnosisNamesTheCause(t *testing.T) {
+	cases := []struct {
+		name string
+		args []string
+		want []string
+	}{
+		{"scope required", []string{"--defect", "scope-required"}, []string{"invalid_scope", "scope is required", "run with --scope"}},
+		{"sha1 only", []string{"--defect", "oauth1-sha1-only", "--auth", "oauth1", "--oauth1-method", "HMAC-SHA256"}, []string{"answered 401", "invalid_signature", "try --oauth1-method HMAC-SHA1"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			dir := t.TempDir()
+			r := rostercheck(t, nil, append([]string{"run", "--profile", "sds,gradesync", "--out", dir}, c.args...)...)
+			if r.code != runner.ExitUnreachable {
+				t.Fatalf("exit %d, want %d\n%s\n%s", r.code, runner.ExitUnreachable, r.stdout, r.stderr)
+			}
+			last := lastLine(r.stderr)
+			for _, w := range c.want {
+				if !strings.Contains(last, w) {
+					t.Errorf("last line lacks %q: %s", w, last)
+				}
+			}
+			if strings.Contains(last, "check --client-id") {
+				t.Errorf("the line blames the client id: %s", last)
+			}
+			run := readResults(t, dir)
+			if len(run.Profiles) != 2 {
+				t.Fatalf("profiles %+v, want sds and gradesync", run.Profiles)
+			}
+			for _, p := range run.Profiles {
+				if p.Verdict != "error" || p.Reason == "" {
+					t.Errorf("profile %s: verdict %q reason %q, want error with the reason", p.Name, p.Verdict, p.Reason)
+				}
+			}
+		})
+	}
+}

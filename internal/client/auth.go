@@ -46,6 +46,8 @@ type AuthError struct {
 	// TokenURL is the token endpoint asked; Code its OAuth error code
 	// ("invalid_client"), if it gave one.
 	TokenURL, Code string
+	// Description is the endpoint's error_description (scrubbed of secrets).
+	Description string
 	// MissingToken: the endpoint answered 2xx without an access_token.
 	MissingToken bool
 	// Tried names each way of sending the client credentials that was
@@ -276,6 +278,7 @@ func (a *tokenAuth) classify(err error) *AuthError {
 		}
 		if re.ErrorDescription != "" {
 			parts = append(parts, "error_description="+strconv.Quote(re.ErrorDescription))
+			ae.Description = scrub(re.ErrorDescription, a.secrets...)
 		}
 		if re.Response != nil {
 			if ct := re.Response.Header.Get("Content-Type"); ct != "" {

@@ -155,7 +155,7 @@ func (a *tokenAuth) fetchToken(ctx context.Context) (*oauth2.Token, error) {
 			first = ae
 		}
 		tried = append(tried, f.name+" ("+ae.short()+")")
-		if ae.Unreachable || (ae.Status != http.StatusBadRequest && ae.Status != http.StatusUnauthorized) {
+		if ae.Unreachable || (ae.Status != http.StatusBadRequest && ae.Status != http.StatusUnauthorized) || ae.Code == "invalid_scope" {
 			break // only a refusal of the credentials is worth another form
 		}
 	}
