@@ -236,3 +236,37 @@ func TestDiagnosisNamesTheCause(t *testing.T) {
 		})
 	}
 }
+
+// TestCleanRunsFollowTheRunConfig: on the reference provider every probe
+// uses the run's own request (its --scope, its --oauth1-method), so none
+// of these runs shows a failure or an advisory.
+func TestCleanRunsFollowTheRunConfig(t *testing.T) {
+	const scopes = "https://purl.imsglobal.org/spec/or/v1p1/scope/roster.readonly https://purl.imsglobal.org/spec/or/v1p1/scope/roster-demographics.readonly https://purl.imsglobal.org/spec/or/v1p1/scope/resource.readonly https://purl.imsglobal.org/spec/or/v1p1/scope/gradebook.readonly https://purl.imsglobal.org/spec/or/v1p1/scope/gradebook.createput https://purl.imsglobal.org/spec/or/v1p1/scope/gradebook.delete"
+	for _, c := range []struct {
+		name string
+		args []string
+	}{
+		{"scope", []string{"--scope", scopes}},
+		{"oauth1 HMAC-SHA1", []string{"--auth", "oauth1", "--oauth1-method", "HMAC-SHA1"}},
+		{"oauth1 HMAC-SHA256", []string{"--auth", "oauth1", "--oauth1-method", "HMAC-SHA256"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			dir := t.TempDir()
+			r := rostercheck(t, nil, append([]string{"run", "--profile", "oneroster-1.1,sds,sds-classic,gradesync,datasync", "--allow-writes", "--out", dir}, c.args...)...)
+			if r.code != runner.ExitPass {
+				t.Fatalf("exit %d, want 0\nstdout:\n%s\nstderr:\n%s", r.code, r.stdout, r.stderr)
+			}
+			run := readResults(t, dir)
+			for _, ch := range run.Checks {
+				for _, p := range ch.Profiles {
+					if p.Outcome == reports.Fail || p.Outcome == reports.Advisory || p.Outcome == reports.Error {
+						t.Errorf("%s: %s in %s: %s", ch.ID, p.Outcome, p.Profile, ch.Message)
+					}
+				}
+			}
+			if run.Summary.Advisory != 0 || run.Summary.Fail != 0 || run.Summary.Total < 300 {
+				t.Errorf("summary %+v: want 300+ checks, no failure or advisory", run.Summary)
+			}
+		})
+	}
+}

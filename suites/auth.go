@@ -89,7 +89,7 @@ func tokenChecks() []Check {
 		authCheck("auth.token.body-credentials", "The token endpoint accepts client_id and client_secret in the request body", SHOULD, FeatureAuthOAuth2, ruleBodyRefused, checkBodyCredentials),
 		authCheck("auth.token.concurrent", "Two tokens issued one after the other both stay valid", MUST, FeatureAuthOAuth2, ruleRevokesPrevious, checkConcurrentTokens),
 		authCheck("auth.token.password-grant", "The token endpoint issues a token to the password grant and answers a wrong password with 400 invalid_grant, never 200", MUST, FeatureAuthPassword, ruleTokenRefused, checkPasswordGrant),
-		authCheck("auth.token.scope", "A token asked for roster-core.readonly only is refused GET /demographics and GET /categories (401/403, no data)", MUST, FeatureAuthScopes, ruleScopeNotEnforced, checkScope),
+		authCheck("auth.token.scope", "A token asked for roster-core.readonly only is served every top-level rostering collection and object but /demographics, and refused (401/403, no data) /demographics, the gradebook and resources", MUST, FeatureAuthScopes, ruleScopeNotEnforced, checkScope),
 	}
 }
 
@@ -444,18 +444,8 @@ func checkScope(ctx context.Context, e *Env, r *Recorder) {
 		r.AddRule(ruleScopeRefused, ans.ex, "asked for %s only: the token endpoint answered %s%s", scopeRosterCore, ans.short(), errDescription(ans))
 		return
 	}
-	// Outside roster-core: demographics, and the gradebook (a provider
-	// without it answers 404, which is no data either).
-	for _, p := range []struct{ path, needs string }{
-		{"/demographics", "roster-demographics.readonly"},
-		{"/categories", "gradebook.readonly"},
-	} {
-		ex := e.apiProbe(ctx, r, p.path, one(), client.Bearer(ans.token), nil)
-		switch {
-		case ex.Err != nil && ex.Status == 0:
-			r.Errorf("GET %s: %s", ex.URL, e.describeErr(ex))
-		case ex.Status >= 200 && ex.Status < 300:
-			r.Addf(ex, "a token granted %s only was served GET %s (%d), which needs %s", scopeRosterCore, p.path, ex.Status, p.needs)
-		}
-	}
+	// Every top-level read (auth_probes.go): the core ones served, the
+	// others refused (a provider without a service answers 404, which is
+	// no data either).
+	checkScopeOperations(ctx, e, r, ans.token)
 }
