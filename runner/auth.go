@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/rostercheck/rostercheck/internal/client"
 	"github.com/rostercheck/rostercheck/reports"
@@ -166,6 +167,11 @@ func authNotes(w io.Writer, store *client.Store) {
 	}
 	if n := store.Renewed(); n > 0 {
 		fmt.Fprintf(w, "rostercheck: note: %d request(s) got 401 mid-run and were sent again with a fresh token\n", n)
+	}
+	if early := store.EarlyRefusals(); len(early) > 0 {
+		f := early[0]
+		fmt.Fprintf(w, "rostercheck: note: %d token(s) were refused before the expiry their token response stated; the first, issued at %s to live %s, was refused at %s (see auth.token.lifetime)\n",
+			len(early), f.Issued.UTC().Format(time.RFC3339), f.Expiry.Sub(f.Issued).Round(time.Second), f.Refused.UTC().Format(time.RFC3339))
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/rostercheck/rostercheck/internal/client"
 )
@@ -37,6 +38,7 @@ type AuthEnv struct {
 
 	once  sync.Once
 	token string
+	life  client.TokenLife // of token
 }
 
 func (a *AuthEnv) has(mode string) bool { return a != nil && slices.Contains(a.Modes, mode) }
@@ -78,8 +80,10 @@ func (e *Env) bearer(ctx context.Context, r *Recorder) string {
 		return ""
 	}
 	a.once.Do(func() {
+		issued := time.Now()
 		ans := e.issueAny(ctx, r, e.runGrant())
 		a.token = ans.token
+		a.life = lifeOf(ans, issued)
 	})
 	return a.token
 }

@@ -137,6 +137,8 @@ type tokenAuth struct {
 	tok    *oauth2.Token
 	issued time.Time
 	tokens []string
+	life   []TokenLife    // every token fetched, with its stated expiry
+	early  []EarlyRefusal // tokens refused before that expiry
 
 	fb fallback // other ways of sending the client credentials (auth_fallback.go)
 }
@@ -260,6 +262,7 @@ func (a *tokenAuth) token(ctx context.Context) (*oauth2.Token, error) {
 	}
 	if !seen {
 		a.tokens = append(a.tokens, t.AccessToken)
+		a.life = append(a.life, TokenLife{Token: t.AccessToken, Issued: a.issued, Expiry: t.Expiry})
 	}
 	a.mu.Unlock()
 	return t, nil
