@@ -19,7 +19,7 @@ const ruleTokenDiesEarly = "auth.token.dies-early"
 // lifeProbeAge is how old a token is at least when the lifetime check
 // uses it (or half its stated life, when that is shorter): the run's own
 // token usually is by then; a fresh one is waited for.
-const lifeProbeAge = 5 * time.Second
+const lifeProbeAge = 2 * time.Second
 
 // lifeSlack: a refusal this close to the stated expiry is the clocks'
 // difference, not an early death.

@@ -23,7 +23,7 @@ const (
 	scopeProbeUnknownID    = "rostercheck-scope-probe"
 	srcBearerCase          = "RFC 7235 §2.1: the auth-scheme is case-insensitive; RFC 6750 §2.1 (Bearer)"
 	srcUnsupportedGrant    = "RFC 6749 §5.2: a grant type the server does not support gets 400 unsupported_grant_type"
-	srcScopeCoreOperations = "OneRoster 1.1 (IMS Final Release), the scope of each REST read: roster-core.readonly covers the top-level rostering collections and single objects, demographics need roster-demographics.readonly, the gradebook gradebook.readonly, resources resource.readonly"
+	srcScopeCoreOperations = "OneRoster 1.1 (IMS Final Release), the OAuth 2 scope of each REST read: roster-core covers the top-level rostering collections and single objects; demographics, the gradebook and resources each need their own read scope"
 )
 
 func init() {
