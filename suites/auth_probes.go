@@ -41,7 +41,7 @@ func init() {
 }
 
 func checkBearerLowercase(ctx context.Context, e *Env, r *Recorder) {
-	tok := e.bearer(ctx, r)
+	tok := e.freshBearer(ctx, r)
 	if tok == "" {
 		r.NotSupported("the run has no access token to send (OAuth 2 or --token)")
 		return
@@ -84,6 +84,18 @@ func checkUnsupportedGrant(ctx context.Context, e *Env, r *Recorder) {
 	case ans.status != http.StatusBadRequest || ans.errCode != "unsupported_grant_type":
 		r.AddRule(ruleTokenErrorCode, ans.ex, "grant_type=%s: the token endpoint answered %s%s, want 400 unsupported_grant_type", unsupportedGrant, ans.short(), errDescription(ans))
 	}
+}
+
+// freshBearer is an access token just issued the run's way when the run
+// exercises OAuth 2 (the run's own may be about to expire), else the
+// run's (--token).
+func (e *Env) freshBearer(ctx context.Context, r *Recorder) string {
+	if e.Auth.has("oauth2") && e.Auth.TokenStore != nil {
+		if ans := e.issueAny(ctx, r, e.runGrant()); ans.ok() {
+			return ans.token
+		}
+	}
+	return e.bearer(ctx, r)
 }
 
 // scopeOutside is the scope a top-level read needs beyond roster-core
