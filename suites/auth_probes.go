@@ -41,23 +41,49 @@ func init() {
 }
 
 func checkBearerLowercase(ctx context.Context, e *Env, r *Recorder) {
-	tok := e.freshBearer(ctx, r)
-	if tok == "" {
+	// The run's newest token first (issuing another could revoke it under
+	// the walk's feet), a fresh one when that is refused (it may have
+	// expired), else the run's --token.
+	var control *client.Exchange
+	for _, next := range []func() string{
+		func() string {
+			if lives := e.Store.TokenLives(); len(lives) > 0 {
+				return lives[len(lives)-1].Token
+			}
+			return ""
+		},
+		func() string {
+			if e.Auth.has("oauth2") && e.Auth.TokenStore != nil {
+				if ans := e.issueAny(ctx, r, e.runGrant()); ans.ok() {
+					return ans.token
+				}
+			}
+			return ""
+		},
+		func() string { return e.bearer(ctx, r) },
+	} {
+		tok := next()
+		if tok == "" {
+			continue
+		}
+		control = e.apiProbe(ctx, r, probePath, one(), client.Bearer(tok), nil)
+		if broken(e, r, control) {
+			return
+		}
+		if !served(control) {
+			continue
+		}
+		ex := e.apiProbe(ctx, r, probePath, one(), client.NoAuth(), http.Header{"Authorization": {"bearer " + tok}})
+		if !broken(e, r, ex) && !served(ex) {
+			r.Addf(ex, "GET %s with Authorization: bearer <token> answered %d%s, though the same token under Bearer was served (%d)", probePath, ex.Status, e.bodyHint(ex.Body), control.Status)
+		}
+		return
+	}
+	if control == nil {
 		r.NotSupported("the run has no access token to send (OAuth 2 or --token)")
 		return
 	}
-	control := e.apiProbe(ctx, r, probePath, one(), client.Bearer(tok), nil)
-	if broken(e, r, control) {
-		return
-	}
-	if !served(control) {
-		r.NotSupported(fmt.Sprintf("the control failed: GET %s with Authorization: Bearer <token> answered %d, so a refusal of the lower-case scheme would prove nothing", probePath, control.Status))
-		return
-	}
-	ex := e.apiProbe(ctx, r, probePath, one(), client.NoAuth(), http.Header{"Authorization": {"bearer " + tok}})
-	if !broken(e, r, ex) && !served(ex) {
-		r.Addf(ex, "GET %s with Authorization: bearer <token> answered %d%s, though the same token under Bearer was served (%d)", probePath, ex.Status, e.bodyHint(ex.Body), control.Status)
-	}
+	r.NotSupported(fmt.Sprintf("the control failed: GET %s with Authorization: Bearer <token> answered %d, so a refusal of the lower-case scheme would prove nothing", probePath, control.Status))
 }
 
 func checkUnsupportedGrant(ctx context.Context, e *Env, r *Recorder) {
@@ -84,18 +110,6 @@ func checkUnsupportedGrant(ctx context.Context, e *Env, r *Recorder) {
 	case ans.status != http.StatusBadRequest || ans.errCode != "unsupported_grant_type":
 		r.AddRule(ruleTokenErrorCode, ans.ex, "grant_type=%s: the token endpoint answered %s%s, want 400 unsupported_grant_type", unsupportedGrant, ans.short(), errDescription(ans))
 	}
-}
-
-// freshBearer is an access token just issued the run's way when the run
-// exercises OAuth 2 (the run's own may be about to expire), else the
-// run's (--token).
-func (e *Env) freshBearer(ctx context.Context, r *Recorder) string {
-	if e.Auth.has("oauth2") && e.Auth.TokenStore != nil {
-		if ans := e.issueAny(ctx, r, e.runGrant()); ans.ok() {
-			return ans.token
-		}
-	}
-	return e.bearer(ctx, r)
 }
 
 // scopeOutside is the scope a top-level read needs beyond roster-core
