@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/rostercheck/rostercheck/internal/client"
 	"github.com/rostercheck/rostercheck/reports"
@@ -31,7 +32,7 @@ func authEnvFor(cfg *Config, t *target, red *reports.Redactor) (*suites.AuthEnv,
 	a := &suites.AuthEnv{
 		Mode: cfg.Auth, Modes: []string{cfg.Auth},
 		TokenURL: t.tokenURL, ClientID: t.clientID, ClientSecret: t.secret,
-		Username: t.username, Password: t.password, Scopes: cfg.Scopes,
+		Username: t.username, Password: t.password, Scopes: cfg.Scopes, OAuth1Method: cfg.OAuth1Method,
 		AddSecret: func(s ...string) { red.Add(s...) },
 	}
 	if t.builtin {
@@ -66,7 +67,7 @@ func warnShortSecrets(w io.Writer, cfg *Config, t *target) {
 // diagnoseAuth is the one line of a token request that failed: the token
 // URL, the HTTP status, the OAuth error code, the forms tried, and what
 // to try.
-func diagnoseAuth(ae *client.AuthError, t *target) string {
+func diagnoseAuth(ae *client.AuthError, t *target, scoped bool) string {
 	u := ae.TokenURL
 	if u == "" {
 		u = t.tokenURL
@@ -84,6 +85,9 @@ func diagnoseAuth(ae *client.AuthError, t *target) string {
 			code = "(none)"
 		}
 		fmt.Fprintf(&b, "credentials rejected at the token endpoint: POST %s answered HTTP %d, OAuth error %s", u, ae.Status, code)
+		if ae.Description != "" {
+			fmt.Fprintf(&b, " (%q)", suites.OneLine(ae.Description))
+		}
 	default:
 		fmt.Fprintf(&b, "credentials rejected at the token endpoint: POST %s: %s", u, ae.Msg)
 	}
@@ -95,6 +99,9 @@ func diagnoseAuth(ae *client.AuthError, t *target) string {
 		b.WriteString("; check that --token-url is the OAuth 2 token endpoint, not a login page or the API")
 	case ae.Code == "invalid_grant":
 		b.WriteString("; check --username and the password ($ROSTERCHECK_PASSWORD)")
+	case !scoped && (ae.Code == "invalid_scope" || strings.Contains(strings.ToLower(ae.Description), "scope")):
+		// RFC 6749 §3.3: a server may refuse a request that names no scope.
+		b.WriteString("; the token endpoint wants a scope and the run sent none: run with --scope and the OneRoster 1.1 scopes the client may use (e.g. " + scopeExample + ")")
 	case ae.Code == "invalid_scope":
 		b.WriteString("; drop --scope or ask the provider which scopes the client may use")
 	case ae.Code == "unsupported_grant_type" || ae.Code == "unauthorized_client":
@@ -105,6 +112,44 @@ func diagnoseAuth(ae *client.AuthError, t *target) string {
 		b.WriteString("; check --client-id and the client secret ($ROSTERCHECK_CLIENT_SECRET), and that --token-url belongs to that client")
 	}
 	return b.String()
+}
+
+// scopeExample is the scope a read-only rostering client asks for.
+const scopeExample = "https://purl.imsglobal.org/spec/or/v1p1/scope/roster-core.readonly"
+
+// diagnose401 is the one line of an API 401 to the run's own credentials:
+// the request, the challenge, the start of the body, and what to try. An
+// OAuth 1.0a refusal that names the signature suggests the other method.
+func diagnose401(ex *client.Exchange, authName, oauth1Method string) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "credentials rejected: GET %s answered 401 (WWW-Authenticate: %q) to the run's %s credentials", ex.URL, ex.ResponseHeader.Get("WWW-Authenticate"), authName)
+	body := suites.OneLine(string(ex.Body))
+	if len(body) > 300 {
+		body = body[:300] + "…"
+	}
+	if body != "" {
+		fmt.Fprintf(&b, ", body %s", body)
+	}
+	if authName == "oauth1" && strings.Contains(strings.ToLower(body), "signature") {
+		other := "HMAC-SHA1"
+		if oauth1Method == "HMAC-SHA1" {
+			other = "HMAC-SHA256"
+		}
+		fmt.Fprintf(&b, "; the signature was refused: the provider may verify another method than --oauth1-method %s: try --oauth1-method %s, and check the consumer key and secret", oauth1Method, other)
+		return b.String()
+	}
+	b.WriteString("; check them, and that they belong to this --base-url")
+	return b.String()
+}
+
+// errorProfiles are the profile rows of a run that ended before its checks
+// (exit 3): each selected profile, verdict error, with the reason.
+func errorProfiles(sel *selection, reason string) []reports.ProfileVerdict {
+	out := make([]reports.ProfileVerdict, 0, len(sel.profiles))
+	for _, p := range sel.profiles {
+		out = append(out, reports.ProfileVerdict{Name: p.Name, Title: p.Title, Source: p.Source, Verdict: "error", Reason: reason})
+	}
+	return out
 }
 
 // authError extracts the *client.AuthError of an exchange error.
@@ -122,6 +167,11 @@ func authNotes(w io.Writer, store *client.Store) {
 	}
 	if n := store.Renewed(); n > 0 {
 		fmt.Fprintf(w, "rostercheck: note: %d request(s) got 401 mid-run and were sent again with a fresh token\n", n)
+	}
+	if early := store.EarlyRefusals(); len(early) > 0 {
+		f := early[0]
+		fmt.Fprintf(w, "rostercheck: note: %d token(s) were refused before the expiry their token response stated; the first, issued at %s to live %s, was refused at %s (see auth.token.lifetime)\n",
+			len(early), f.Issued.UTC().Format(time.RFC3339), f.Expiry.Sub(f.Issued).Round(time.Second), f.Refused.UTC().Format(time.RFC3339))
 	}
 }
 

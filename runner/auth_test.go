@@ -193,3 +193,80 @@ func TestBasicRawFallback(t *testing.T) {
 		t.Errorf("the difference is not a finding:\n%s", r.stdout)
 	}
 }
+
+// TestDiagnosisNamesTheCause: at exit 3 the one line names the cause a
+// vendor can act on (a token endpoint that wants a scope: --scope; an
+// OAuth 1.0a signature refused for its method: the body and the other
+// --oauth1-method), and results.json keeps every selected profile, marked
+// error.
+func TestDiagnosisNamesTheCause(t *testing.T) {
+	cases := []struct {
+		name string
+		args []string
+		want []string
+	}{
+		{"scope required", []string{"--defect", "scope-required"}, []string{"invalid_scope", "scope is required", "run with --scope"}},
+		{"sha1 only", []string{"--defect", "oauth1-sha1-only", "--auth", "oauth1", "--oauth1-method", "HMAC-SHA256"}, []string{"answered 401", "invalid_signature", "try --oauth1-method HMAC-SHA1"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			dir := t.TempDir()
+			r := rostercheck(t, nil, append([]string{"run", "--profile", "sds,gradesync", "--out", dir}, c.args...)...)
+			if r.code != runner.ExitUnreachable {
+				t.Fatalf("exit %d, want %d\n%s\n%s", r.code, runner.ExitUnreachable, r.stdout, r.stderr)
+			}
+			last := lastLine(r.stderr)
+			for _, w := range c.want {
+				if !strings.Contains(last, w) {
+					t.Errorf("last line lacks %q: %s", w, last)
+				}
+			}
+			if strings.Contains(last, "check --client-id") {
+				t.Errorf("the line blames the client id: %s", last)
+			}
+			run := readResults(t, dir)
+			if len(run.Profiles) != 2 {
+				t.Fatalf("profiles %+v, want sds and gradesync", run.Profiles)
+			}
+			for _, p := range run.Profiles {
+				if p.Verdict != "error" || p.Reason == "" {
+					t.Errorf("profile %s: verdict %q reason %q, want error with the reason", p.Name, p.Verdict, p.Reason)
+				}
+			}
+		})
+	}
+}
+
+// TestCleanRunsFollowTheRunConfig: on the reference provider every probe
+// uses the run's own request (its --scope, its --oauth1-method), so none
+// of these runs shows a failure or an advisory.
+func TestCleanRunsFollowTheRunConfig(t *testing.T) {
+	const scopes = "https://purl.imsglobal.org/spec/or/v1p1/scope/roster.readonly https://purl.imsglobal.org/spec/or/v1p1/scope/roster-demographics.readonly https://purl.imsglobal.org/spec/or/v1p1/scope/resource.readonly https://purl.imsglobal.org/spec/or/v1p1/scope/gradebook.readonly https://purl.imsglobal.org/spec/or/v1p1/scope/gradebook.createput https://purl.imsglobal.org/spec/or/v1p1/scope/gradebook.delete"
+	for _, c := range []struct {
+		name string
+		args []string
+	}{
+		{"scope", []string{"--scope", scopes}},
+		{"oauth1 HMAC-SHA1", []string{"--auth", "oauth1", "--oauth1-method", "HMAC-SHA1"}},
+		{"oauth1 HMAC-SHA256", []string{"--auth", "oauth1", "--oauth1-method", "HMAC-SHA256"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			dir := t.TempDir()
+			r := rostercheck(t, nil, append([]string{"run", "--profile", "oneroster-1.1,sds,sds-classic,gradesync,datasync", "--allow-writes", "--out", dir}, c.args...)...)
+			if r.code != runner.ExitPass {
+				t.Fatalf("exit %d, want 0\nstdout:\n%s\nstderr:\n%s", r.code, r.stdout, r.stderr)
+			}
+			run := readResults(t, dir)
+			for _, ch := range run.Checks {
+				for _, p := range ch.Profiles {
+					if p.Outcome == reports.Fail || p.Outcome == reports.Advisory || p.Outcome == reports.Error {
+						t.Errorf("%s: %s in %s: %s", ch.ID, p.Outcome, p.Profile, ch.Message)
+					}
+				}
+			}
+			if run.Summary.Advisory != 0 || run.Summary.Fail != 0 || run.Summary.Total < 300 {
+				t.Errorf("summary %+v: want 300+ checks, no failure or advisory", run.Summary)
+			}
+		})
+	}
+}

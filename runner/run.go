@@ -190,12 +190,12 @@ func (u *unreachable) Error() string { return u.msg }
 
 // preflight makes one request so that a wrong port, a dead host or
 // rejected credentials end the run at once with exit 3 and one line.
-func preflight(ctx context.Context, store *client.Store, t *target) error {
+func preflight(ctx context.Context, store *client.Store, t *target, cfg *Config) error {
 	u := strings.TrimRight(t.baseURL, "/") + "/orgs?limit=1"
 	ex := store.Do(ctx, client.Request{Method: "GET", URL: u, CheckID: "preflight"})
 	switch ae, isAuth := authError(ex.Err); {
 	case isAuth:
-		return &unreachable{msg: diagnoseAuth(ae, t), token: !ae.Unreachable && ae.Status != 0}
+		return &unreachable{msg: diagnoseAuth(ae, t, len(cfg.Scopes) > 0), token: !ae.Unreachable && ae.Status != 0}
 	case ex.Err != nil && ex.Status == 0:
 		var off *client.OffHostRedirectError
 		if errors.As(ex.Err, &off) || errors.Is(ex.Err, client.ErrBodyTooLarge) {
@@ -203,7 +203,7 @@ func preflight(ctx context.Context, store *client.Store, t *target) error {
 		}
 		return &unreachable{msg: fmt.Sprintf("target unreachable: GET %s: %v", ex.URL, ex.Err)}
 	case ex.Status == http.StatusUnauthorized:
-		return &unreachable{msg: fmt.Sprintf("credentials rejected: GET %s answered 401 (WWW-Authenticate: %q) to the run's %s credentials; check them, and that they belong to this --base-url", ex.URL, ex.ResponseHeader.Get("WWW-Authenticate"), store.AuthName())}
+		return &unreachable{msg: diagnose401(ex, store.AuthName(), cfg.OAuth1Method)}
 	case ex.Status == http.StatusNotFound:
 		return notOneRosterRoot(ctx, store, t.baseURL)
 	}
@@ -297,7 +297,7 @@ func Run(ctx context.Context, cfg *Config, stdout, stderr io.Writer) int {
 		fmt.Fprintf(errw, "rostercheck: %v\n", err)
 		return ExitUsage
 	}
-	if err := preflight(runCtx, store, t); err != nil {
+	if err := preflight(runCtx, store, t, cfg); err != nil {
 		code, msg := ExitUnreachable, err.Error()
 		if runCtx.Err() != nil {
 			code, msg = ExitFail, fmt.Sprintf("stopped before the checks started: %v", context.Cause(runCtx))
@@ -306,6 +306,7 @@ func Run(ctx context.Context, cfg *Config, stdout, stderr io.Writer) int {
 		// CI still gets red reports saying why nothing ran.
 		run := newRun(cfg, t, started)
 		run.SuiteErrors, run.Verdict = []string{msg}, "error"
+		run.Profiles = errorProfiles(sel, msg)
 		if u, ok := err.(*unreachable); ok && u.token {
 			run.Checks = tokenEvidence(runCtx, sel, t, store, authEnv, red)
 			run.Recount()

@@ -37,6 +37,7 @@ const (
 	ruleWrongPassword       = "auth.token.wrong-password-accepted"
 	ruleScopeNotEnforced    = "auth.scope.not-enforced"
 	ruleScopeRefused        = "auth.scope.refused"
+	ruleScopeRequired       = "auth.token.scope-required"
 )
 
 const (
@@ -45,6 +46,7 @@ const (
 	srcBasic      = "RFC 6749 §2.3.1: the client id and secret are form-encoded before HTTP Basic"
 	srcSDSHeader  = `seed 001: "SDS would send the credentials in "Authorization" header"; seed 004: "SDS does not support sending the credentials in request body"`
 	srcScopes     = "OneRoster 1.1 scopes (shared/research/oneroster-spec.md §6.2); seed 002: Scope \"Optional value, may be required\""
+	srcScopeReq   = `RFC 6749 §3.3: a server may refuse a request that omits scope (invalid_scope) or grant a default; SDS's provider tests (OfficeDev/O365-EDU-Tools, "SDS V2 OneRoster v1.1-OAuth2" Postman collection) and the Grade Sync app (OfficeDev/O365-EDU-Assignments-GradeSync-App, OneRosterHttpClient.cs) send no scope`
 	srcGradeSync  = "shared/research/oneroster-spec.md §6.2: the Grade Sync app refreshes its token 5 minutes before exp"
 )
 
@@ -55,7 +57,8 @@ const minTokenLife = 300
 func init() {
 	RegisterFeatures(FeatureAuthOAuth2, FeatureAuthPassword, FeatureAuthOAuth1, FeatureAuthNegative, FeatureAuthScopes)
 	RegisterRules(
-		Rule{ruleTokenRefused, MUST, "the token endpoint refuses the client's own credentials", srcRFC6749, "issue a token to a client_credentials (or password) request with the client's id and secret in an HTTP Basic header and no scope"},
+		Rule{ruleTokenRefused, MUST, "the token endpoint refuses the client's own credentials", srcRFC6749, "issue a token to a client_credentials (or password) request with the client's id and secret in an HTTP Basic header and the scope the client asks for"},
+		Rule{ruleScopeRequired, SHOULD, "the token endpoint refuses a client_credentials request without scope", srcScopeReq, "grant the client's default scopes to a token request that names none (SDS and Grade Sync send none)"},
 		Rule{ruleTokenShape, MUST, "the token response is not application/json with access_token and token_type bearer", srcRFC6749, `answer 200 application/json {"access_token":"...","token_type":"bearer","expires_in":3600}`},
 		Rule{ruleTokenNoExpiry, SHOULD, "the token response has no positive expires_in", "RFC 6749 §5.1 (expires_in RECOMMENDED)", "send expires_in in seconds"},
 		Rule{ruleTokenShortLived, SHOULD, "access tokens live less than 5 minutes", srcGradeSync, "issue tokens that live at least 5 minutes (an hour is usual)"},
@@ -79,13 +82,14 @@ func authCheck(id, title, level, feature, rule string, run func(ctx context.Cont
 
 func tokenChecks() []Check {
 	return []Check{
-		authCheck("auth.token.response", "The token endpoint issues a bearer token (application/json, access_token, token_type, expires_in) to client credentials in the Basic header and no scope", MUST, FeatureAuthOAuth2, ruleTokenRefused, checkTokenResponse),
+		authCheck("auth.token.response", "The token endpoint issues a bearer token (application/json, access_token, token_type, expires_in) to client credentials in the Basic header and the run's --scope", MUST, FeatureAuthOAuth2, ruleTokenRefused, checkTokenResponse),
+		authCheck("auth.token.no-scope", "The token endpoint issues a token to a client_credentials request without scope, as SDS and Grade Sync send it", SHOULD, FeatureAuthOAuth2, ruleScopeRequired, checkNoScope),
 		authCheck("auth.token.invalid-client", "The token endpoint answers a wrong secret or an unknown client with 400/401 invalid_client, never 200", MUST, FeatureAuthOAuth2, ruleWrongSecretAccepted, checkInvalidClient),
 		authCheck("auth.token.basic-encoding", "The token endpoint form-decodes HTTP Basic client credentials (RFC 6749 §2.3.1)", MUST, FeatureAuthOAuth2, ruleBasicRawOnly, checkBasicEncoding),
 		authCheck("auth.token.body-credentials", "The token endpoint accepts client_id and client_secret in the request body", SHOULD, FeatureAuthOAuth2, ruleBodyRefused, checkBodyCredentials),
 		authCheck("auth.token.concurrent", "Two tokens issued one after the other both stay valid", MUST, FeatureAuthOAuth2, ruleRevokesPrevious, checkConcurrentTokens),
 		authCheck("auth.token.password-grant", "The token endpoint issues a token to the password grant and answers a wrong password with 400 invalid_grant, never 200", MUST, FeatureAuthPassword, ruleTokenRefused, checkPasswordGrant),
-		authCheck("auth.token.scope", "A token asked for roster-core.readonly only is refused GET /demographics and GET /categories (401/403, no data)", MUST, FeatureAuthScopes, ruleScopeNotEnforced, checkScope),
+		authCheck("auth.token.scope", "A token asked for roster-core.readonly only is served every top-level rostering collection and object but /demographics, and refused (401/403, no data) /demographics, the gradebook and resources", MUST, FeatureAuthScopes, ruleScopeNotEnforced, checkScope),
 	}
 }
 
@@ -268,11 +272,37 @@ func checkTokenResponse(ctx context.Context, e *Env, r *Recorder) {
 	if !needMode(e, r, "oauth2", "OAuth 2 client credentials") {
 		return
 	}
-	ans := e.requestToken(ctx, r, clientCredentials(""), basicEncoded, e.Auth.ClientID, e.Auth.ClientSecret)
+	grant := e.runGrant()
+	ans := e.requestToken(ctx, r, grant, basicEncoded, e.Auth.ClientID, e.Auth.ClientSecret)
 	if transportFailed(e, r, ans) {
 		return
 	}
-	judgeTokenResponse(r, ans, "client_credentials, "+basicEncoded.String()+", no scope")
+	judgeTokenResponse(r, ans, "client_credentials, "+basicEncoded.String()+", "+scopeWords(grant))
+}
+
+// checkNoScope asks for a token the run's way, but without scope: the
+// request SDS and Grade Sync send. The run's own request (with its
+// --scope) is the control: a refusal counts only when it is issued.
+func checkNoScope(ctx context.Context, e *Env, r *Recorder) {
+	if !needMode(e, r, "oauth2", "OAuth 2 client credentials") {
+		return
+	}
+	control := e.issueAny(ctx, r, e.runGrant())
+	if transportFailed(e, r, control) {
+		return
+	}
+	if !control.ok() {
+		r.NotSupported(fmt.Sprintf("the control failed: the run's own token request (%s) answered %s, so a refusal without scope would prove nothing (see auth.token.response)", scopeWords(e.runGrant()), control.short()))
+		return
+	}
+	ans := e.requestToken(ctx, r, clientCredentials(""), control.form, e.Auth.ClientID, e.Auth.ClientSecret)
+	if transportFailed(e, r, ans) {
+		return
+	}
+	if !ans.ok() {
+		r.AddRule(ruleScopeRequired, ans.ex, "client_credentials without scope (%s): the token endpoint answered %s%s, though it issued a token to the same request with %s; SDS and Grade Sync send no scope",
+			control.form, ans.short(), errDescription(ans), scopeWords(e.runGrant()))
+	}
 }
 
 func checkInvalidClient(ctx context.Context, e *Env, r *Recorder) {
@@ -284,7 +314,7 @@ func checkInvalidClient(ctx context.Context, e *Env, r *Recorder) {
 		{"a wrong client secret", a.ClientID, a.ClientSecret + "-not-the-secret"},
 		{"an unknown client", "rostercheck-unknown-client", a.ClientSecret},
 	} {
-		ans := e.requestToken(ctx, r, clientCredentials(""), basicEncoded, c.id, c.secret)
+		ans := e.requestToken(ctx, r, e.runGrant(), basicEncoded, c.id, c.secret)
 		if transportFailed(e, r, ans) {
 			return
 		}
@@ -306,11 +336,11 @@ func checkBasicEncoding(ctx context.Context, e *Env, r *Recorder) {
 		r.NotSupported("the client id and secret read the same form-encoded and raw: the encoding of Basic credentials makes no difference with them")
 		return
 	}
-	enc := e.requestToken(ctx, r, clientCredentials(""), basicEncoded, a.ClientID, a.ClientSecret)
+	enc := e.requestToken(ctx, r, e.runGrant(), basicEncoded, a.ClientID, a.ClientSecret)
 	if transportFailed(e, r, enc) || enc.ok() {
 		return
 	}
-	raw := e.requestToken(ctx, r, clientCredentials(""), basicRaw, a.ClientID, a.ClientSecret)
+	raw := e.requestToken(ctx, r, e.runGrant(), basicRaw, a.ClientID, a.ClientSecret)
 	if raw.ok() {
 		r.AddRule(ruleBasicRawOnly, raw.ex, "the token endpoint refused the %s (%s) and accepted the %s: it does not form-decode Basic credentials, so clients that follow RFC 6749 fail with a secret holding + / = %% or other reserved characters",
 			basicEncoded, enc.short(), basicRaw)
@@ -325,7 +355,7 @@ func checkBodyCredentials(ctx context.Context, e *Env, r *Recorder) {
 	if !needMode(e, r, "oauth2", "OAuth 2 client credentials") {
 		return
 	}
-	ans := e.requestToken(ctx, r, clientCredentials(""), bodyCreds, e.Auth.ClientID, e.Auth.ClientSecret)
+	ans := e.requestToken(ctx, r, e.runGrant(), bodyCreds, e.Auth.ClientID, e.Auth.ClientSecret)
 	if transportFailed(e, r, ans) {
 		return
 	}
@@ -349,8 +379,8 @@ func checkConcurrentTokens(ctx context.Context, e *Env, r *Recorder) {
 	if !needMode(e, r, "oauth2", "OAuth 2 client credentials") {
 		return
 	}
-	first := e.issueAny(ctx, r, clientCredentials(""))
-	second := e.issueAny(ctx, r, clientCredentials(""))
+	first := e.issueAny(ctx, r, e.runGrant())
+	second := e.issueAny(ctx, r, e.runGrant())
 	if !first.ok() || !second.ok() {
 		r.NotSupported("the token endpoint issued no token to test with (see auth.token.response)")
 		return
@@ -378,7 +408,11 @@ func checkPasswordGrant(ctx context.Context, e *Env, r *Recorder) {
 		return
 	}
 	grant := func(pw string) url.Values {
-		return url.Values{"grant_type": {"password"}, "username": {a.Username}, "password": {pw}}
+		v := url.Values{"grant_type": {"password"}, "username": {a.Username}, "password": {pw}}
+		if sc := a.scope(); sc != "" {
+			v.Set("scope", sc)
+		}
+		return v
 	}
 	ans := e.issueAny(ctx, r, grant(a.Password))
 	if transportFailed(e, r, ans) {
@@ -410,18 +444,8 @@ func checkScope(ctx context.Context, e *Env, r *Recorder) {
 		r.AddRule(ruleScopeRefused, ans.ex, "asked for %s only: the token endpoint answered %s%s", scopeRosterCore, ans.short(), errDescription(ans))
 		return
 	}
-	// Outside roster-core: demographics, and the gradebook (a provider
-	// without it answers 404, which is no data either).
-	for _, p := range []struct{ path, needs string }{
-		{"/demographics", "roster-demographics.readonly"},
-		{"/categories", "gradebook.readonly"},
-	} {
-		ex := e.apiProbe(ctx, r, p.path, one(), client.Bearer(ans.token), nil)
-		switch {
-		case ex.Err != nil && ex.Status == 0:
-			r.Errorf("GET %s: %s", ex.URL, e.describeErr(ex))
-		case ex.Status >= 200 && ex.Status < 300:
-			r.Addf(ex, "a token granted %s only was served GET %s (%d), which needs %s", scopeRosterCore, p.path, ex.Status, p.needs)
-		}
-	}
+	// Every top-level read (auth_probes.go): the core ones served, the
+	// others refused (a provider without a service answers 404, which is
+	// no data either).
+	checkScopeOperations(ctx, e, r, ans.token)
 }

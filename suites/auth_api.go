@@ -40,7 +40,7 @@ func init() {
 		Rule{ruleAcceptsAnonymous, MUST, "the API serves a request without credentials", srcRFC6750, "answer 401 with WWW-Authenticate to every request without credentials"},
 		Rule{ruleAcceptsInvalid, MUST, "the API serves an invalid or expired bearer token", srcRFC6750, "verify every bearer token (signature, issuer, expiry) and answer 401 invalid_token"},
 		Rule{ruleDataInRefusal, MUST, "a refused request still carries records", srcRFC6750, "send no data with a 401 or 403"},
-		Rule{ruleNoChallenge, SHOULD, "a 401 has no WWW-Authenticate header", srcRFC6750, `send WWW-Authenticate: Bearer realm="oneroster" with every 401`},
+		Rule{ruleNoChallenge, MUST, "a 401 has no WWW-Authenticate header", "RFC 6750 §3 and RFC 7235 §3.1: a 401 MUST carry a WWW-Authenticate challenge", `send WWW-Authenticate: Bearer realm="oneroster" with every 401`},
 		Rule{ruleRefusalStatus, SHOULD, "missing or invalid credentials are refused with another status than 401", srcRFC6750, "answer 401 (403 is for a valid token without the scope)"},
 		Rule{ruleCredsInURL, MUST, "the API takes credentials from the query string", "RFC 6750 §2.3 and §5.3: tokens in URLs end up in logs and browser history", "read credentials from the Authorization header only"},
 		Rule{ruleCredsInCookie, MUST, "the API takes the access token from a cookie", "RFC 6750 §5.3; seed 001: SDS sends credentials in the Authorization header", "read credentials from the Authorization header only"},

@@ -2,8 +2,11 @@ package suites
 
 import (
 	"context"
+	"net/url"
 	"slices"
+	"strings"
 	"sync"
+	"time"
 
 	"github.com/rostercheck/rostercheck/internal/client"
 )
@@ -23,6 +26,9 @@ type AuthEnv struct {
 	TokenURL, ClientID, ClientSecret string
 	Username, Password               string
 	Scopes                           []string
+	// OAuth1Method is the run's --oauth1-method (HMAC-SHA1 or
+	// HMAC-SHA256): the OAuth 1.0a probes sign with it.
+	OAuth1Method string
 	// TokenStore carries token requests: no credentials of its own, and
 	// only the token URL's origin.
 	TokenStore *client.Store
@@ -32,9 +38,30 @@ type AuthEnv struct {
 
 	once  sync.Once
 	token string
+	life  client.TokenLife // of token
 }
 
 func (a *AuthEnv) has(mode string) bool { return a != nil && slices.Contains(a.Modes, mode) }
+
+// scope is the scope parameter of the run's token requests ("" none).
+func (a *AuthEnv) scope() string {
+	if a == nil {
+		return ""
+	}
+	return strings.Join(a.Scopes, " ")
+}
+
+// runGrant is the run's own client_credentials request (its --scope): the
+// token probes vary only what they test.
+func (e *Env) runGrant() url.Values { return clientCredentials(e.Auth.scope()) }
+
+// scopeWords says which scope a token request carried, for messages.
+func scopeWords(grant url.Values) string {
+	if s := grant.Get("scope"); s != "" {
+		return "scope " + s
+	}
+	return "no scope"
+}
 
 func (a *AuthEnv) secret(s ...string) {
 	if a != nil && a.AddSecret != nil {
@@ -53,8 +80,10 @@ func (e *Env) bearer(ctx context.Context, r *Recorder) string {
 		return ""
 	}
 	a.once.Do(func() {
-		ans := e.issueAny(ctx, r, clientCredentials(""))
+		issued := time.Now()
+		ans := e.issueAny(ctx, r, e.runGrant())
 		a.token = ans.token
+		a.life = lifeOf(ans, issued)
 	})
 	return a.token
 }

@@ -46,11 +46,11 @@ func init() {
 	RegisterChecks(func() []Check {
 		return []Check{
 			authCheck("auth.oauth1.signed", "OAuth 1.0a requests signed with HMAC-SHA256 (and HMAC-SHA1) in the Authorization header, without oauth_token, are served", MUST, FeatureAuthOAuth1, ruleOAuth1Refused, checkOAuth1Signed),
-			authCheck("auth.oauth1.query", "OAuth 1.0a requests with the protocol parameters in the query string are served", SHOULD, FeatureAuthOAuth1, ruleOAuth1QueryRefused, checkOAuth1Query),
-			authCheck("auth.oauth1.bad-signature", "An OAuth 1.0a request with a wrong signature is refused with 401", MUST, FeatureAuthOAuth1, ruleOAuth1BadSignature, checkOAuth1BadSignature),
-			authCheck("auth.oauth1.stale-timestamp", "An OAuth 1.0a request with a timestamp two hours old is refused with 401", MUST, FeatureAuthOAuth1, ruleOAuth1StaleTimestamp, checkOAuth1Stale),
-			authCheck("auth.oauth1.replayed-nonce", "A replayed OAuth 1.0a request (same nonce and timestamp) is refused with 401", MUST, FeatureAuthOAuth1, ruleOAuth1Replay, checkOAuth1Replay),
-			authCheck("auth.oauth1.small-skew", "An OAuth 1.0a signature whose clock is a minute ahead or behind is accepted", SHOULD, FeatureAuthOAuth1, ruleOAuth1SkewRefused, checkOAuth1Skew),
+			authCheck("auth.oauth1.query", "OAuth 1.0a requests (--oauth1-method) with the protocol parameters in the query string are served", SHOULD, FeatureAuthOAuth1, ruleOAuth1QueryRefused, checkOAuth1Query),
+			authCheck("auth.oauth1.bad-signature", "An OAuth 1.0a request (--oauth1-method) with a wrong signature is refused with 401, where the correct one is served", MUST, FeatureAuthOAuth1, ruleOAuth1BadSignature, checkOAuth1BadSignature),
+			authCheck("auth.oauth1.stale-timestamp", "An OAuth 1.0a request (--oauth1-method) with a timestamp two hours old is refused with 401, where a fresh one is served", MUST, FeatureAuthOAuth1, ruleOAuth1StaleTimestamp, checkOAuth1Stale),
+			authCheck("auth.oauth1.replayed-nonce", "A replayed OAuth 1.0a request (--oauth1-method; same nonce and timestamp) is refused with 401, where the first is served", MUST, FeatureAuthOAuth1, ruleOAuth1Replay, checkOAuth1Replay),
+			authCheck("auth.oauth1.small-skew", "An OAuth 1.0a signature (--oauth1-method) whose clock is a minute ahead or behind is accepted", SHOULD, FeatureAuthOAuth1, ruleOAuth1SkewRefused, checkOAuth1Skew),
 		}
 	})
 }
@@ -59,6 +59,31 @@ func init() {
 // secret; the options adjust it.
 func (e *Env) signer(method oauth1.Method, placement oauth1.Placement) *oauth1.Signer {
 	return &oauth1.Signer{ConsumerKey: e.Auth.ClientID, ConsumerSecret: e.Auth.ClientSecret, Method: method, Placement: placement}
+}
+
+// method is the run's --oauth1-method: every probe signs with it and
+// varies only what it tests.
+func (e *Env) method() oauth1.Method {
+	if e.Auth != nil && e.Auth.OAuth1Method != "" {
+		return oauth1.Method(e.Auth.OAuth1Method)
+	}
+	return oauth1.HMACSHA256
+}
+
+// oauth1Control sends a correctly signed request the run's way and is true
+// when it is served: only then does the refusal of a faulty one prove the
+// provider checks that fault. Otherwise the check is not supported.
+func (e *Env) oauth1Control(ctx context.Context, r *Recorder) bool {
+	ex := e.signedGet(ctx, r, e.signer(e.method(), oauth1.Header))
+	if broken(e, r, ex) {
+		return false
+	}
+	if !served(ex) {
+		r.NotSupported(fmt.Sprintf("the control failed: GET %s correctly signed with %s (--oauth1-method) answered %d%s, so a refusal of the faulty request would prove nothing (see auth.oauth1.signed)",
+			probePath, e.method(), ex.Status, e.bodyHint(ex.Body)))
+		return false
+	}
+	return true
 }
 
 // signedGet sends GET probePath?limit=1 signed by s.
@@ -98,9 +123,12 @@ func checkOAuth1Query(ctx context.Context, e *Env, r *Recorder) {
 	if !needMode(e, r, "oauth1", "OAuth 1.0a") {
 		return
 	}
-	ex := e.signedGet(ctx, r, e.signer(oauth1.HMACSHA256, oauth1.Query))
+	if !e.oauth1Control(ctx, r) {
+		return
+	}
+	ex := e.signedGet(ctx, r, e.signer(e.method(), oauth1.Query))
 	if !broken(e, r, ex) && !served(ex) {
-		r.Addf(ex, "GET %s with HMAC-SHA256 OAuth 1.0a parameters in the query string answered %d%s", probePath, ex.Status, e.bodyHint(ex.Body))
+		r.Addf(ex, "GET %s with %s OAuth 1.0a parameters in the query string answered %d%s, though the same request signed in the Authorization header was served", probePath, e.method(), ex.Status, e.bodyHint(ex.Body))
 	}
 }
 
@@ -120,7 +148,10 @@ func checkOAuth1BadSignature(ctx context.Context, e *Env, r *Recorder) {
 	if !needMode(e, r, "oauth1", "OAuth 1.0a") {
 		return
 	}
-	s := e.signer(oauth1.HMACSHA256, oauth1.Header)
+	if !e.oauth1Control(ctx, r) {
+		return
+	}
+	s := e.signer(e.method(), oauth1.Header)
 	s.ConsumerSecret += "-not-the-secret"
 	refusedOAuth1(e, r, e.signedGet(ctx, r, s), "signed with a wrong consumer secret")
 }
@@ -129,7 +160,10 @@ func checkOAuth1Stale(ctx context.Context, e *Env, r *Recorder) {
 	if !needMode(e, r, "oauth1", "OAuth 1.0a") {
 		return
 	}
-	s := e.signer(oauth1.HMACSHA256, oauth1.Header)
+	if !e.oauth1Control(ctx, r) {
+		return
+	}
+	s := e.signer(e.method(), oauth1.Header)
 	s.Now = func() time.Time { return time.Now().Add(-oauth1Stale) }
 	refusedOAuth1(e, r, e.signedGet(ctx, r, s), fmt.Sprintf("with an oauth_timestamp %s old", oauth1Stale))
 }
@@ -141,15 +175,18 @@ func checkOAuth1Replay(ctx context.Context, e *Env, r *Recorder) {
 	b := make([]byte, 12)
 	_, _ = rand.Read(b)
 	nonce, at := "rostercheck-replay-"+hex.EncodeToString(b), time.Now()
-	s := e.signer(oauth1.HMACSHA256, oauth1.Header)
+	s := e.signer(e.method(), oauth1.Header)
 	s.Now = func() time.Time { return at }
 	s.Nonce = func() string { return nonce }
+	// The first request is the control: correctly signed, fresh nonce.
 	first := e.signedGet(ctx, r, s)
 	if broken(e, r, first) {
 		return
 	}
 	if !served(first) {
-		return // nothing to replay: auth.oauth1.signed reports the refusal
+		r.NotSupported(fmt.Sprintf("the control failed: GET %s correctly signed with %s (--oauth1-method) answered %d%s, so there is nothing to replay (see auth.oauth1.signed)",
+			probePath, e.method(), first.Status, e.bodyHint(first.Body)))
+		return
 	}
 	refusedOAuth1(e, r, e.signedGet(ctx, r, s), "replayed with the same nonce and timestamp")
 }
@@ -158,15 +195,18 @@ func checkOAuth1Skew(ctx context.Context, e *Env, r *Recorder) {
 	if !needMode(e, r, "oauth1", "OAuth 1.0a") {
 		return
 	}
+	if !e.oauth1Control(ctx, r) {
+		return
+	}
 	for _, d := range []time.Duration{oauth1Skew, -oauth1Skew} {
-		s := e.signer(oauth1.HMACSHA256, oauth1.Header)
+		s := e.signer(e.method(), oauth1.Header)
 		s.Now = func() time.Time { return time.Now().Add(d) }
 		ex := e.signedGet(ctx, r, s)
 		if broken(e, r, ex) {
 			return
 		}
 		if !served(ex) {
-			r.Addf(ex, "GET %s signed with a clock %s off answered %d%s", probePath, d, ex.Status, e.bodyHint(ex.Body))
+			r.Addf(ex, "GET %s signed with %s and a clock %s off answered %d%s, though the same request on time was served", probePath, e.method(), d, ex.Status, e.bodyHint(ex.Body))
 		}
 	}
 }

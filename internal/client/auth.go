@@ -46,6 +46,8 @@ type AuthError struct {
 	// TokenURL is the token endpoint asked; Code its OAuth error code
 	// ("invalid_client"), if it gave one.
 	TokenURL, Code string
+	// Description is the endpoint's error_description (scrubbed of secrets).
+	Description string
 	// MissingToken: the endpoint answered 2xx without an access_token.
 	MissingToken bool
 	// Tried names each way of sending the client credentials that was
@@ -135,6 +137,8 @@ type tokenAuth struct {
 	tok    *oauth2.Token
 	issued time.Time
 	tokens []string
+	life   []TokenLife    // every token fetched, with its stated expiry
+	early  []EarlyRefusal // tokens refused before that expiry
 
 	fb fallback // other ways of sending the client credentials (auth_fallback.go)
 }
@@ -258,6 +262,7 @@ func (a *tokenAuth) token(ctx context.Context) (*oauth2.Token, error) {
 	}
 	if !seen {
 		a.tokens = append(a.tokens, t.AccessToken)
+		a.life = append(a.life, TokenLife{Token: t.AccessToken, Issued: a.issued, Expiry: t.Expiry})
 	}
 	a.mu.Unlock()
 	return t, nil
@@ -276,6 +281,7 @@ func (a *tokenAuth) classify(err error) *AuthError {
 		}
 		if re.ErrorDescription != "" {
 			parts = append(parts, "error_description="+strconv.Quote(re.ErrorDescription))
+			ae.Description = scrub(re.ErrorDescription, a.secrets...)
 		}
 		if re.Response != nil {
 			if ct := re.Response.Header.Get("Content-Type"); ct != "" {

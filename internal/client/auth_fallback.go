@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"time"
 
 	"golang.org/x/oauth2"
 	"golang.org/x/oauth2/clientcredentials"
@@ -155,7 +156,7 @@ func (a *tokenAuth) fetchToken(ctx context.Context) (*oauth2.Token, error) {
 			first = ae
 		}
 		tried = append(tried, f.name+" ("+ae.short()+")")
-		if ae.Unreachable || (ae.Status != http.StatusBadRequest && ae.Status != http.StatusUnauthorized) {
+		if ae.Unreachable || (ae.Status != http.StatusBadRequest && ae.Status != http.StatusUnauthorized) || ae.Code == "invalid_scope" {
 			break // only a refusal of the credentials is worth another form
 		}
 	}
@@ -193,6 +194,9 @@ func (a *tokenAuth) Invalidate(authorization string) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if a.tok != nil && a.tok.AccessToken != "" && strings.HasSuffix(authorization, " "+a.tok.AccessToken) {
+		if now := time.Now(); !a.tok.Expiry.IsZero() && now.Before(a.tok.Expiry.Add(-renewMargin(a.tok.Expiry.Sub(a.issued)))) {
+			a.early = append(a.early, EarlyRefusal{TokenLife{a.tok.AccessToken, a.issued, a.tok.Expiry}, now})
+		}
 		a.tok = nil
 	}
 }

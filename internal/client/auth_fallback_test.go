@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 func TestOAuth2FallbackForms(t *testing.T) {
@@ -83,6 +84,19 @@ func TestRenewAfter401(t *testing.T) {
 	}
 	if s.Renewed() != 2 || ts.requests.Load() != 3 {
 		t.Fatalf("renewed %d, token requests %d", s.Renewed(), ts.requests.Load())
+	}
+	// Each token said it lives an hour: both refusals came before that.
+	if lives := s.TokenLives(); len(lives) != 3 {
+		t.Fatalf("token lives %+v, want 3", lives)
+	}
+	early := s.EarlyRefusals()
+	if len(early) != 2 {
+		t.Fatalf("early refusals %+v, want 2", early)
+	}
+	for _, e := range early {
+		if e.Refused.Before(e.Issued) || !e.Refused.Before(e.Expiry) || e.Expiry.Sub(e.Issued) < 59*time.Minute {
+			t.Errorf("early refusal %+v: want issued <= refused < expiry, an hour after issue", e)
+		}
 	}
 	// A request with its own credentials is never retried.
 	if ex := s.Do(context.Background(), Request{URL: api, Auth: Bearer("nope")}); ex.Status != 401 || ex.Renewed {
