@@ -266,11 +266,12 @@ func Serve(ctx context.Context, cfg *Config, stdout, stderr io.Writer) int {
 	defer srv.close()
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	fmt.Fprintf(stdout, "OneRoster 1.1 reference provider (district %s, seed %d)\n", cfg.Size, cfg.Seed)
+	fmt.Fprintf(stdout, "OneRoster 1.1 and 1.2 reference provider (district %s, seed %d)\n", cfg.Size, cfg.Seed)
 	if cfg.Defect != "" {
 		fmt.Fprintf(stdout, "defect:        %s\n", cfg.Defect)
 	}
 	fmt.Fprintf(stdout, "base URL:      %s/ims/oneroster/v1p1\n", srv.base)
+	fmt.Fprintf(stdout, "1.2 roots:     %s/ims/oneroster/rostering/v1p2 %s/ims/oneroster/gradebook/v1p2 %s/ims/oneroster/resources/v1p2\n", srv.base, srv.base, srv.base)
 	fmt.Fprintf(stdout, "token URL:     %s/oauth/token\n", srv.base)
 	fmt.Fprintf(stdout, "client id:     %s\n", id)
 	if generated {
