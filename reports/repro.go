@@ -123,7 +123,14 @@ func GroupRepro(run *Run, g *FailureGroup) string {
 // sent: --include for the status line, the token where the run put it in a
 // query string or a cookie (the recorded line has it redacted or left out).
 func replayCurl(e *Exchange) string {
-	c := strings.Replace(e.Curl, "curl --silent --show-error", "curl --silent --show-error --include", 1)
+	lines := strings.Split(e.Curl, "\n")
+	for i, l := range lines {
+		if strings.HasPrefix(l, "curl ") {
+			lines[i] = "curl --include " + strings.TrimPrefix(l, "curl ")
+			break
+		}
+	}
+	c := strings.Join(lines, "\n")
 	c = strings.ReplaceAll(c, Redacted, tokenVar)
 	c = strings.ReplaceAll(c, url.QueryEscape(Redacted), tokenVar)
 	if ck, ok := headerValue(e.RequestHeaders, "Cookie"); ok && strings.Contains(c, "Cookie header (omitted)") {
