@@ -95,7 +95,10 @@ func GroupRepro(run *Run, g *FailureGroup) string {
 	}
 	b.WriteString("\n")
 	if len(g.Checks) > 0 {
-		fmt.Fprintf(&b, "# check %s; the run got: %s\n", g.Checks[0].ID, exchangeStatus(e))
+		fmt.Fprintf(&b, "# check %s\n", g.Checks[0].ID)
+	}
+	if e.Status != 0 {
+		fmt.Fprintf(&b, "# the run got: HTTP %d\n", e.Status)
 	}
 	if e.Method != "" && e.Method != "GET" && e.Method != "HEAD" {
 		b.WriteString("# WARNING: this request changes data on the target (" + e.Method + "): run it against a test tenant only.\n")
