@@ -230,3 +230,25 @@ func checkBalanced(t *testing.T, page string) {
 		t.Fatalf("unclosed elements: %v", stack)
 	}
 }
+
+// A check with nothing to compare is not-supported, with its one-line
+// reason; the matrix never shows ✓ for it, alone or beside passes.
+func TestHTMLMatrixNotSupportedIsNoTick(t *testing.T) {
+	ns := reports.CheckResult{ID: "rostering.users.sort.x", Title: "t", Area: "rostering", Endpoint: "/users", Outcome: reports.NotSupported,
+		Message: "no two records differ in the sort field: nothing to compare"}
+	pass := reports.CheckResult{ID: "rostering.users.sort.y", Title: "t", Area: "rostering", Endpoint: "/users", Outcome: reports.Pass}
+	alone := reports.CheckResult{ID: "rostering.classes.sort.x", Title: "t", Area: "rostering", Endpoint: "/classes", Outcome: reports.NotSupported,
+		Message: "no two records differ in the sort field: nothing to compare"}
+	page := renderHTML(t, &reports.Run{SchemaVersion: 1, Verdict: "pass", Checks: []reports.CheckResult{ns, pass, alone}})
+	m := page[strings.Index(page, `<table class="matrix">`):]
+	m = m[:strings.Index(m, "</table>")]
+	if strings.Contains(m, "✓") {
+		t.Errorf("the matrix shows ✓ for a not-supported check:\n%s", m)
+	}
+	if strings.Count(m, `class="c-not-supported"`) != 2 {
+		t.Errorf("want two not-supported cells:\n%s", m)
+	}
+	if !strings.Contains(page, "no two records differ in the sort field: nothing to compare") {
+		t.Error("the reason is not shown")
+	}
+}
