@@ -45,6 +45,9 @@ type htmlView struct {
 	SkipGroups   []skipGroup // the same, grouped by reason
 	Diff         *Diff
 	ProfileNames []string
+	// Blocked is, per profile, its first blocker (tier 1): its import
+	// preview cannot happen as shown.
+	Blocked map[string]causeView
 	Checks       []checkView // every check, in order
 	Config       []kv
 }
@@ -189,6 +192,12 @@ func buildHTMLView(run *Run) *htmlView {
 		}
 	}
 	v.Diff = run.Diff
+	v.Blocked = map[string]causeView{}
+	for _, p := range v.Profiles {
+		if len(p.Causes) > 0 && p.Causes[0].Tier == TierName(1) {
+			v.Blocked[p.Name] = p.Causes[0]
+		}
+	}
 	for _, g := range groups {
 		gv := groupView{FailureGroup: g, Anchor: anchorOf[g.Name()], Class: outcomeClass(g.Outcome), TierName: TierName(g.Tier)}
 		gv.Profiles = strings.Join(append(append([]string(nil), g.FailIn...), g.AdviseIn...), " ")

@@ -252,3 +252,27 @@ func TestHTMLMatrixNotSupportedIsNoTick(t *testing.T) {
 		t.Error("the reason is not shown")
 	}
 }
+
+// An import preview leaves out "would skip 0" lines and says when a blocker
+// stops the consumer before it imports anything.
+func TestHTMLPreviewBlockedAndNoZeroDrops(t *testing.T) {
+	run := &reports.Run{SchemaVersion: 1, Verdict: "fail",
+		Profiles: []reports.ProfileVerdict{{Name: "sds", Verdict: "fail"}},
+		Rules:    []reports.RuleInfo{{ID: "auth.token.refused", Title: "the token endpoint refuses the client", Levels: map[string]string{"sds": "MUST"}}},
+		Checks: []reports.CheckResult{{ID: "auth.token.response", Title: "t", Area: "auth", Outcome: reports.Fail,
+			Rules:      []reports.RuleCount{{Rule: "auth.token.refused", Count: 1}},
+			Violations: []reports.Violation{{Rule: "auth.token.refused", Message: "401"}},
+			Profiles:   []reports.ProfileOutcome{{Profile: "sds", Tier: "required", Outcome: reports.Fail}}}},
+		Previews: []reports.ImportPreview{{Profile: "sds", Consumer: "SDS",
+			Imported: []reports.PreviewCount{{School: "A", Type: "users", Count: 3}},
+			Dropped: []reports.PreviewDrop{{Type: "users", Count: 0, Sentence: "SDS would skip 0 users that are tobedeleted"},
+				{Type: "users", Count: 2, Sentence: "SDS would skip 2 guardians without e-mail"}}}}}
+	page := renderHTML(t, run)
+	if strings.Contains(page, "would skip 0") || !strings.Contains(page, "would skip 2 guardians") {
+		t.Error("zero-count drops are listed, or the others are not")
+	}
+	if !strings.Contains(page, "SDS would import nothing as it stands:</strong> <a href=\"#group-auth.token.refused\">") {
+		t.Error("the preview does not say the token blocker stops SDS")
+	}
+	checkBalanced(t, page)
+}
