@@ -312,17 +312,18 @@ func printDiff(w io.Writer, d *reports.Diff, c palette) {
 // printFixFirst prints, per profile, its verdict and top causes by impact.
 func printFixFirst(w io.Writer, run *reports.Run, groups []reports.FailureGroup, c palette) {
 	ff := reports.FixFirst(run, groups)
-	any := false
+	some := false
 	for _, p := range ff {
-		if len(p.Causes) > 0 {
-			any = true
-		}
+		some = some || len(p.Causes) > 0
 	}
-	if !any {
+	if !some {
 		return
 	}
 	fmt.Fprintln(w, "\nFix these first:")
 	for _, p := range ff {
+		if len(p.Causes) == 0 {
+			continue // the table below gives its verdict
+		}
 		fmt.Fprintf(w, "  %s  %s\n", p.Profile, c.word(p.Verdict))
 		for i, g := range p.Causes {
 			fmt.Fprintf(w, "    %d. [%s] %s\n", i+1, reports.TierName(g.Tier), g.CauseLine())
