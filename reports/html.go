@@ -48,8 +48,8 @@ type htmlView struct {
 	// Blocked is, per profile, its first blocker (tier 1): its import
 	// preview cannot happen as shown.
 	Blocked map[string]causeView
-	Checks       []checkView // every check, in order
-	Config       []kv
+	Checks  []checkView // every check, in order
+	Config  []kv
 }
 
 type profileView struct {
