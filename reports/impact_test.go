@@ -126,3 +126,42 @@ func TestCompare(t *testing.T) {
 		t.Error("rule counts missing")
 	}
 }
+
+// A write repro says it changes data; a token-endpoint finding replays the
+// token request alone; a token placed in a cookie or the query string goes
+// back where the run put it.
+func TestReproWritesTokenEndpointAndPlacement(t *testing.T) {
+	levels := map[string]string{"p": "MUST"}
+	mk := func(rule string, e reports.Exchange) *reports.Run {
+		return &reports.Run{SchemaVersion: 1, Verdict: "fail",
+			Target: reports.Target{BaseURL: "http://127.0.0.1:1/ims/oneroster/v1p1", TokenURL: "http://127.0.0.1:1/token", Auth: "oauth2"},
+			Config: map[string]any{"client-id": "c"},
+			Rules:  []reports.RuleInfo{{ID: rule, Levels: levels}},
+			Checks: []reports.CheckResult{{ID: "x.y.z", Outcome: reports.Fail, Rules: []reports.RuleCount{{Rule: rule, Count: 1}},
+				Violations: []reports.Violation{{Rule: rule, Message: "m", ExchangeID: e.ID}}, Exchanges: []reports.Exchange{e},
+				Profiles: []reports.ProfileOutcome{{Profile: "p", Tier: "required", Outcome: reports.Fail}}}}}
+	}
+	repro := func(run *reports.Run) string { return reports.GroupsWithRepro(run)[0].Repro }
+
+	w := repro(mk("w", reports.Exchange{ID: 1, Method: "PUT", URL: "http://127.0.0.1:1/ims/oneroster/v1p1/lineItems/a", Status: 201,
+		Curl: "curl --silent --show-error --globoff \\\n  --request 'PUT' \\\n  'http://127.0.0.1:1/ims/oneroster/v1p1/lineItems/a'"}))
+	if !strings.Contains(w, "WARNING: this request changes data on the target (PUT)") {
+		t.Errorf("write repro:\n%s", w)
+	}
+	tk := repro(mk("auth.token.x", reports.Exchange{ID: 2, Method: "POST", URL: "http://127.0.0.1:1/token", Status: 200,
+		Curl: "curl --silent --show-error --globoff \\\n  --user \"$ROSTERCHECK_CLIENT_ID:$ROSTERCHECK_CLIENT_SECRET\" \\\n  --data-binary 'grant_type=client_credentials' \\\n  'http://127.0.0.1:1/token'"}))
+	if strings.Contains(tk, "token_response=") || !strings.Contains(tk, `: "${ROSTERCHECK_CLIENT_SECRET:?`) {
+		t.Errorf("token-endpoint repro:\n%s", tk)
+	}
+	q := repro(mk("auth.api.credentials-in-url", reports.Exchange{ID: 3, Method: "GET", URL: "http://127.0.0.1:1/ims/oneroster/v1p1/orgs?jwt=<redacted>", Status: 200,
+		RequestHeaders: map[string]string{"Cookie": "access_token=<redacted>; jwt=<redacted>"},
+		Curl:           "# the original request also sent a Cookie header (omitted)\ncurl --silent --show-error --globoff \\\n  'http://127.0.0.1:1/ims/oneroster/v1p1/orgs?jwt=<redacted>'"}))
+	for _, want := range []string{`?jwt='"$ROSTERCHECK_TOKEN"''`, `--header 'Cookie: access_token='"$ROSTERCHECK_TOKEN"'; jwt='"$ROSTERCHECK_TOKEN"''`} {
+		if !strings.Contains(q, want) {
+			t.Errorf("placement repro lacks %s:\n%s", want, q)
+		}
+	}
+	if strings.Contains(q, "<redacted>") || strings.Contains(q, "(omitted)") {
+		t.Errorf("placement repro still has a redacted or omitted credential:\n%s", q)
+	}
+}
