@@ -2,12 +2,16 @@ package runner_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
+
+	"github.com/rostercheck/rostercheck/runner"
 )
 
 // internalFileRE matches the names of files outside the repository that
@@ -40,11 +44,8 @@ func internalHits(t *testing.T, dir string, console ...string) map[string]int {
 // No output of a run (HTML, JUnit, results.json, summary.md, the console)
 // names a file outside the repository.
 func TestNoOutputNamesFilesOutsideTheRepository(t *testing.T) {
-	dir := t.TempDir()
-	r := rostercheck(t, nil, "run", "--defect", "phone-not-e164", "--profile", allProfiles, "--out", dir)
-	if r.code != 1 {
-		t.Fatalf("exit %d\n%s", r.code, r.stderr)
-	}
+	r := failingReport(t)
+	dir := r.dir
 
 	// The writers add none of their own: with the suites' text cleaned of
 	// such names, a re-render from results.json names none anywhere.
@@ -107,4 +108,42 @@ func TestNoOutputNamesFilesOutsideTheRepository(t *testing.T) {
 func itoa(n int) string {
 	b, _ := json.Marshal(n)
 	return string(b)
+}
+
+var (
+	failingOnce sync.Once
+	failingRun  cliResult
+	failingErr  string
+)
+
+// failingReport is one failing run of the reference provider (defect
+// phone-not-e164, every profile), shared by the tests that read its
+// reports; r.dir is its report folder.
+func failingReport(t *testing.T) cliResult {
+	t.Helper()
+	failingOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "rostercheck-failing-")
+		if err != nil {
+			failingErr = err.Error()
+			return
+		}
+		failingRun = rostercheck(t, nil, "run", "--defect", "phone-not-e164", "--profile", allProfiles, "--out", dir)
+		failingRun.dir = dir
+		if failingRun.code != runner.ExitFail {
+			failingErr = fmt.Sprintf("exit %d\n%s", failingRun.code, failingRun.stderr)
+		}
+	})
+	if failingErr != "" {
+		t.Fatalf("the failing run: %s", failingErr)
+	}
+	return failingRun
+}
+
+// runAndClean runs the tests and removes the shared failing run's folder.
+func runAndClean(m *testing.M) int {
+	code := m.Run()
+	if failingRun.dir != "" {
+		_ = os.RemoveAll(failingRun.dir)
+	}
+	return code
 }
