@@ -16,10 +16,11 @@ import (
 var templateFS embed.FS
 
 var reportTemplate = template.Must(template.New("report.html.tmpl").Funcs(template.FuncMap{
-	"upper":     strings.ToUpper,
-	"thousands": thousands,
-	"join":      strings.Join,
-	"int":       func(n int64) int { return int(n) },
+	"upper":      strings.ToUpper,
+	"thousands":  thousands,
+	"join":       strings.Join,
+	"int":        func(n int64) int { return int(n) },
+	"ruleCounts": RuleCounts,
 }).ParseFS(templateFS, "templates/report.html.tmpl"))
 
 // maxHTMLBody caps each request or response body shown in report.html
@@ -41,14 +42,30 @@ type htmlView struct {
 	Matrix       []matrixRow
 	Groups       []groupView
 	Skipped      []checkView // not-supported and not-run
-	Checks       []checkView // every check, in order
-	TokenCommand string
-	Config       []kv
+	SkipGroups   []skipGroup // the same, grouped by reason
+	Diff         *Diff
+	ProfileNames []string
+	// Blocked is, per profile, its first blocker (tier 1): its import
+	// preview cannot happen as shown.
+	Blocked map[string]causeView
+	Checks  []checkView // every check, in order
+	Config  []kv
 }
 
 type profileView struct {
 	ProfileVerdict
-	Class string
+	Class  string
+	Causes []causeView // its top causes by impact
+}
+
+type causeView struct {
+	Name, Title, Hint, Anchor, Tier string
+}
+
+// skipGroup is the checks that gave no verdict for one reason.
+type skipGroup struct {
+	Outcome, Class, Reason string
+	Checks                 []checkView
 }
 
 type matrixRow struct {
@@ -62,14 +79,24 @@ type matrixCell struct {
 	Count   int
 	Title   string
 	Anchor  string
+	Worst   int    // checks at the cell's (worst) outcome
+	Checks  string // the ids of the checks at that outcome, space-separated
+	Groups  string // the anchors of their groups, space-separated
 }
 
 type groupView struct {
 	FailureGroup
-	Anchor    string
-	Class     string
-	Exchanges []exchangeView
+	Anchor     string
+	Class      string
+	Exchanges  []exchangeView
+	Profiles   string       // the profiles it fails or advises, space-separated (for the filter)
+	ShownCheck []GroupCheck // the first maxGroupChecks checks
+	MoreChecks []GroupCheck // the rest, collapsed
+	TierName   string
 }
+
+// maxGroupChecks is how many of a group's checks are listed before the rest are collapsed.
+const maxGroupChecks = 10
 
 type checkView struct {
 	*CheckResult
@@ -138,7 +165,7 @@ func buildHTMLView(run *Run) *htmlView {
 		default:
 			cls = "error"
 		}
-		v.Profiles = append(v.Profiles, profileView{p, cls})
+		v.Profiles = append(v.Profiles, profileView{ProfileVerdict: p, Class: cls})
 	}
 
 	hintOf := map[string]string{}
@@ -151,8 +178,31 @@ func buildHTMLView(run *Run) *htmlView {
 	for i := range run.Checks {
 		byID[run.Checks[i].ID] = &run.Checks[i]
 	}
-	for _, g := range GroupFailures(run) {
-		gv := groupView{FailureGroup: g, Anchor: "group-" + anchorSafe(g.Name()), Class: outcomeClass(g.Outcome)}
+	groups := GroupsWithRepro(run)
+	anchorOf := map[string]string{}
+	for _, g := range groups {
+		anchorOf[g.Name()] = "group-" + anchorSafe(g.Name())
+	}
+	for _, p := range run.Profiles {
+		v.ProfileNames = append(v.ProfileNames, p.Name)
+	}
+	for i := range v.Profiles {
+		for _, g := range TopCauses(groups, v.Profiles[i].Name, maxTopCauses) {
+			v.Profiles[i].Causes = append(v.Profiles[i].Causes, causeView{Name: g.Name(), Title: g.Title, Hint: g.Hint, Anchor: anchorOf[g.Name()], Tier: TierName(g.Tier)})
+		}
+	}
+	v.Diff = run.Diff
+	v.Blocked = map[string]causeView{}
+	for _, p := range v.Profiles {
+		if len(p.Causes) > 0 && p.Causes[0].Tier == TierName(1) {
+			v.Blocked[p.Name] = p.Causes[0]
+		}
+	}
+	for _, g := range groups {
+		gv := groupView{FailureGroup: g, Anchor: anchorOf[g.Name()], Class: outcomeClass(g.Outcome), TierName: TierName(g.Tier)}
+		gv.Profiles = strings.Join(append(append([]string(nil), g.FailIn...), g.AdviseIn...), " ")
+		gv.ShownCheck = g.Checks[:min(len(g.Checks), maxGroupChecks)]
+		gv.MoreChecks = g.Checks[len(gv.ShownCheck):]
 		for _, gc := range g.Checks {
 			if _, ok := groupOf[gc.ID]; !ok {
 				groupOf[gc.ID] = gv.Anchor
@@ -193,11 +243,23 @@ func buildHTMLView(run *Run) *htmlView {
 		}
 		cell.Count++
 		if w := Worst(Outcome(cell.Outcome), c.Outcome); w != Outcome(cell.Outcome) || cell.Anchor == "" {
+			if w != Outcome(cell.Outcome) {
+				cell.Worst, cell.Checks, cell.Groups = 0, "", ""
+			}
 			cell.Outcome = string(w)
 			if a := groupOf[c.ID]; a != "" && w != Pass {
 				cell.Anchor = a
 			} else {
 				cell.Anchor = "check-" + c.ID
+			}
+		}
+		if Worst(c.Outcome) == Outcome(cell.Outcome) {
+			cell.Worst++
+			if c.Outcome != Pass {
+				cell.Checks = strings.TrimSpace(cell.Checks + " " + c.ID)
+				if a := groupOf[c.ID]; a != "" && !slices.Contains(strings.Fields(cell.Groups), a) {
+					cell.Groups = strings.TrimSpace(cell.Groups + " " + a)
+				}
 			}
 		}
 		cell.Title += fmt.Sprintf("%s: %s\n", c.ID, c.Outcome)
@@ -262,9 +324,19 @@ func buildHTMLView(run *Run) *htmlView {
 		v.Checks = append(v.Checks, cv)
 		if c.Outcome == NotSupported || c.Outcome == NotRun {
 			v.Skipped = append(v.Skipped, cv)
+			found := false
+			for i := range v.SkipGroups {
+				if sg := &v.SkipGroups[i]; sg.Outcome == cv.Outcome && sg.Reason == c.Message {
+					sg.Checks = append(sg.Checks, cv)
+					found = true
+				}
+			}
+			if !found {
+				v.SkipGroups = append(v.SkipGroups, skipGroup{Outcome: cv.Outcome, Class: cv.Class, Reason: c.Message, Checks: []checkView{cv}})
+			}
 		}
 	}
-	v.TokenCommand = tokenCommand(run)
+	sort.SliceStable(v.SkipGroups, func(i, j int) bool { return len(v.SkipGroups[i].Checks) > len(v.SkipGroups[j].Checks) })
 	v.Config = configKV(run.Config)
 	return v
 }
@@ -425,48 +497,6 @@ func prettyJSON(s string) string {
 		}
 	}
 	return b.String()
-}
-
-// tokenCommand is the shell command that gets a token in the run's auth
-// mode, so the curl reproductions ($ROSTERCHECK_TOKEN) can be run.
-func tokenCommand(run *Run) string {
-	id := ConfigString(run.Config, "client-id")
-	if id == "" {
-		id = "your-client-id"
-	}
-	tokenURL := run.Target.TokenURL
-	if tokenURL == "" {
-		tokenURL = "https://sis.example/oauth/token"
-	}
-	scope := ""
-	if s := ConfigString(run.Config, "scope"); s != "" {
-		scope = " -d " + shQuote("scope="+s)
-	}
-	extract := ` | sed -n 's/.*"access_token" *: *"\([^"]*\)".*/\1/p')`
-	switch run.Target.Auth {
-	case "oauth2", "":
-		return "# OAuth 2 client credentials: set ROSTERCHECK_CLIENT_SECRET from your vault first\n" +
-			"export ROSTERCHECK_CLIENT_ID=" + shQuote(id) + "\n" +
-			`export ROSTERCHECK_TOKEN=$(curl -s -u "$ROSTERCHECK_CLIENT_ID:$ROSTERCHECK_CLIENT_SECRET" -d grant_type=client_credentials` + scope + " " + shQuote(tokenURL) + extract
-	case "oauth2-password":
-		user := ConfigString(run.Config, "username")
-		if user == "" {
-			user = "your-username"
-		}
-		return "# OAuth 2 password grant: set ROSTERCHECK_CLIENT_SECRET and ROSTERCHECK_PASSWORD first\n" +
-			"export ROSTERCHECK_CLIENT_ID=" + shQuote(id) + "\n" +
-			`export ROSTERCHECK_TOKEN=$(curl -s -u "$ROSTERCHECK_CLIENT_ID:$ROSTERCHECK_CLIENT_SECRET" -d grant_type=password -d ` + shQuote("username="+user) + ` --data-urlencode "password=$ROSTERCHECK_PASSWORD"` + scope + " " + shQuote(tokenURL) + extract
-	case "bearer":
-		return "# --auth bearer: the static token this run used\nexport ROSTERCHECK_TOKEN='…your token…'"
-	case "oauth1":
-		return "# OAuth 1.0a signs every request (nonce, timestamp, signature): a plain curl cannot.\n" +
-			"# Reproduce one check with rostercheck itself, e.g.:\n" +
-			"export ROSTERCHECK_CLIENT_SECRET='…'\n" +
-			"rostercheck run --auth oauth1 --client-id " + shQuote(id) + " --base-url " + shQuote(run.Target.BaseURL) + " --check CHECK-ID"
-	case "none":
-		return "# --auth none: the requests need no token"
-	}
-	return ""
 }
 
 func shQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }

@@ -3,7 +3,6 @@ package reports_test
 import (
 	"bytes"
 	"fmt"
-	"html"
 	"regexp"
 	"strings"
 	"testing"
@@ -39,11 +38,11 @@ func TestHTMLSampleRun(t *testing.T) {
 		`<meta charset="utf-8">`,
 		// verdict per profile, at the top
 		`<div class="card fail" id="profile-spec-1.1">`, `<div class="card pass" id="profile-sds">`,
-		"1/3 pass · 1 MUST failure · 0 advisories",
+		"1/3 of its checks pass · 1 MUST failure · 0 advisories",
 		// the matrix: endpoint × family, coloured by outcome, linking to the group
 		`<section id="matrix">`, `<th class="fam">paging</th>`, `<td class="c-fail"`, `href="#group-paging.disjoint"`, `<td class="c-error"`,
 		// the failure group: rule, source, hint, affected checks with counts
-		`<details class="group fail" id="group-paging.disjoint">`,
+		`<details class="group fail" id="group-paging.disjoint"`,
 		"pages are disjoint", "OneRoster 1.1 §3.4.1 pagination", "sort pages by a stable key",
 		"3 violations in 1 check on /schools/{id}/classes",
 		// the error group of the check without a rule
@@ -53,8 +52,10 @@ func TestHTMLSampleRun(t *testing.T) {
 		"X-Total-Count",
 		"→ 401",
 		"connection refused",
-		// the token command of the run's auth mode precedes the curl
+		// the repro: the token request of the run's auth mode, then the curl
 		"grant_type=client_credentials", "&#39;https://sis.example.test/oauth/token&#39;",
+		// the top causes lead, linked to their groups
+		`id="fix-first"`, `<a href="#group-paging.disjoint"><code>paging.disjoint</code></a>`,
 		// every check with what it enforces
 		`<section id="checks">`,
 	} {
@@ -72,8 +73,8 @@ func TestHTMLSampleRun(t *testing.T) {
 			t.Errorf("page lacks violation pointer %s", v.Pointer)
 		}
 	}
-	tok := strings.Index(page, "ROSTERCHECK_TOKEN=$(curl")
-	curl := strings.Index(page, html.EscapeString(failedCheck(run).Exchanges[0].Curl)[:20])
+	tok := strings.Index(page, "token_response=$(curl")
+	curl := strings.Index(page, "curl --include")
 	if tok < 0 || curl < 0 || tok > curl {
 		t.Errorf("the token command (at %d) does not precede the curl (at %d)", tok, curl)
 	}
@@ -124,10 +125,14 @@ func TestHTMLPrettyPrintsAndCutsBodies(t *testing.T) {
 func TestHTMLSelfContained(t *testing.T) {
 	page := renderHTML(t, sampleRun())
 	lower := strings.ToLower(page)
-	for _, banned := range []string{"<link", "<script", "@import", "url(", "<iframe", "<img", "<object", "@font-face", "src="} {
+	for _, banned := range []string{"<link", "@import", "url(", "<iframe", "<img", "<object", "@font-face", "src=", "fetch(", "xmlhttprequest", "import("} {
 		if strings.Contains(lower, banned) {
 			t.Errorf("page contains %q", banned)
 		}
+	}
+	// One inline script (navigation); the page reads without it.
+	if n := strings.Count(lower, "<script"); n != 1 || !strings.Contains(lower, "<script>\n") {
+		t.Errorf("%d <script> elements, want 1 inline", n)
 	}
 	// Every absolute URL on the page comes from the run's data.
 	for _, u := range regexp.MustCompile(`https?://[^\s"'<>]*`).FindAllString(page, -1) {
@@ -224,4 +229,50 @@ func checkBalanced(t *testing.T, page string) {
 	if len(stack) != 0 {
 		t.Fatalf("unclosed elements: %v", stack)
 	}
+}
+
+// A check with nothing to compare is not-supported, with its one-line
+// reason; the matrix never shows ✓ for it, alone or beside passes.
+func TestHTMLMatrixNotSupportedIsNoTick(t *testing.T) {
+	ns := reports.CheckResult{ID: "rostering.users.sort.x", Title: "t", Area: "rostering", Endpoint: "/users", Outcome: reports.NotSupported,
+		Message: "no two records differ in the sort field: nothing to compare"}
+	pass := reports.CheckResult{ID: "rostering.users.sort.y", Title: "t", Area: "rostering", Endpoint: "/users", Outcome: reports.Pass}
+	alone := reports.CheckResult{ID: "rostering.classes.sort.x", Title: "t", Area: "rostering", Endpoint: "/classes", Outcome: reports.NotSupported,
+		Message: "no two records differ in the sort field: nothing to compare"}
+	page := renderHTML(t, &reports.Run{SchemaVersion: 1, Verdict: "pass", Checks: []reports.CheckResult{ns, pass, alone}})
+	m := page[strings.Index(page, `<table class="matrix">`):]
+	m = m[:strings.Index(m, "</table>")]
+	if strings.Contains(m, "✓") {
+		t.Errorf("the matrix shows ✓ for a not-supported check:\n%s", m)
+	}
+	if strings.Count(m, `class="c-not-supported"`) != 2 {
+		t.Errorf("want two not-supported cells:\n%s", m)
+	}
+	if !strings.Contains(page, "no two records differ in the sort field: nothing to compare") {
+		t.Error("the reason is not shown")
+	}
+}
+
+// An import preview leaves out "would skip 0" lines and says when a blocker
+// stops the consumer before it imports anything.
+func TestHTMLPreviewBlockedAndNoZeroDrops(t *testing.T) {
+	run := &reports.Run{SchemaVersion: 1, Verdict: "fail",
+		Profiles: []reports.ProfileVerdict{{Name: "sds", Verdict: "fail"}},
+		Rules:    []reports.RuleInfo{{ID: "auth.token.refused", Title: "the token endpoint refuses the client", Levels: map[string]string{"sds": "MUST"}}},
+		Checks: []reports.CheckResult{{ID: "auth.token.response", Title: "t", Area: "auth", Outcome: reports.Fail,
+			Rules:      []reports.RuleCount{{Rule: "auth.token.refused", Count: 1}},
+			Violations: []reports.Violation{{Rule: "auth.token.refused", Message: "401"}},
+			Profiles:   []reports.ProfileOutcome{{Profile: "sds", Tier: "required", Outcome: reports.Fail}}}},
+		Previews: []reports.ImportPreview{{Profile: "sds", Consumer: "SDS",
+			Imported: []reports.PreviewCount{{School: "A", Type: "users", Count: 3}},
+			Dropped: []reports.PreviewDrop{{Type: "users", Count: 0, Sentence: "SDS would skip 0 users that are tobedeleted"},
+				{Type: "users", Count: 2, Sentence: "SDS would skip 2 guardians without e-mail"}}}}}
+	page := renderHTML(t, run)
+	if strings.Contains(page, "would skip 0") || !strings.Contains(page, "would skip 2 guardians") {
+		t.Error("zero-count drops are listed, or the others are not")
+	}
+	if !strings.Contains(page, "SDS would import nothing as it stands:</strong> <a href=\"#group-auth.token.refused\">") {
+		t.Error("the preview does not say the token blocker stops SDS")
+	}
+	checkBalanced(t, page)
 }

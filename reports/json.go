@@ -22,6 +22,7 @@ func WriteJSON(w io.Writer, run *Run) error {
 	if out.Checks == nil {
 		out.Checks = []CheckResult{}
 	}
+	out.Groups = groupResults(run)
 	copied := false
 	for i := range out.Checks {
 		c := &out.Checks[i]
@@ -69,5 +70,6 @@ func ReadJSON(r io.Reader) (*Run, error) {
 		return nil, errors.New("results.json: unexpected data after the document")
 	}
 	normalizeConfig(run.Config)
+	run.Groups = nil // derived from Checks; recomputed when written
 	return &run, nil
 }

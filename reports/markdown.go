@@ -27,6 +27,50 @@ func WriteMarkdown(w io.Writer, run *Run) error {
 		b.WriteString(")")
 	}
 	fmt.Fprintf(&b, " · %s %s\n\n", run.Tool.Name, run.Tool.Version)
+	groups := GroupFailures(run)
+	if d := run.Diff; d != nil {
+		fmt.Fprintf(&b, "### Since the baseline: %d new failure%s, %d fixed, %d still failing\n\n", len(d.New), plural(len(d.New)), len(d.Fixed), len(d.Unchanged))
+		for i, e := range d.New {
+			if i == maxMarkdownGroups {
+				fmt.Fprintf(&b, "- … and %d more (results.json `diff.new`)\n", len(d.New)-i)
+				break
+			}
+			fmt.Fprintf(&b, "- **NEW** `%s` in %s", mdCode(e.Check), mdEscape(e.Profile))
+			if len(e.Rules) > 0 {
+				fmt.Fprintf(&b, ": %s", mdEscape(RuleCounts(e.Rules)))
+			}
+			b.WriteString("\n")
+		}
+		for i, e := range d.Fixed {
+			if i == maxMarkdownGroups {
+				fmt.Fprintf(&b, "- … and %d more fixed (results.json `diff.fixed`)\n", len(d.Fixed)-i)
+				break
+			}
+			fmt.Fprintf(&b, "- fixed `%s` in %s\n", mdCode(e.Check), mdEscape(e.Profile))
+		}
+		b.WriteString("\n")
+	}
+	if ff := FixFirst(run, groups); len(ff) > 0 {
+		b.WriteString("### Fix these first\n\n")
+		for _, p := range ff {
+			fmt.Fprintf(&b, "- **%s**: %s", mdEscape(p.Profile), strings.ToUpper(p.Verdict))
+			if p.Reason != "" && p.Verdict != "pass" {
+				fmt.Fprintf(&b, " — %s", mdEscape(p.Reason))
+			}
+			b.WriteString("\n")
+			for i, g := range p.Causes {
+				fmt.Fprintf(&b, "  %d. [%s] `%s`", i+1, TierName(g.Tier), mdCode(g.Name()))
+				if g.Title != "" {
+					fmt.Fprintf(&b, ": %s", mdEscape(g.Title))
+				}
+				if g.Hint != "" {
+					fmt.Fprintf(&b, "<br>Fix: %s", mdEscape(g.Hint))
+				}
+				b.WriteString("\n")
+			}
+		}
+		b.WriteString("\n")
+	}
 	if len(run.Profiles) > 0 {
 		b.WriteString("| Profile | Verdict | Passed | MUST failures | Advisories | Not supported | Not run | Errors |\n")
 		b.WriteString("|---|---|---:|---:|---:|---:|---:|---:|\n")
@@ -35,7 +79,6 @@ func WriteMarkdown(w io.Writer, run *Run) error {
 		}
 		b.WriteString("\n")
 	}
-	groups := GroupFailures(run)
 	if len(groups) > 0 {
 		n := min(len(groups), maxMarkdownGroups)
 		fmt.Fprintf(&b, "### Failures by root cause (%d of %d)\n\n", n, len(groups))

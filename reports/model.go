@@ -100,6 +100,11 @@ type Run struct {
 	Latency *Latency `json:"latency,omitempty"`
 	// Previews are the import previews of the profiles that define one.
 	Previews []ImportPreview `json:"previews,omitempty"`
+	// Groups are the failures by root cause, most impact first, each with
+	// a repro script (computed from Checks when results.json is written).
+	Groups []GroupResult `json:"groups,omitempty"`
+	// Diff compares the run with the --baseline run, when one was given.
+	Diff *Diff `json:"diff,omitempty"`
 }
 
 // Stats is run-wide traffic accounting.

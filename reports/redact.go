@@ -279,6 +279,35 @@ func (r *Redactor) RedactRun(run *Run) *Run {
 		out.Latency = &l
 	}
 	out.Previews = redactPreviews(s, run.Previews)
+	out.Groups = slices.Clone(run.Groups)
+	for i := range out.Groups {
+		g := &out.Groups[i]
+		g.Name, g.Rule, g.Title, g.Fix, g.Repro = s(g.Name), s(g.Rule), s(g.Title), s(g.Fix), s(g.Repro)
+		g.Outcome = Outcome(s(string(g.Outcome)))
+		g.FailIn, g.AdviseIn, g.Checks = redactStrings(s, g.FailIn), redactStrings(s, g.AdviseIn), redactStrings(s, g.Checks)
+	}
+	if run.Diff != nil {
+		d := *run.Diff
+		d.Baseline = s(d.Baseline)
+		red := func(in []DiffEntry) []DiffEntry {
+			o := slices.Clone(in)
+			for i := range o {
+				e := &o[i]
+				e.Check, e.Profile = s(e.Check), s(e.Profile)
+				e.Rules = slices.Clone(e.Rules)
+				for j := range e.Rules {
+					e.Rules[j].Rule = s(e.Rules[j].Rule)
+				}
+				e.BaselineRules = slices.Clone(e.BaselineRules)
+				for j := range e.BaselineRules {
+					e.BaselineRules[j].Rule = s(e.BaselineRules[j].Rule)
+				}
+			}
+			return o
+		}
+		d.New, d.Fixed, d.Unchanged = red(d.New), red(d.Fixed), red(d.Unchanged)
+		out.Diff = &d
+	}
 	return &out
 }
 

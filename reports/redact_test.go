@@ -49,7 +49,11 @@ func TestWriteAllRedactsEveryOutput(t *testing.T) {
 			t.Fatal(err)
 		}
 		assertClean(t, name, string(b))
-		if n := strings.Count(string(b), m); n < 8 {
+		least := 8
+		if name == "report.html" {
+			least = 6 // its repro scripts send $ROSTERCHECK_TOKEN where the run's curl had a redacted credential
+		}
+		if n := strings.Count(string(b), m); n < least {
 			t.Errorf("%s: only %d redaction markers; the planted secrets were not replaced but lost?", name, n)
 		}
 		if !strings.Contains(string(b), clientID) {

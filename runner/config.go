@@ -72,6 +72,8 @@ type Config struct {
 	// Output.
 	Out  string // report directory; "none" writes nothing
 	From string // report: results.json to re-render
+	// Baseline is an earlier results.json to compare the run with.
+	Baseline string
 
 	// Built-in reference provider (run without --base-url, and serve).
 	Size   string
@@ -217,6 +219,7 @@ var options = []option{
 	{name: "verbose", usage: "list every failing, advisory and erroring check at the end and stream Ginkgo's own output to stderr", bool: true, def: "false", cmds: "run", set: boolean(func(c *Config) *bool { return &c.Verbose })},
 	{name: "quiet", usage: "print only the verdict and problems (no progress, no summary table)", bool: true, def: "false", cmds: "run", set: boolean(func(c *Config) *bool { return &c.Quiet })},
 	{name: "out", usage: "report directory (\"none\": write no reports)", def: "rostercheck-report", cmds: "run report", set: str(func(c *Config) *string { return &c.Out })},
+	{name: "baseline", usage: "an earlier results.json: report the checks that newly fail, were fixed and still fail since then", cmds: "run", set: str(func(c *Config) *string { return &c.Baseline })},
 	{name: "from", usage: "results.json to re-render", cmds: "report", set: str(func(c *Config) *string { return &c.From })},
 	{name: "size", usage: "built-in district size: " + strings.Join(district.Sizes, ", "), def: "small", cmds: "run serve", set: str(func(c *Config) *string { return &c.Size })},
 	{name: "seed", usage: "built-in district seed", def: "1", cmds: "run serve", set: func(c *Config, v string) error {
@@ -525,6 +528,9 @@ func (c *Config) Redacted() map[string]any {
 	}
 	if len(c.Checks) > 0 {
 		m["check"] = c.Checks
+	}
+	if c.Baseline != "" {
+		m["baseline"] = c.Baseline
 	}
 	return m
 }

@@ -167,9 +167,9 @@ func (c palette) word(s string) string {
 	}
 	code := "0"
 	switch s {
-	case "pass":
+	case "pass", "fixed":
 		code = "1;32"
-	case "fail":
+	case "fail", "new":
 		code = "1;31"
 	case "partial", "advisory":
 		code = "1;33"
@@ -198,6 +198,9 @@ func printSummary(w io.Writer, run *reports.Run, colour, quiet, verbose bool) {
 			}
 		}
 	}
+	groups := reports.GroupFailures(run)
+	printDiff(w, run.Diff, c)
+	printFixFirst(w, run, groups, c)
 	s := run.Summary
 	took := ""
 	if d := run.Finished.Sub(run.Started); d > 0 {
@@ -223,7 +226,6 @@ func printSummary(w io.Writer, run *reports.Run, colour, quiet, verbose bool) {
 
 	printThrottling(w, run.Stats)
 
-	groups := reports.GroupFailures(run)
 	if len(groups) > 0 {
 		n := min(len(groups), maxConsoleGroups)
 		fmt.Fprintf(w, "\nTop failures by root cause (%d of %d):\n", n, len(groups))
@@ -276,4 +278,58 @@ func partialNote(run *reports.Run) string {
 		return ""
 	}
 	return " (" + run.Partial + ")"
+}
+
+// maxConsoleDiff is how many new failures the console lists.
+const maxConsoleDiff = 10
+
+// printDiff leads with what changed since the --baseline run.
+func printDiff(w io.Writer, d *reports.Diff, c palette) {
+	if d == nil {
+		return
+	}
+	fmt.Fprintf(w, "\nSince the baseline (%s): %d new failure(s), %d fixed, %d still failing\n", d.Baseline, len(d.New), len(d.Fixed), len(d.Unchanged))
+	for i, e := range d.New {
+		if i == maxConsoleDiff {
+			fmt.Fprintf(w, "  … and %d more new (results.json: diff.new)\n", len(d.New)-i)
+			break
+		}
+		fmt.Fprintf(w, "  %s  %s [%s]", c.word("new"), e.Check, e.Profile)
+		if len(e.Rules) > 0 {
+			fmt.Fprintf(w, ": %s", reports.RuleCounts(e.Rules))
+		}
+		fmt.Fprintln(w)
+	}
+	for i, e := range d.Fixed {
+		if i == maxConsoleDiff {
+			fmt.Fprintf(w, "  … and %d more fixed (results.json: diff.fixed)\n", len(d.Fixed)-i)
+			break
+		}
+		fmt.Fprintf(w, "  %s  %s [%s]\n", c.word("fixed"), e.Check, e.Profile)
+	}
+}
+
+// printFixFirst prints, per profile, its verdict and top causes by impact.
+func printFixFirst(w io.Writer, run *reports.Run, groups []reports.FailureGroup, c palette) {
+	ff := reports.FixFirst(run, groups)
+	some := false
+	for _, p := range ff {
+		some = some || len(p.Causes) > 0
+	}
+	if !some {
+		return
+	}
+	fmt.Fprintln(w, "\nFix these first:")
+	for _, p := range ff {
+		if len(p.Causes) == 0 {
+			continue // the table below gives its verdict
+		}
+		fmt.Fprintf(w, "  %s  %s\n", p.Profile, c.word(p.Verdict))
+		for i, g := range p.Causes {
+			fmt.Fprintf(w, "    %d. [%s] %s\n", i+1, reports.TierName(g.Tier), g.CauseLine())
+			if g.Hint != "" {
+				fmt.Fprintf(w, "       fix: %s\n", suites.OneLine(g.Hint))
+			}
+		}
+	}
 }

@@ -90,3 +90,40 @@ func TestColourOnlyOnATerminal(t *testing.T) {
 		t.Errorf("--quiet prints %q", got)
 	}
 }
+
+// The console leads with the new failures, then "Fix these first": per
+// failing profile its top causes, a blocker before a rule with more
+// violations; --quiet prints the verdict alone.
+func TestConsoleLeadsWithDiffAndFixFirst(t *testing.T) {
+	levels := map[string]string{"sds": "MUST"}
+	fail := func(id, rule string, n int) reports.CheckResult {
+		c := reports.CheckResult{ID: id, Outcome: reports.Fail, Rules: []reports.RuleCount{{Rule: rule, Count: n}}, ViolationsTotal: n,
+			Profiles: []reports.ProfileOutcome{{Profile: "sds", Tier: "required", Outcome: reports.Fail}}}
+		for i := range n {
+			c.Violations = append(c.Violations, reports.Violation{Rule: rule, RecordID: "r" + string(rune('a'+i%26)), Message: "m"})
+		}
+		return c
+	}
+	run := &reports.Run{Verdict: "fail",
+		Profiles: []reports.ProfileVerdict{{Name: "sds", Verdict: "fail"}, {Name: "asm", Verdict: "pass"}},
+		Rules: []reports.RuleInfo{{ID: "phone.not-e164", Title: "phones", Hint: "write E.164", Levels: levels},
+			{ID: "auth.token.refused", Title: "no token", Hint: "accept the client", Levels: levels}},
+		Checks: []reports.CheckResult{fail("rostering.users.data", "phone.not-e164", 12), fail("auth.token.response", "auth.token.refused", 1)},
+		Diff:   &reports.Diff{Baseline: "b", New: []reports.DiffEntry{{Check: "auth.token.response", Profile: "sds"}}}}
+	var b bytes.Buffer
+	printSummary(&b, run, false, false, false)
+	out := b.String()
+	d, f, tab := strings.Index(out, "NEW  auth.token.response [sds]"), strings.Index(out, "Fix these first:"), strings.Index(out, "PROFILE")
+	if d < 0 || f < d || tab < f {
+		t.Fatalf("order: diff %d, fix-first %d, table %d\n%s", d, f, tab, out)
+	}
+	one, two := strings.Index(out, "1. [blocker] auth.token.refused"), strings.Index(out, "2. [records rejected] phone.not-e164")
+	if one < 0 || two < one || !strings.Contains(out, "fix: accept the client") || strings.Contains(out[f:tab], "asm") {
+		t.Errorf("fix-first:\n%s", out[f:tab])
+	}
+	b.Reset()
+	printSummary(&b, run, false, true, false)
+	if strings.TrimSpace(b.String()) != "verdict: FAIL" {
+		t.Errorf("--quiet: %q", b.String())
+	}
+}

@@ -233,6 +233,13 @@ func Run(ctx context.Context, cfg *Config, stdout, stderr io.Writer) int {
 		fmt.Fprintf(errw, "rostercheck: %v\n", err)
 		return ExitUsage
 	}
+	var baseline *reports.Run
+	if cfg.Baseline != "" {
+		if baseline, err = reports.ReadBaseline(cfg.Baseline); err != nil {
+			fmt.Fprintf(errw, "rostercheck: %v\n", err)
+			return ExitUsage
+		}
+	}
 	if cfg.PageSize == 0 {
 		// Walk at the page size the consumers use; paging itself is
 		// proven on small-page samples.
@@ -314,7 +321,13 @@ func Run(ctx context.Context, cfg *Config, stdout, stderr io.Writer) int {
 		writeReports(cfg, run, red, out, errw)
 		return code
 	}
-	fmt.Fprintf(errw, "rostercheck: running %d checks (profile %s)\n", len(sel.checks), strings.Join(cfg.Profiles, ", "))
+	if !cfg.Quiet {
+		more := ""
+		if len(sel.notRun) > 0 {
+			more = fmt.Sprintf("; %d more reported not-run", len(sel.notRun))
+		}
+		fmt.Fprintf(errw, "rostercheck: running %d checks (profile %s)%s\n", len(sel.checks), strings.Join(cfg.Profiles, ", "), more)
+	}
 
 	env := &suites.Env{
 		BaseURL:     strings.TrimRight(t.baseURL, "/"),
@@ -357,6 +370,9 @@ func Run(ctx context.Context, cfg *Config, stdout, stderr io.Writer) int {
 	run := buildRun(cfg, t, sel, env, gr, started)
 	run.Leftovers = leftovers(left)
 	run.Previews = previews(runCtx, env, sel)
+	if baseline != nil {
+		run.Diff = reports.Compare(baseline, run)
+	}
 	if err := context.Cause(runCtx); err != nil && runCtx.Err() != nil {
 		// Interrupted or out of time: what ran is reported, what did not is
 		// not-run, and no profile claims a verdict it did not earn.
@@ -694,6 +710,7 @@ func ruleInfos(run *reports.Run, sel *selection) []reports.RuleInfo {
 // allowed, an interrupt) or a --check filter makes it partial: never pass.
 func verdicts(run *reports.Run, sel *selection, cfg *Config) []reports.ProfileVerdict {
 	var out []reports.ProfileVerdict
+	groups := reports.GroupFailures(run)
 	for _, p := range sel.profiles {
 		pv := reports.ProfileVerdict{Name: p.Name, Title: p.Title, Source: p.Source}
 		var failed, errored, notRun []string
@@ -738,7 +755,12 @@ func verdicts(run *reports.Run, sel *selection, cfg *Config) []reports.ProfileVe
 		}
 		switch {
 		case len(failed) > 0:
-			pv.Verdict, pv.Reason = "fail", fmt.Sprintf("%d required check(s) failed, first %s", len(failed), failed[0])
+			pv.Verdict, pv.Reason = "fail", fmt.Sprintf("%d required check(s) failed", len(failed))
+			if top := reports.TopCauses(groups, p.Name, 1); len(top) > 0 {
+				pv.Reason += "; top cause: " + top[0].CauseLine()
+			} else {
+				pv.Reason += ", first " + failed[0]
+			}
 		case len(missing) > 0:
 			pv.Verdict, pv.Reason = "fail", fmt.Sprintf("%s needs the %s service, which --services does not declare", p.Name, strings.Join(missing, " and "))
 		case len(errored) > 0:

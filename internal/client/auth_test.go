@@ -427,7 +427,7 @@ func TestBearerRedaction(t *testing.T) {
 	if ex.Status != 200 {
 		t.Fatalf("status %d", ex.Status)
 	}
-	if ex.RequestHeader.Get("Authorization") != "Bearer <redacted>" || ex.RequestHeader.Get("Cookie") != "<redacted>" {
+	if ex.RequestHeader.Get("Authorization") != "Bearer <redacted>" || ex.RequestHeader.Get("Cookie") != "session=<redacted>" {
 		t.Fatalf("headers %v", ex.RequestHeader)
 	}
 	if strings.Contains(ex.URL, "oauth_signature") || !strings.Contains(ex.URL, "limit=1") {

@@ -623,7 +623,7 @@ func redactURL(raw string) string {
 var sensitiveHeaders = []string{"Authorization", "Proxy-Authorization"}
 
 // redactExchange applies evidence redaction to a finished exchange:
-// credentials headers become "<scheme> <redacted>", cookies are dropped,
+// credentials headers become "<scheme> <redacted>", cookie values are dropped (their names kept),
 // oauth_* query parameters are removed and known tokens are scrubbed.
 func (s *Store) redactExchange(ex *Exchange) {
 	tokens := s.Tokens()
@@ -635,8 +635,16 @@ func (s *Store) redactExchange(ex *Exchange) {
 				}
 			}
 		}
-		if _, ok := h["Cookie"]; ok {
-			h["Cookie"] = []string{"<redacted>"}
+		if vs, ok := h["Cookie"]; ok {
+			// Names kept (a repro must send the same cookies), values redacted.
+			for i, v := range vs {
+				var cs []string
+				for _, c := range strings.Split(v, ";") {
+					name, _, _ := strings.Cut(strings.TrimSpace(c), "=")
+					cs = append(cs, name+"=<redacted>")
+				}
+				vs[i] = strings.Join(cs, "; ")
+			}
 		}
 		for k, vs := range h {
 			for i, v := range vs {
