@@ -5,7 +5,7 @@
 // ever fetched) and compiled once, on first use.
 //
 // Policy encoded by the schemas (spec-1.1-strict, see docs and
-// shared/research/oneroster-spec.md §2):
+// OneRoster 1.1 Information Model):
 //   - unknown extra properties are allowed everywhere (vendors extend);
 //   - null is never valid for a declared property (optional means omitted);
 //   - booleans are the strings "true"/"false";

@@ -41,13 +41,13 @@ const (
 )
 
 const (
-	srcRFC6749    = "RFC 6749 §4.4 and §5.1 (shared/research/oneroster-spec.md §6.2)"
+	srcRFC6749    = "RFC 6749 §4.4 and §5.1 (OneRoster 1.1 security, OAuth 2 client credentials)"
 	srcRFC6749Err = "RFC 6749 §5.2: a refused client gets 400/401 invalid_client"
 	srcBasic      = "RFC 6749 §2.3.1: the client id and secret are form-encoded before HTTP Basic"
-	srcSDSHeader  = `seed 001: "SDS would send the credentials in "Authorization" header"; seed 004: "SDS does not support sending the credentials in request body"`
-	srcScopes     = "OneRoster 1.1 scopes (shared/research/oneroster-spec.md §6.2); seed 002: Scope \"Optional value, may be required\""
+	srcSDSHeader  = `SDS page: OneRoster API data accessed by School Data Sync: "SDS would send the credentials in "Authorization" header"; Microsoft page: Onboarding OneRoster API providers in SDS and Grade Sync: "SDS does not support sending the credentials in request body"`
+	srcScopes     = "OneRoster 1.1 scopes (OneRoster 1.1 security, OAuth 2 client credentials); Data Sync page: OneRoster Rest API Support resources: Scope \"Optional value, may be required\""
 	srcScopeReq   = `RFC 6749 §3.3: a server may refuse a request that omits scope (invalid_scope) or grant a default; SDS's provider tests (OfficeDev/O365-EDU-Tools, "SDS V2 OneRoster v1.1-OAuth2" Postman collection) and the Grade Sync app (OfficeDev/O365-EDU-Assignments-GradeSync-App, OneRosterHttpClient.cs) send no scope`
-	srcGradeSync  = "shared/research/oneroster-spec.md §6.2: the Grade Sync app refreshes its token 5 minutes before exp"
+	srcGradeSync  = "Microsoft Grade Sync app (OfficeDev/O365-EDU-Assignments-GradeSync-App): refreshes its token 5 minutes before exp"
 )
 
 // minTokenLife is the shortest expires_in that does not make the Grade

@@ -43,7 +43,7 @@ func init() {
 		Rule{ruleNoChallenge, MUST, "a 401 has no WWW-Authenticate header", "RFC 6750 §3 and RFC 7235 §3.1: a 401 MUST carry a WWW-Authenticate challenge", `send WWW-Authenticate: Bearer realm="oneroster" with every 401`},
 		Rule{ruleRefusalStatus, SHOULD, "missing or invalid credentials are refused with another status than 401", srcRFC6750, "answer 401 (403 is for a valid token without the scope)"},
 		Rule{ruleCredsInURL, MUST, "the API takes credentials from the query string", "RFC 6750 §2.3 and §5.3: tokens in URLs end up in logs and browser history", "read credentials from the Authorization header only"},
-		Rule{ruleCredsInCookie, MUST, "the API takes the access token from a cookie", "RFC 6750 §5.3; seed 001: SDS sends credentials in the Authorization header", "read credentials from the Authorization header only"},
+		Rule{ruleCredsInCookie, MUST, "the API takes the access token from a cookie", "RFC 6750 §5.3; SDS page: OneRoster API data accessed by School Data Sync: SDS sends credentials in the Authorization header", "read credentials from the Authorization header only"},
 	)
 	RegisterChecks(negativeChecks)
 }

@@ -23,7 +23,7 @@ const (
 	ruleOAuth1SkewRefused    = "auth.oauth1.skew-refused"
 )
 
-const srcOAuth1 = "OneRoster 1.1 Core Security, RFC 5849 two-legged (shared/research/oneroster-spec.md §6.1)"
+const srcOAuth1 = "OneRoster 1.1 Core Security, RFC 5849 two-legged (OneRoster 1.1 Core Security, OAuth 1.0a)"
 
 // OAuth 1.0a windows: a timestamp this far off is stale; one this close is
 // a clock skew every provider tolerates (Canvas asks for 10 minutes past

@@ -30,18 +30,18 @@ const (
 	ruleEnrollDates    = "enrollment.dates-inverted"
 )
 
-const seed001 = "seeds/001"
+const seed001 = "SDS page: OneRoster API data accessed by School Data Sync (https://learn.microsoft.com/en-us/schooldatasync/sds-oneroster-api)"
 
 func init() {
 	RegisterRules(
-		Rule{ruleNoMillis, Ignore, "dateLastModified is not YYYY-MM-DDTHH:mm:ss.SSSZ (milliseconds, UTC)", "SDS parses dateLastModified strictly as YYYY-MM-DDTHH:mm:ss.SSSZ (shared/research/oneroster-spec.md §2.1)", "write dateLastModified in UTC with exactly three fraction digits: 2024-05-01T10:00:00.000Z"},
+		Rule{ruleNoMillis, Ignore, "dateLastModified is not YYYY-MM-DDTHH:mm:ss.SSSZ (milliseconds, UTC)", "SDS parses dateLastModified strictly as YYYY-MM-DDTHH:mm:ss.SSSZ (OneRoster 1.1 Information Model, DateTime)", "write dateLastModified in UTC with exactly three fraction digits: 2024-05-01T10:00:00.000Z"},
 		Rule{rulePhone, Ignore, "phone or sms is not E.164 with a leading +", seed001 + `: "Expect phone and sms to be in E.164 and + must be included. (Example: +1234567890)"`, "write phone numbers as + and up to 15 digits"},
 		Rule{ruleContact, Ignore, "a guardian, parent or relative lacks givenName, familyName or email", seed001 + `: "familyName, givenName, and email are required for users that have contact/guardian roles."`, "give every contact a givenName, familyName and email, or leave the contact out"},
 		Rule{ruleUserFlags, Ignore, `metadata["microsoft.userFlags"] holds a value SDS does not know`, seed001 + `: "The key should be named microsoft.userFlags and must be formatted as a comma delimited list" (values: freeLunch, reducedLunch, homeless, giftedOrTalented, 504, ELL, LEP, IEP)`, "use only the documented flags, comma separated"},
-		Rule{ruleUsernameAt, Ignore, "a student's or teacher's username contains @", `SDS classic provider tests: username without "@" ("SDS adds second domain", shared/research/oneroster-spec.md §2.2)`, "serve the bare user name; SDS appends the domain"},
-		Rule{ruleUserIdentifier, Ignore, "a user has no identifier", "SDS requires user identifier (shared/research/oneroster-spec.md §2.2, S7)", "fill identifier with the SIS's stable user number"},
-		Rule{ruleOrgIdentifier, Ignore, "an org has no identifier", "SDS requires org identifier (shared/research/oneroster-spec.md §2.2, S7)", "fill identifier (e.g. the NCES id)"},
-		Rule{ruleGivenName, Ignore, "a user's givenName is empty", "SDS requires givenName (shared/research/oneroster-spec.md §2.2, S7)", "fill givenName"},
+		Rule{ruleUsernameAt, Ignore, "a student's or teacher's username contains @", `SDS classic provider tests: username without "@" ("SDS adds second domain", OneRoster 1.1 Information Model, user and org)`, "serve the bare user name; SDS appends the domain"},
+		Rule{ruleUserIdentifier, Ignore, "a user has no identifier", "SDS requires user identifier (SDS Postman collection: SDS V2 OneRoster v1.1-OAuth2)", "fill identifier with the SIS's stable user number"},
+		Rule{ruleOrgIdentifier, Ignore, "an org has no identifier", "SDS requires org identifier (SDS Postman collection: SDS V2 OneRoster v1.1-OAuth2)", "fill identifier (e.g. the NCES id)"},
+		Rule{ruleGivenName, Ignore, "a user's givenName is empty", "SDS requires givenName (SDS Postman collection: SDS V2 OneRoster v1.1-OAuth2)", "fill givenName"},
 		Rule{ruleNoEmail, Ignore, "a user has no email", "Apple School Manager: with federated authentication every user needs an e-mail address", "give every user an email, or turn federation off"},
 		Rule{ruleSessionDates, MUST, "an academic session's startDate is after its endDate", "OneRoster 1.1 Information Model §4.2 academicSession: startDate and endDate bound the session; a consumer that builds a calendar of terms and grading periods cannot place it", "write startDate on or before endDate (swap them if they were exchanged)"},
 		Rule{ruleEnrollDates, MUST, "an enrollment's beginDate is after its endDate", "OneRoster 1.1 Information Model §4.6 enrollment: beginDate and endDate bound the enrollment; a consumer that dates class membership cannot place it", "write beginDate on or before endDate, or leave the dates out"},
@@ -52,7 +52,7 @@ func init() {
 var (
 	strictDateTime = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$`)
 	e164           = regexp.MustCompile(`^\+[1-9]\d{1,14}$`)
-	// userFlags are the values SDS documents (seed 001 and its default list).
+	// userFlags are the values SDS documents (SDS page: OneRoster API data accessed by School Data Sync and its default list).
 	userFlags = map[string]bool{"freelunch": true, "reducedlunch": true, "homeless": true, "giftedortalented": true,
 		"504": true, "ell": true, "lep": true, "iep": true}
 	contactRoles = map[string]bool{"guardian": true, "parent": true, "relative": true}

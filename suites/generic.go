@@ -72,8 +72,8 @@ const (
 	specPaging         = "OneRoster 1.1 §3.6 paging: limit, offset and X-Total-Count"
 	specJSONBinding    = "OneRoster 1.1 §4 JSON binding"
 	specErrorsUnknown  = "OneRoster 1.1 §3.9 status codes: 404 unknown object"
-	seedPagingSDS      = `seeds/004: "All endpoints must support paging, i.e., limit and offset parameters"`
-	seedLargeLimitSDS  = "seeds/001: GetAll examples ?offset=0&limit=5000"
+	seedPagingSDS      = `Microsoft page: Onboarding OneRoster API providers in SDS and Grade Sync: "All endpoints must support paging, i.e., limit and offset parameters"`
+	seedLargeLimitSDS  = "SDS page: OneRoster API data accessed by School Data Sync: GetAll examples ?offset=0&limit=5000"
 	hintFollowTheModel = "serve every record exactly as the 1.1 JSON binding defines it"
 )
 
@@ -107,8 +107,8 @@ func init() {
 		Rule{ruleSingletonDiff, MUST, "GET /{collection}/{id} differs from the same record in the collection", specJSONBinding, "serve one representation of each record"},
 		Rule{ruleUnknownStatus, MUST, "an unknown sourcedId does not answer 404", specErrorsUnknown, "answer 404 for an unknown sourcedId"},
 		Rule{ruleUnknownParent, MUST, "a relationship endpoint with an unknown parent id answers neither 200 with an empty array nor 404", "OneRoster 1.1 §3.9 status codes (an unknown parent is not an error of the server)", "answer 200 with an empty array (what SDS expects) or 404"},
-		Rule{ruleParent404, Ignore, "a relationship endpoint with an unknown parent id answers 404 instead of 200 with an empty array", `SDS classic provider tests call /schools/1000000/classes and expect 200 with an empty array (shared/research/oneroster-spec.md §3.6, §9 item 7; 1.2 prose says unknownobject)`, "answer 200 with an empty array and X-Total-Count: 0"},
-		Rule{ruleNoImsxBody, SHOULD, "the 404 has no imsx statusInfoSet body", "OneRoster 1.1 §3.9 (error payload shape unconfirmed, shared/research/oneroster-spec.md §5.3)", "answer {\"statusInfoSet\":[{\"imsx_codeMajor\":\"failure\",\"imsx_severity\":\"error\",\"imsx_codeMinor\":\"unknown object\"}]}"},
+		Rule{ruleParent404, Ignore, "a relationship endpoint with an unknown parent id answers 404 instead of 200 with an empty array", `SDS classic provider tests call /schools/1000000/classes and expect 200 with an empty array (SDS Postman collection: SDS V2 OneRoster v1.1-OAuth2, §9 item 7; 1.2 prose says unknownobject)`, "answer 200 with an empty array and X-Total-Count: 0"},
+		Rule{ruleNoImsxBody, SHOULD, "the 404 has no imsx statusInfoSet body", "OneRoster 1.1 §3.9 (error payload shape not normative in 1.1)", "answer {\"statusInfoSet\":[{\"imsx_codeMajor\":\"failure\",\"imsx_severity\":\"error\",\"imsx_codeMinor\":\"unknown object\"}]}"},
 	)
 }
 

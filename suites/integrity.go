@@ -54,7 +54,7 @@ const (
 	ruleEmailDup        = "user.email-duplicate"
 	ruleEmpty           = "collection.empty"
 	specGUIDRef         = "OneRoster 1.1 §4.14 GUIDRef: the sourcedId of an object the service serves"
-	seedSDSImportErrors = `seeds/004: "Review any errors that are detected. You'll need to correct these in your SIS"`
+	seedSDSImportErrors = `Microsoft page: Onboarding OneRoster API providers in SDS and Grade Sync: "Review any errors that are detected. You'll need to correct these in your SIS"`
 	asmUnique           = "Apple School Manager SIS guidance: unique identifiers for every student, staff member, course, class, roster and location"
 )
 
@@ -68,7 +68,7 @@ func init() {
 		Rule{ruleSchoolMismatch, MUST, "an enrollment's school is not its class's school", "OneRoster 1.1 §4.6 enrollment: school is the school of the class", "take enrollment.school from the class"},
 		Rule{ruleHierarchy, SHOULD, "a parent/children link is one-sided (the parent or the child does not name the other)", "OneRoster 1.1 §4.2, §4.11: parent and children describe one hierarchy", "write parent and children from one table"},
 		Rule{ruleCycle, MUST, "a parent chain returns to where it started (an org or academic session is its own ancestor)", "OneRoster 1.1 Information Model §4.2 academicSession and §4.11 org: parent is the session or org one level up, so parents form a tree; a consumer that builds the district hierarchy or the calendar from them cannot", "make every parent chain end at a record without a parent (the district, the school year)"},
-		Rule{ruleAgentsStudent, SHOULD, "a contact names a student in agents, but the student does not name the contact", `seeds/001: "association to a student are found in the student's user record under 'agents'"`, "list every contact in the student's agents"},
+		Rule{ruleAgentsStudent, SHOULD, "a contact names a student in agents, but the student does not name the contact", `SDS page: OneRoster API data accessed by School Data Sync: "association to a student are found in the student's user record under 'agents'"`, "list every contact in the student's agents"},
 		Rule{ruleAgentsOther, SHOULD, "a student names a contact in agents, but the contact does not name the student", "OneRoster 1.1 §4.13 user.agents: the relation is recorded on both users", "list the student in the contact's agents too"},
 		Rule{ruleRelExtra, MUST, "a relationship endpoint serves a record the collections do not relate to the parent", "OneRoster 1.1 §3.1a: relationship endpoints are views of the collections", "derive relationship endpoints from the same references the collections carry"},
 		Rule{ruleRelMissing, MUST, "a relationship endpoint leaves out a record the collections relate to the parent", "OneRoster 1.1 §3.1a: relationship endpoints are views of the collections", "derive relationship endpoints from the same references the collections carry"},

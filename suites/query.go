@@ -16,9 +16,9 @@ import (
 //
 // Features (a profile lists those its consumer relies on):
 const (
-	FeatureFilterStatus   = "filter.status"         // seed 001: ?offset=0&limit=5000&filter=status='active'
-	FeatureFilterDelta    = "filter.delta"          // seed 001: ?filter=dateLastModified>'{deltaDateTime}'
-	FeatureFilterOnboard  = "filter.sds-onboarding" // seed 004: the filters of the onboarding table
+	FeatureFilterStatus   = "filter.status"         // SDS page: OneRoster API data accessed by School Data Sync: ?offset=0&limit=5000&filter=status='active'
+	FeatureFilterDelta    = "filter.delta"          // SDS page: OneRoster API data accessed by School Data Sync: ?filter=dateLastModified>'{deltaDateTime}'
+	FeatureFilterOnboard  = "filter.sds-onboarding" // Microsoft page: Onboarding OneRoster API providers in SDS and Grade Sync: the filters of the onboarding table
 	FeatureFilterNone     = "filter.norecords"      // filter=sourcedId='norecords': 200, [] and X-Total-Count: 0
 	FeatureFilterGuardian = "filter.guardian"       // /users?filter=role='guardian'
 	FeatureFilterEmail    = "filter.email"          // /users?filter=email='...', /teachers?filter=email='...'
@@ -52,13 +52,13 @@ const (
 	ruleFilterPrecedence = "filter.precedence-wrong"
 	ruleFilterDateOnly   = "filter.date-only-refused"
 
-	seedFilterSDS   = `seeds/001: "SDS applies a filter on the dateLastModified property for delta sync/incremental sync processing and is required for integration with SDS."`
-	seedStatusSDS   = `seeds/001, Required API Endpoints for SDS: "Required Filter Properties: status", e.g. /users?offset=0&limit=5000&filter=status='active'`
-	seedOnboarding  = `seeds/004, Required API Endpoints for School Data Sync: "Some endpoints have requirements on filter parameter support to allow filtering by status, or to enable delta sync."`
-	specFilter      = "OneRoster 1.1 §3.3 filtering: field op 'value', = != > >= < <= ~, AND/OR (shared/research/oneroster-spec.md §3.3)"
-	specSort        = "OneRoster 1.1 §3.2 sorting: sort=field&orderBy=asc|desc (shared/research/oneroster-spec.md §3.2)"
-	specFields      = "OneRoster 1.1 §3.4 field selection: fields=a,b (shared/research/oneroster-spec.md §3.4)"
-	specPagingParam = "OneRoster 1.1 §3.1 paging: limit and offset are non-negative integers (invalid values are not defined by 1.1; shared/research/oneroster-spec.md §3.1)"
+	seedFilterSDS   = `SDS page: OneRoster API data accessed by School Data Sync: "SDS applies a filter on the dateLastModified property for delta sync/incremental sync processing and is required for integration with SDS."`
+	seedStatusSDS   = `SDS page: OneRoster API data accessed by School Data Sync, Required API Endpoints for SDS: "Required Filter Properties: status", e.g. /users?offset=0&limit=5000&filter=status='active'`
+	seedOnboarding  = `Microsoft page: Onboarding OneRoster API providers in SDS and Grade Sync, Required API Endpoints for School Data Sync: "Some endpoints have requirements on filter parameter support to allow filtering by status, or to enable delta sync."`
+	specFilter      = "OneRoster 1.1 §3.3 filtering: field op 'value', = != > >= < <= ~, AND/OR"
+	specSort        = "OneRoster 1.1 §3.2 sorting: sort=field&orderBy=asc|desc"
+	specFields      = "OneRoster 1.1 §3.4 field selection: fields=a,b"
+	specPagingParam = "OneRoster 1.1 §3.1 paging: limit and offset are non-negative integers (invalid values are not defined by 1.1)"
 )
 
 func init() {
@@ -73,15 +73,15 @@ func init() {
 		Rule{ruleFilterRejected, MUST, "a valid filter is refused (4xx)", specFilter, "accept every 1.1 filter on the fields of the data model"},
 		Rule{ruleQueryBroken, MUST, "a query answers 5xx, drops the connection, times out or is not JSON", specFilter, "validate query parameters and answer 400 with an imsx statusInfoSet; never crash"},
 		Rule{ruleEmptyNotArray, MUST, "an empty result is not an empty array (null, {} or no wrapper key)", specJSONBinding + `; consumers tell "no data" from "broken" by it (SDS "No Records" probe)`, `answer {"users": []} with X-Total-Count: 0`},
-		Rule{ruleFilterUnknown, MUST, "an unknown filter field is not answered 400", "OneRoster 1.1 (quoted in shared/research/oneroster-spec.md §3.3): unknown filter field: no data, failure, invalid_filter_field", "answer 400 with imsx_codeMinor invalid_filter_field naming the field"},
-		Rule{ruleFilterErrorCode, SHOULD, "a refused filter carries no imsx statusInfoSet with codeMinor invalid_filter_field", "OneRoster 1.1 §3.3 (error payload shape unconfirmed, shared/research/oneroster-spec.md §5.3)", `answer {"statusInfoSet":[{"imsx_codeMajor":"failure","imsx_severity":"error","imsx_codeMinor":"invalid_filter_field"}]}`},
+		Rule{ruleFilterUnknown, MUST, "an unknown filter field is not answered 400", "OneRoster 1.1 filtering: unknown filter field: no data, failure, invalid_filter_field", "answer 400 with imsx_codeMinor invalid_filter_field naming the field"},
+		Rule{ruleFilterErrorCode, SHOULD, "a refused filter carries no imsx statusInfoSet with codeMinor invalid_filter_field", "OneRoster 1.1 §3.3 (error payload shape not normative in 1.1)", `answer {"statusInfoSet":[{"imsx_codeMajor":"failure","imsx_severity":"error","imsx_codeMinor":"invalid_filter_field"}]}`},
 		Rule{ruleFilterMalformed, SHOULD, "a malformed filter expression is answered 200 (with everything or a guess)", "OneRoster 1.1 §3.3 (malformed filters are not separately defined; implementations answer 400)", "answer 400 invalid_filter_field for an expression that does not parse"},
 		Rule{ruleSortOrder, MUST, "sort=F&orderBy=asc|desc does not order the records by F", specSort, "sort the filtered records by the field, then page them"},
 		Rule{ruleSortPages, MUST, "a sorted collection repeats or loses records across its pages", specSort, "break ties by sourcedId so that the order is total and repeatable"},
-		Rule{ruleSortUnknown, SHOULD, "an unknown sort field is not answered 200 with the invalid_sort_field warning", "OneRoster 1.1 (quoted in shared/research/oneroster-spec.md §3.2): 200, success/warning invalid_sort_field", `answer 200 in the default order with "statusInfoSet":[{"imsx_codeMajor":"success","imsx_severity":"warning","imsx_codeMinor":"invalid_sort_field"}]`},
+		Rule{ruleSortUnknown, SHOULD, "an unknown sort field is not answered 200 with the invalid_sort_field warning", "OneRoster 1.1 sorting: 200, success/warning invalid_sort_field", `answer 200 in the default order with "statusInfoSet":[{"imsx_codeMajor":"success","imsx_severity":"warning","imsx_codeMinor":"invalid_sort_field"}]`},
 		Rule{ruleFieldsSelected, MUST, "fields=a,b returns other fields, or leaves a selected field out", specFields, "serve only the selected fields (and sourcedId)"},
-		Rule{ruleFieldsUnknown, SHOULD, "an unknown field in fields is not answered 200 with all fields and the invalid_selection_field warning", "OneRoster 1.1 (quoted in shared/research/oneroster-spec.md §3.4): 200, all fields, success/warning invalid_selection_field", "serve all fields and add the invalid_selection_field warning"},
-		Rule{ruleFieldsBlank, SHOULD, "a blank selection (fields=) is not answered 400", "OneRoster 1.1 (quoted in shared/research/oneroster-spec.md §3.4): invalid_blank_selection_field", "answer 400 invalid_blank_selection_field"},
+		Rule{ruleFieldsUnknown, SHOULD, "an unknown field in fields is not answered 200 with all fields and the invalid_selection_field warning", "OneRoster 1.1 field selection: 200, all fields, success/warning invalid_selection_field", "serve all fields and add the invalid_selection_field warning"},
+		Rule{ruleFieldsBlank, SHOULD, "a blank selection (fields=) is not answered 400", "OneRoster 1.1 field selection: invalid_blank_selection_field", "answer 400 invalid_blank_selection_field"},
 		Rule{ruleFilterPrecedence, SHOULD, "a filter mixing AND and OR (A OR B AND C) is not read with AND binding tighter than OR, or is refused",
 			"OneRoster 1.1 §3.3 Filtering: the grammar shows one predicate or two joined by one logical operator; a mix of AND and OR is an extension, read as in SQL (AND binds tighter)",
 			"read A OR B AND C as A OR (B AND C), as SQL does"},
@@ -93,7 +93,7 @@ func init() {
 	RegisterChecks(queryChecks)
 }
 
-// sdsGetAll are the GetAll endpoints of seed 001 (five required, two optional).
+// sdsGetAll are the GetAll endpoints of SDS page: OneRoster API data accessed by School Data Sync (five required, two optional).
 var sdsGetAll = []string{"/academicSessions", "/orgs", "/users", "/classes", "/enrollments", "/courses", "/demographics"}
 
 // topLevel returns the top-level endpoints of the catalogue.
@@ -148,10 +148,10 @@ func queryChecks() []Check {
 		ep := mustLookup(path)
 		out = append(out,
 			qcheck(ep, "filter.status-active",
-				fmt.Sprintf("GET %s?offset=0&limit=5000&filter=status='active' (seed 001) returns exactly the active records of the full walk, across pages, with X-Total-Count the filtered count", path),
+				fmt.Sprintf("GET %s?offset=0&limit=5000&filter=status='active' (SDS) returns exactly the active records of the full walk, across pages, with X-Total-Count the filtered count", path),
 				MUST, FeatureFilterStatus, ruleFilterStatus, seedStatusSDS, checkStatusActive),
 			qcheck(ep, "filter.delta",
-				fmt.Sprintf("GET %s?filter=dateLastModified>'{deltaDateTime}' (seed 001: \"SDS applies a filter on the dateLastModified property for delta sync\") returns exactly the records modified after the cut-off (oldest, median, newest, after the newest), tobedeleted ones included", path),
+				fmt.Sprintf("GET %s?filter=dateLastModified>'{deltaDateTime}' (SDS page: OneRoster API data accessed by School Data Sync: \"SDS applies a filter on the dateLastModified property for delta sync\") returns exactly the records modified after the cut-off (oldest, median, newest, after the newest), tobedeleted ones included", path),
 				MUST, FeatureFilterDelta, ruleFilterDelta, seedFilterSDS, checkDelta),
 		)
 	}
@@ -181,7 +181,7 @@ func lastModified(w *Walk) []time.Time {
 
 func checkStatusActive(ctx context.Context, e *Env, ep catalogue.Endpoint, w *Walk, r *Recorder) {
 	f := and(pred{"status", "=", "active"})
-	runCase(ctx, e, r, ep, w, qcase{what: "seed 001 full sync", filter: f, enc: encVerbatim,
+	runCase(ctx, e, r, ep, w, qcase{what: "SDS full sync", filter: f, enc: encVerbatim,
 		first: "offset=0&limit=" + strconv.Itoa(e.LargeLimit) + "&filter=" + encodeFilter(f.String(), encVerbatim), rule: ruleFilterStatus})
 }
 
@@ -219,7 +219,7 @@ func checkDelta(ctx context.Context, e *Env, ep catalogue.Endpoint, w *Walk, r *
 	}
 }
 
-// onboardingChecks are the filters of seed 004's table, each verbatim.
+// onboardingChecks are the filters of the SDS onboarding list's table, each verbatim.
 func onboardingChecks() []Check {
 	median := func(w *Walk) string {
 		ts := lastModified(w)
@@ -266,7 +266,7 @@ func onboardingChecks() []Check {
 		rw := rw
 		ep := mustLookup(rw.path)
 		out = append(out, qcheck(ep, rw.behaviour,
-			fmt.Sprintf("GET %s, with the cut-off or value taken from the data, returns exactly the matching records of the full walk (seed 004 example)", rw.example),
+			fmt.Sprintf("GET %s, with the cut-off or value taken from the data, returns exactly the matching records of the full walk (SDS onboarding example)", rw.example),
 			MUST, FeatureFilterOnboard, rw.rule, seedOnboarding,
 			func(ctx context.Context, e *Env, ep catalogue.Endpoint, w *Walk, r *Recorder) {
 				f, ok := rw.build(w)
@@ -274,7 +274,7 @@ func onboardingChecks() []Check {
 					r.NotSupported(fmt.Sprintf("GET %s: no value in the data to build the seed's filter from", w.Path))
 					return
 				}
-				runCase(ctx, e, r, ep, w, qcase{what: "seed 004 " + rw.behaviour, filter: f, enc: encVerbatim,
+				runCase(ctx, e, r, ep, w, qcase{what: "SDS onboarding " + rw.behaviour, filter: f, enc: encVerbatim,
 					first: "filter=" + encodeFilter(f.String(), encVerbatim), rule: rw.rule})
 			}))
 	}
@@ -308,7 +308,7 @@ func probeChecks() []Check {
 	for _, ep := range topLevel() {
 		out = append(out, qcheck(ep, "filter.norecords",
 			fmt.Sprintf("GET %s?filter=sourcedId='norecords' (SDS \"No Records\" probe) answers 200 with an empty array under the wrapper key and X-Total-Count: 0, never null, {} or a missing key", ep.Path),
-			MUST, FeatureFilterNone, ruleEmptyNotArray, `SDS provider tests "No Records" (shared/research/oneroster-spec.md §3.6, S7); `+specJSONBinding,
+			MUST, FeatureFilterNone, ruleEmptyNotArray, `SDS provider tests "No Records" (SDS Postman collection: SDS V2 OneRoster v1.1-OAuth2); `+specJSONBinding,
 			func(ctx context.Context, e *Env, ep catalogue.Endpoint, w *Walk, r *Recorder) {
 				f := and(pred{"sourcedId", "=", "norecords"})
 				res := runCase(ctx, e, r, ep, w, qcase{what: "no-records probe", filter: f, enc: encVerbatim,
@@ -321,7 +321,7 @@ func probeChecks() []Check {
 	users := mustLookup("/users")
 	out = append(out, qcheck(users, "filter.role-guardian",
 		"GET /users?filter=role='guardian' (SDS contacts; sds-classic onboarding) returns exactly the guardians of the full walk, or an empty array",
-		MUST, FeatureFilterGuardian, ruleFilterWrong, `SDS provider tests: guardians via users?filter=role='guardian' (shared/research/anchors.md, S7)`,
+		MUST, FeatureFilterGuardian, ruleFilterWrong, `SDS provider tests: guardians via users?filter=role='guardian' (SDS Postman collection: SDS V2 OneRoster v1.1-OAuth2)`,
 		func(ctx context.Context, e *Env, ep catalogue.Endpoint, w *Walk, r *Recorder) {
 			f := and(pred{"role", "=", "guardian"})
 			runCase(ctx, e, r, ep, w, qcase{what: "guardian lookup", filter: f, enc: encVerbatim, first: "filter=" + encodeFilter(f.String(), encVerbatim)})
@@ -330,7 +330,7 @@ func probeChecks() []Check {
 		ep := mustLookup(path)
 		out = append(out, qcheck(ep, "filter.email",
 			fmt.Sprintf("GET %s?filter=email='<an address from the walk>' (Google Classroom, sds-classic) returns exactly the users with that address; a '+' in the address is sent as %%2B", path),
-			MUST, FeatureFilterEmail, ruleFilterWrong, `Google Classroom OneRoster sync: teachers?filter=email='<given>' expects exactly 1 user (shared/research/anchors.md §2)`,
+			MUST, FeatureFilterEmail, ruleFilterWrong, `Google Classroom OneRoster sync: teachers?filter=email='<given>' expects exactly 1 user (Google OneRoster integration notebooks, googleworkspace/oneroster-integration-conformance-tests)`,
 			func(ctx context.Context, e *Env, ep catalogue.Endpoint, w *Walk, r *Recorder) {
 				addr := pickValue(w, "email", func(v string) bool { return strings.Contains(v, "+") })
 				if addr == "" {

@@ -182,7 +182,7 @@ func instant(s string) (time.Time, bool) {
 	return t, err == nil
 }
 
-// Encodings of a filter in the query string: consumers differ (seed 001's
+// Encodings of a filter in the query string: consumers differ (SDS's
 // examples and Postman write quotes literally; Grade Sync escapes the
 // whole expression). A provider must decode all of them alike.
 const (

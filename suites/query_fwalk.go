@@ -22,7 +22,7 @@ type qcase struct {
 	filter expr
 	enc    int
 	// first, when set, is the raw query of the first request exactly as
-	// the consumer writes it (seed 001: "offset=0&limit=5000&filter=...");
+	// the consumer writes it (SDS page: OneRoster API data accessed by School Data Sync: "offset=0&limit=5000&filter=...");
 	// the following pages keep its limit, or take the chosen one.
 	first string
 	// limit of the pages; 0 chooses about two pages of the expected result.
@@ -116,7 +116,7 @@ func runCase(ctx context.Context, e *Env, r *Recorder, ep catalogue.Endpoint, w 
 		first = "limit=" + strconv.Itoa(limit) + "&offset=0&" + fq
 	}
 	// The first page's limit is the server's default when the consumer
-	// sends none (seed 001's delta): only its X-Total-Count or an empty
+	// sends none (SDS's delta): only its X-Total-Count or an empty
 	// page ends the walk then.
 	pageLimit := 0
 	if queryParam(first, "limit") != "" {

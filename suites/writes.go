@@ -33,8 +33,8 @@ const (
 	opPutCategory      = "PUT /categories/{id}"
 	opDeleteCategory   = "DELETE /categories/{id}"
 	writeTag           = "rostercheck"
-	specWrites         = "OneRoster 1.1 §3 Table 3.1c (PUT create-or-replace, DELETE) and shared/research/oneroster-spec.md §4"
-	seedGradeSyncWrite = `seeds/004: "Update/Delete specific Line Item /lineItems/{id} PUT, DELETE; Update specific result /results/{id} PUT"`
+	specWrites         = "OneRoster 1.1 §3 Table 3.1c (PUT create-or-replace, DELETE)"
+	seedGradeSyncWrite = `Microsoft page: Onboarding OneRoster API providers in SDS and Grade Sync: "Update/Delete specific Line Item /lineItems/{id} PUT, DELETE; Update specific result /results/{id} PUT"`
 )
 
 // Rules of the write checks.
@@ -81,17 +81,17 @@ func init() {
 			"list a stored lineItem in /classes/{id}/lineItems and a result in every results path of its class, lineItem and student"},
 		Rule{ruleWriteDLM, MUST, "a replacing PUT does not advance dateLastModified", "OneRoster 1.1 §4 base class: dateLastModified; delta sync (filter=dateLastModified>…)",
 			"set dateLastModified to the time of every change: a write the delta cannot see is lost to every consumer that syncs by delta"},
-		Rule{ruleWriteScore, MUST, "a score above resultValueMax is not stored unchanged", `shared/research/oneroster-spec.md §2 (Google sends score 300 with resultValueMax 100, "extra credit")`,
+		Rule{ruleWriteScore, MUST, "a score above resultValueMax is not stored unchanged", `OneRoster 1.1 Information Model (Google sends score 300 with resultValueMax 100, "extra credit")`,
 			"store the score as sent; resultValueMax is not a cap"},
 		Rule{ruleWriteExemptNoSc, Ignore, "a result with scoreStatus exempt and no score is refused", "OneRoster 1.1 makes score required; 1.2 and Google send exempt without one",
 			"accept scoreStatus exempt without a score"},
 		Rule{ruleWriteDeleteStatus, SHOULD, "a DELETE answers a success other than 204 or 200", specWrites, "answer 204 No Content"},
 		Rule{ruleWriteNotDeleted, MUST, "a deleted object can still be read", specWrites, "after DELETE answer 404 at GET /{collection}/{id} and leave it out of every collection"},
-		Rule{ruleWriteOrphans, MUST, "the results of a deleted lineItem are still served", `shared/research/oneroster-spec.md §8 ("a DELETEd result disappears from the relationship collections")`,
+		Rule{ruleWriteOrphans, MUST, "the results of a deleted lineItem are still served", `OneRoster 1.1 Table 3.1c (DELETE) ("a DELETEd result disappears from the relationship collections")`,
 			"delete (or stop serving) a lineItem's results with it"},
 		Rule{ruleWriteBadAccepted, MUST, "a bad write is answered with success", specWrites, "answer 400 or 422 with an imsx statusInfoSet to a body that is not a valid object"},
 		Rule{ruleWriteBad5xx, MUST, "a bad write is answered with a server error", specWrites, "validate PUT bodies and answer 400 or 422, never 500"},
-		Rule{ruleWriteBadNoImsx, SHOULD, "a refused write has no imsx statusInfoSet body", "OneRoster 1.1 §3.9 (error payload shape unconfirmed, shared/research/oneroster-spec.md §5.3)",
+		Rule{ruleWriteBadNoImsx, SHOULD, "a refused write has no imsx statusInfoSet body", "OneRoster 1.1 §3.9 (error payload shape not normative in 1.1)",
 			"answer {\"statusInfoSet\":[{\"imsx_codeMajor\":\"failure\",\"imsx_severity\":\"error\",\"imsx_codeMinor\":\"invalid data\"}]}"},
 		Rule{ruleWriteBadStored, MUST, "a refused (or bad) write was stored anyway", specWrites, "store nothing from a PUT you refuse"},
 		Rule{ruleWriteReadFailed, MUST, "reading back a written object failed", specWrites, "serve GET of what PUT stored"},
@@ -137,7 +137,7 @@ func writeChecks() []Check {
 			ruleWriteBadAccepted, seedGradeSyncWrite, []string{opPutLineItem, opPutResult}, badResults),
 		writeCheck("categories.writes.flow", "/categories/{id}",
 			"PUT /categories/{id} creates (201) and replaces (200, later dateLastModified), a bad body is refused, and DELETE removes it (204, then 404)",
-			ruleWriteNotStored, `seeds/002: "GradingCategory GET /categories" (Data Sync, "Grades (only if enabled)")`, []string{opPutCategory, opDeleteCategory}, flowCategory),
+			ruleWriteNotStored, `Data Sync page: OneRoster Rest API Support resources: "GradingCategory GET /categories" (Data Sync, "Grades (only if enabled)")`, []string{opPutCategory, opDeleteCategory}, flowCategory),
 	}
 }
 
