@@ -570,6 +570,7 @@ func buildRun(cfg *Config, t *target, sel *selection, env *suites.Env, gr *ginkg
 	run.Stats = reports.Stats{Requests: int64(env.Store.Count()), Records: int64(env.RecordsWalked()), Renewed: int64(env.Store.Renewed())}
 	run.Latency = latencyOf(env.BaseURL, env.Store.Timings())
 	addThrottling(&run.Stats, env.Store.Throttling())
+	run.Stats.MeanInFlight = meanInFlight(env.Store.Throttling().Busy, time.Since(run.Started))
 	run.Recount()
 	if sel.filtered {
 		run.Partial = "--check ran a subset of the checks: not a full verdict"
