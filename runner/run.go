@@ -244,7 +244,7 @@ func Run(ctx context.Context, cfg *Config, stdout, stderr io.Writer) int {
 		return ExitUsage
 	}
 	defer t.stop()
-	limitMemory(t.builtin)
+	defer limitMemory(t.builtin)()
 	red.Add(t.secret, t.password, cfg.Token)
 	red.AddBasicPair(t.clientID, t.secret)
 	red.Keep(userText(cfg, t)...)
@@ -280,6 +280,11 @@ func Run(ctx context.Context, cfg *Config, stdout, stderr io.Writer) int {
 	defer stopSignals()
 	runCtx, cancel := context.WithTimeout(sigCtx, cfg.Timeout)
 	defer cancel()
+	// A provider that trickles or hangs on request after request ends the
+	// run: no further requests, an error verdict that names the cause.
+	runCtx, stopRun := context.WithCancelCause(runCtx)
+	defer stopRun(nil)
+	store.OnStall(stopRun)
 
 	started := time.Now()
 	softMemoryLimit(t.builtin)
@@ -365,6 +370,10 @@ func Run(ctx context.Context, cfg *Config, stdout, stderr io.Writer) int {
 		}
 	}
 	code := exitCode(run, sel.filtered && runCtx.Err() == nil)
+	if err := store.Stalled(); err != nil {
+		run.Verdict, code = "error", ExitUnreachable
+		fmt.Fprintf(errw, "rostercheck: %v\n", err)
+	}
 	printSummary(out, run, useColour(stdout), cfg.Quiet, cfg.Verbose)
 	printPreviews(out, run)
 	printLeftovers(out, cfg, run)

@@ -178,6 +178,10 @@ func TestEveryDefectFailsExactlyItsChecks(t *testing.T) {
 				args := append([]string{"run", "--profile", strings.Join(profiles, ","), "--defect", d.Name, "--allow-writes", "--out", dir, "--request-timeout", "3s", "--max-body", "4MiB"}, d.Args...)
 				r := rostercheck(t, oracleEnv, args...)
 				run := readResults(t, dir)
+				if d.RunError != "" {
+					checkRunError(t, d, r, run)
+					return
+				}
 				wantCode := runner.ExitPass
 				for _, p := range run.Profiles {
 					if p.Verdict != "pass" {

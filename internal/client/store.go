@@ -115,9 +115,10 @@ type Store struct {
 	// fresh token.
 	renewed atomic.Int64
 
-	timings timingLog // every exchange's latency (Timings)
-	dropped shapeSet  // request shapes whose connection reset repeated
-	gets    getLog    // GETs sent, to count duplicates
+	timings timingLog  // every exchange's latency (Timings)
+	dropped shapeSet   // request shapes whose connection reset repeated
+	stall   stallGuard // trips when the provider stops answering
+	gets    getLog     // GETs sent, to count duplicates
 }
 
 // Renewed returns how many requests got 401 and were retried once with a
@@ -315,6 +316,11 @@ func (s *Store) Do(ctx context.Context, r Request) *Exchange {
 		return ex
 	}
 
+	if err := s.stall.err(); err != nil {
+		ex.Err = err
+		return ex
+	}
+	defer s.stall.observe(ctx, ex, u, s.cfg.RequestTimeout.String())
 	shape := requestShape(methodOf(r), u)
 	if methodOf(r) == http.MethodGet {
 		s.gets.add(s.authOf(r).Name(), redactURL(r.URL))
