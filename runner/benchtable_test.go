@@ -282,7 +282,7 @@ func runHarness(b *testing.B, root, id, secret string, row benchRow) benchResult
 	dir := b.TempDir()
 	exe, _ := os.Executable()
 	cmd := exec.Command(exe, "run", "--base-url", root+provider.BasePath, "--token-url", root+provider.TokenPath,
-		"--client-id", id, "--profile", row.profile, "--page-size", strconv.Itoa(row.pageSize), "--out", dir)
+		"--client-id", id, "--profile", row.profile, "--page-size", strconv.Itoa(row.pageSize), "--allow-writes", "--out", dir)
 	cmd.Env = append(filteredEnv(), mainEnv+"=1", "ROSTERCHECK_CLIENT_SECRET="+secret)
 	out, wall, rss, err := runChild(cmd, true)
 	if _, ok := err.(*exec.ExitError); err != nil && !ok {
