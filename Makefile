@@ -36,9 +36,14 @@ bench:
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime 1x ./fixtures/district/
 	$(GO) test -run '^$$' -bench . -benchmem ./fixtures/provider/ ./fixtures/provider/query/ ./schemas/
 	$(GO) test -run '^$$' -bench FullRunMedium -benchmem -benchtime 3x ./runner/
-	# Issue 11's table: harness vs a plain concurrent reader, medium and
-	# large, 0 and 50 ms added per request (ROSTERCHECK_BENCH_SIZES=medium
-	# for a shorter run).
+	# The table of what users feel, each figure with its target: harness vs
+	# a plain concurrent reader (sds@5000 and oneroster-1.1@100, 0 and 50 ms
+	# added per request; sds@5000 on the large district), requests,
+	# duplicate GETs, requests in flight, peak RSS of the harness and of
+	# serve --size large, validation records/s (ROSTERCHECK_BENCH_SIZES=medium
+	# for a shorter run). Schema validation alone, compiled vs reference:
+	# the ./schemas/ line above (BenchmarkValidateCollectionUsers vs
+	# BenchmarkValidateReferenceUsers).
 	$(GO) test -run '^$$' -bench Table -benchtime 1x -timeout 90m ./runner/
 
 # Fuzz the provider's filter parser (go test -fuzz runs one target at a time).

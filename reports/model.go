@@ -123,6 +123,13 @@ type Stats struct {
 	ThrottleWaitSeconds float64 `json:"throttleWaitSeconds,omitempty"`
 	ThrottleGaveUp      int64   `json:"throttleGaveUp,omitempty"`
 	ResetRetries        int64   `json:"resetRetries,omitempty"`
+	// ConnectionsDropped counts requests the provider closed without an
+	// answer (a reset that repeated), Duplicates the GETs sent again with
+	// the same URL and credentials, MeanInFlight the average number of
+	// requests in flight (sum of request durations / run wall time).
+	ConnectionsDropped int64   `json:"connectionsDropped,omitempty"`
+	Duplicates         int64   `json:"duplicates,omitempty"`
+	MeanInFlight       float64 `json:"meanInFlight,omitempty"`
 }
 
 // Tool identifies the harness that produced the run.

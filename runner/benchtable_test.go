@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -19,6 +20,7 @@ import (
 	"github.com/rostercheck/rostercheck/fixtures/district"
 	"github.com/rostercheck/rostercheck/fixtures/provider"
 	"github.com/rostercheck/rostercheck/reports"
+	"github.com/rostercheck/rostercheck/schemas"
 	"github.com/rostercheck/rostercheck/suites/catalogue"
 )
 
@@ -35,13 +37,17 @@ type benchRow struct {
 	pageSize int
 }
 
-// BenchmarkTable prints issue 11's table: the harness against the least
-// work any consumer must do, a plain concurrent reader that fetches every
+// BenchmarkTable prints the figures users feel (issues 11 and 16), each
+// with its target beside it: the harness against the least work any
+// consumer must do, a plain concurrent reader that fetches every
 // top-level page of the profile's collections and decodes its JSON, at
-// the same page size and concurrency, one after the other in one run.
-// The reference provider runs in this process behind a proxy that adds a
-// fixed delay to every API request; the harness and the plain reader run
-// in their own processes, so each peak RSS is its own. Figures are
+// the same page size and concurrency, one after the other in one run;
+// requests, duplicate GETs and the average requests in flight of the
+// harness; the peak RSS of the harness, of the plain reader and, on the
+// large district, of `rostercheck serve --size large` (the provider runs
+// in its own process there); and the records/s of schema validation
+// alone. The medium district's provider runs in this process behind a
+// proxy that adds a fixed delay to every API request. Figures are
 // printed, never asserted.
 //
 //	make bench    (or: go test -run '^$' -bench Table -benchtime 1x -timeout 60m ./runner/)
@@ -49,53 +55,174 @@ type benchRow struct {
 // ROSTERCHECK_BENCH_SIZES=medium limits the districts.
 func BenchmarkTable(b *testing.B) {
 	rows := []benchRow{
+		{"medium", 0, "sds", 5000},
+		{"medium", 50 * time.Millisecond, "sds", 5000},
 		{"medium", 0, "oneroster-1.1", 100},
 		{"medium", 50 * time.Millisecond, "oneroster-1.1", 100},
-		{"medium", 50 * time.Millisecond, "sds", 5000},
-		{"large", 0, "oneroster-1.1", 100},
 		{"large", 0, "sds", 5000},
-		{"large", 50 * time.Millisecond, "sds", 5000},
 	}
 	sizes := []string{"medium", "large"}
 	if v := os.Getenv("ROSTERCHECK_BENCH_SIZES"); v != "" {
 		sizes = strings.Split(v, ",")
 	}
-	const format = "%-8s  %-5s  %-18s  %8s  %8s  %6s  %-13s  %10s  %8s  %8s  %s\n"
-	fmt.Printf(format, "district", "delay", "profile@limit", "harness", "plain", "ratio", "requests h/p", "records/s", "RSS h", "RSS p", "verdict")
+	const format = "%-8s  %-5s  %-18s  %8s  %8s  %-11s  %-13s  %5s  %9s  %10s  %-16s  %8s  %-16s  %s\n"
+	fmt.Printf(format, "district", "delay", "profile@limit", "harness", "plain", "ratio (≤2x)", "requests h/p", "dups", "in flight", "records/s", "RSS h (≤256 MB)", "RSS p", "RSS serve (≤512)", "verdict")
 	for i := 0; i < b.N; i++ {
 		for _, size := range sizes {
-			d, err := district.Generate(district.Spec{Seed: 1, Size: size})
-			if err != nil {
-				b.Fatal(err)
-			}
 			const id, secret = "bench", "bench-secret-0123456789"
-			p, err := provider.New(provider.Options{District: d, ClientID: id, ClientSecret: secret})
-			if err != nil {
-				b.Fatal(err)
-			}
+			var root string
 			var delay atomic.Int64
-			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				if dl := time.Duration(delay.Load()); dl > 0 && strings.HasPrefix(r.URL.Path, provider.BasePath) {
-					time.Sleep(dl)
+			var serve *serveChild
+			if size == "large" {
+				// The provider in its own process, so that its peak RSS is
+				// its own; loopback, no added delay.
+				serve = startServe(b, size, id, secret)
+				root = serve.root
+			} else {
+				d, err := district.Generate(district.Spec{Seed: 1, Size: size})
+				if err != nil {
+					b.Fatal(err)
 				}
-				p.ServeHTTP(w, r)
-			}))
+				p, err := provider.New(provider.Options{District: d, ClientID: id, ClientSecret: secret})
+				if err != nil {
+					b.Fatal(err)
+				}
+				srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					if dl := time.Duration(delay.Load()); dl > 0 && strings.HasPrefix(r.URL.Path, provider.BasePath) {
+						time.Sleep(dl)
+					}
+					p.ServeHTTP(w, r)
+				}))
+				defer srv.Close()
+				root = srv.URL
+				fmt.Printf("validation alone: %.0f records/s (/users of the %s district, target ≥ 100000 on 2 cores)\n", validationRate(b, root, id, secret), size)
+			}
 			for _, row := range rows {
 				if row.size != size {
 					continue
 				}
 				delay.Store(int64(row.delay))
-				plain := runPlain(b, srv.URL, id, secret, row)
-				h := runHarness(b, srv.URL, id, secret, row)
+				plain := runPlain(b, root, id, secret, row)
+				h := runHarness(b, root, id, secret, row)
+				serveRSS := "-"
+				if serve != nil {
+					serveRSS = fmt.Sprintf("%d MB", serve.rss()>>20)
+				}
 				fmt.Printf(format, row.size, row.delay, fmt.Sprintf("%s@%d", row.profile, row.pageSize),
 					fmt.Sprintf("%.1f s", h.wall.Seconds()), fmt.Sprintf("%.1f s", plain.wall.Seconds()),
 					fmt.Sprintf("%.1fx", h.wall.Seconds()/plain.wall.Seconds()), fmt.Sprintf("%d/%d", h.requests, plain.requests),
-					fmt.Sprintf("%.0f", float64(h.records)/h.wall.Seconds()), fmt.Sprintf("%d MB", h.rss>>20), fmt.Sprintf("%d MB", plain.rss>>20), h.verdict)
+					strconv.FormatInt(h.duplicates, 10), fmt.Sprintf("%.1f", h.inFlight),
+					fmt.Sprintf("%.0f", float64(h.records)/h.wall.Seconds()), fmt.Sprintf("%d MB", h.rss>>20), fmt.Sprintf("%d MB", plain.rss>>20), serveRSS, h.verdict)
 			}
-			srv.Close()
+			if serve != nil {
+				serve.stop()
+			}
 		}
 	}
-	fmt.Println("(ratio: harness wall time / plain reader wall time; --concurrency 8 for both; RSS: VmHWM of each child process)")
+	fmt.Println("(ratio: harness wall time / plain reader wall time, target ≤ 2x; --concurrency 8 for both; dups: GETs the harness sent twice, target 0;")
+	fmt.Println(" in flight: sum of request durations / wall time; RSS: VmHWM of each child process)")
+}
+
+// validationRate fetches one page of /users (at most 5000) and measures
+// schema validation alone on it, in records per second.
+func validationRate(b *testing.B, root, id, secret string) float64 {
+	tok := benchToken(b, root, id, secret)
+	req, _ := http.NewRequest("GET", root+provider.BasePath+"/users?limit=5000", nil)
+	req.Header.Set("Authorization", "Bearer "+tok)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var doc map[string]any
+	if err := json.NewDecoder(resp.Body).Decode(&doc); err != nil {
+		b.Fatal(err)
+	}
+	n, _ := doc["users"].([]any)
+	// A plain timed loop: testing.Benchmark inside a running benchmark
+	// would wait for the benchmark lock forever.
+	rounds, start := 0, time.Now()
+	for time.Since(start) < 2*time.Second {
+		if _, err := schemas.ValidateCollection("users", "user", doc); err != nil {
+			b.Fatal(err)
+		}
+		rounds++
+	}
+	return float64(len(n)) * float64(rounds) / time.Since(start).Seconds()
+}
+
+func benchToken(b *testing.B, root, id, secret string) string {
+	req, _ := http.NewRequest("POST", root+provider.TokenPath, strings.NewReader("grant_type=client_credentials"))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.SetBasicAuth(id, secret)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var tok struct {
+		AccessToken string `json:"access_token"`
+	}
+	_ = json.NewDecoder(resp.Body).Decode(&tok)
+	return tok.AccessToken
+}
+
+// serveChild is `rostercheck serve` in a child process (this test binary
+// as the CLI), its peak RSS polled while it runs.
+type serveChild struct {
+	root string
+	cmd  *exec.Cmd
+	done chan struct{}
+	peak chan int64
+}
+
+func startServe(b *testing.B, size, id, secret string) *serveChild {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	exe, _ := os.Executable()
+	cmd := exec.Command(exe, "serve", "--size", size, "--addr", addr, "--client-id", id)
+	cmd.Env = append(filteredEnv(), mainEnv+"=1", "ROSTERCHECK_CLIENT_SECRET="+secret)
+	if err := cmd.Start(); err != nil {
+		b.Fatal(err)
+	}
+	s := &serveChild{root: "http://" + addr, cmd: cmd, done: make(chan struct{}), peak: make(chan int64, 1)}
+	go func() { s.peak <- peakRSS(cmd.Process.Pid, s.done) }()
+	for start := time.Now(); ; time.Sleep(200 * time.Millisecond) {
+		if c, err := net.Dial("tcp", addr); err == nil {
+			c.Close()
+			return s
+		}
+		if time.Since(start) > 5*time.Minute {
+			s.stop()
+			b.Fatalf("serve --size %s did not listen on %s", size, addr)
+		}
+	}
+}
+
+// rss is the child's peak RSS so far, in bytes.
+func (s *serveChild) rss() int64 {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", s.cmd.Process.Pid))
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			kb, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
+			return kb << 10
+		}
+	}
+	return 0
+}
+
+func (s *serveChild) stop() {
+	_ = s.cmd.Process.Kill()
+	_ = s.cmd.Wait()
+	close(s.done)
+	<-s.peak
 }
 
 // peakRSS polls the child's VmHWM (its own peak resident set; getrusage
@@ -144,17 +271,18 @@ func runChild(cmd *exec.Cmd, combined bool) ([]byte, time.Duration, int64, error
 }
 
 type benchResult struct {
-	wall              time.Duration
-	requests, records int64
-	rss               int64 // bytes
-	verdict           string
+	wall                          time.Duration
+	requests, records, duplicates int64
+	inFlight                      float64
+	rss                           int64 // bytes
+	verdict                       string
 }
 
 func runHarness(b *testing.B, root, id, secret string, row benchRow) benchResult {
 	dir := b.TempDir()
 	exe, _ := os.Executable()
 	cmd := exec.Command(exe, "run", "--base-url", root+provider.BasePath, "--token-url", root+provider.TokenPath,
-		"--client-id", id, "--profile", row.profile, "--page-size", strconv.Itoa(row.pageSize), "--out", dir)
+		"--client-id", id, "--profile", row.profile, "--page-size", strconv.Itoa(row.pageSize), "--allow-writes", "--out", dir)
 	cmd.Env = append(filteredEnv(), mainEnv+"=1", "ROSTERCHECK_CLIENT_SECRET="+secret)
 	out, wall, rss, err := runChild(cmd, true)
 	if _, ok := err.(*exec.ExitError); err != nil && !ok {
@@ -169,7 +297,8 @@ func runHarness(b *testing.B, root, id, secret string, row benchRow) benchResult
 	if err != nil {
 		b.Fatal(err)
 	}
-	return benchResult{wall: wall, requests: run.Stats.Requests, records: run.Stats.Records, rss: rss, verdict: run.Verdict}
+	return benchResult{wall: wall, requests: run.Stats.Requests, records: run.Stats.Records, duplicates: run.Stats.Duplicates,
+		inFlight: run.Stats.MeanInFlight, rss: rss, verdict: run.Verdict}
 }
 
 func runPlain(b *testing.B, root, id, secret string, row benchRow) benchResult {

@@ -3,7 +3,9 @@ package runner
 import (
 	"fmt"
 	"io"
+	"math"
 	"strconv"
+	"time"
 
 	"github.com/rostercheck/rostercheck/internal/client"
 	"github.com/rostercheck/rostercheck/reports"
@@ -28,6 +30,17 @@ func addThrottling(s *reports.Stats, th client.Throttling) {
 	s.ThrottleWaitSeconds = th.Waited.Seconds()
 	s.ThrottleGaveUp = th.GaveUp
 	s.ResetRetries = th.ResetRetries
+	s.ConnectionsDropped = th.Dropped
+	s.Duplicates = th.Duplicates
+}
+
+// meanInFlight is the average number of requests in flight over the run:
+// the sum of the exchanges' durations over the wall time.
+func meanInFlight(busy, wall time.Duration) float64 {
+	if wall <= 0 {
+		return 0
+	}
+	return math.Round(100*busy.Seconds()/wall.Seconds()) / 100
 }
 
 // printThrottling prints the throttling findings, if any.
@@ -40,6 +53,12 @@ func printThrottling(w io.Writer, s reports.Stats) {
 		fmt.Fprintln(w)
 	}
 	if s.ResetRetries > 0 {
-		fmt.Fprintf(w, "NOTE     %d requests were tried again after a reset or refused connection (a provider restart?)\n", s.ResetRetries)
+		fmt.Fprintf(w, "NOTE     %d requests were tried again once after a reset or refused connection\n", s.ResetRetries)
+	}
+	if s.ConnectionsDropped > 0 {
+		fmt.Fprintf(w, "NOTE     the provider closed the connection without an answer on %d requests (rule transport.connection-dropped)\n", s.ConnectionsDropped)
+	}
+	if s.Duplicates > 0 {
+		fmt.Fprintf(w, "NOTE     %d GETs were sent more than once in this run\n", s.Duplicates)
 	}
 }

@@ -251,7 +251,7 @@ func Run(ctx context.Context, cfg *Config, stdout, stderr io.Writer) int {
 		return ExitUsage
 	}
 	defer t.stop()
-	limitMemory(t.builtin)
+	defer limitMemory(t.builtin)()
 	red.Add(t.secret, t.password, cfg.Token)
 	red.AddBasicPair(t.clientID, t.secret)
 	red.Keep(userText(cfg, t)...)
@@ -287,6 +287,11 @@ func Run(ctx context.Context, cfg *Config, stdout, stderr io.Writer) int {
 	defer stopSignals()
 	runCtx, cancel := context.WithTimeout(sigCtx, cfg.Timeout)
 	defer cancel()
+	// A provider that trickles or hangs on request after request ends the
+	// run: no further requests, an error verdict that names the cause.
+	runCtx, stopRun := context.WithCancelCause(runCtx)
+	defer stopRun(nil)
+	store.OnStall(stopRun)
 
 	started := time.Now()
 	softMemoryLimit(t.builtin)
@@ -382,6 +387,10 @@ func Run(ctx context.Context, cfg *Config, stdout, stderr io.Writer) int {
 		}
 	}
 	code := exitCode(run, sel.filtered && runCtx.Err() == nil)
+	if err := store.Stalled(); err != nil {
+		run.Verdict, code = "error", ExitUnreachable
+		fmt.Fprintf(errw, "rostercheck: %v\n", err)
+	}
 	printSummary(out, run, useColour(stdout), cfg.Quiet, cfg.Verbose)
 	printPreviews(out, run)
 	printLeftovers(out, cfg, run)
@@ -587,6 +596,7 @@ func buildRun(cfg *Config, t *target, sel *selection, env *suites.Env, gr *ginkg
 	run.Stats = reports.Stats{Requests: int64(env.Store.Count()), Records: int64(env.RecordsWalked()), Renewed: int64(env.Store.Renewed())}
 	run.Latency = latencyOf(env.BaseURL, env.Store.Timings())
 	addThrottling(&run.Stats, env.Store.Throttling())
+	run.Stats.MeanInFlight = meanInFlight(env.Store.Throttling().Busy, time.Since(run.Started))
 	run.Recount()
 	if sel.filtered {
 		run.Partial = "--check ran a subset of the checks: not a full verdict"

@@ -125,7 +125,7 @@ func TestCleanProviderPassesEveryCheck(t *testing.T) {
 	dir := t.TempDir()
 	// Every profile, over one walk, in random order.
 	all := suites.ProfileNames()
-	r := rostercheck(t, nil, "run", "--profile", strings.Join(all, ","), "--randomize", "--allow-writes", "--out", dir)
+	r := rostercheck(t, oracleEnv, "run", "--profile", strings.Join(all, ","), "--randomize", "--allow-writes", "--out", dir)
 	if r.code != runner.ExitPass {
 		t.Fatalf("exit %d, want 0\nstdout:\n%s\nstderr:\n%s", r.code, r.stdout, r.stderr)
 	}
@@ -176,8 +176,12 @@ func TestEveryDefectFailsExactlyItsChecks(t *testing.T) {
 				// stay green under the read defects, and profiles that need
 				// writes can then pass.
 				args := append([]string{"run", "--profile", strings.Join(profiles, ","), "--defect", d.Name, "--allow-writes", "--out", dir, "--request-timeout", "3s", "--max-body", "4MiB"}, d.Args...)
-				r := rostercheck(t, nil, args...)
+				r := rostercheck(t, oracleEnv, args...)
 				run := readResults(t, dir)
+				if d.RunError != "" {
+					checkRunError(t, d, r, run)
+					return
+				}
 				wantCode := runner.ExitPass
 				for _, p := range run.Profiles {
 					if p.Verdict != "pass" {

@@ -20,10 +20,12 @@ package schemas
 import (
 	"embed"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io/fs"
 	"regexp"
 	"runtime"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -65,9 +67,17 @@ const baseURL = "https://rostercheck.dev/schemas/v1p1/"
 var schemaFS embed.FS
 
 type compiled struct {
-	entities        map[string]*jsonschema.Schema
-	statusInfoSet   *jsonschema.Schema // the whole {"statusInfoSet": [...]} payload
-	statusInfoArray *jsonschema.Schema // the array alone (minItems 0), for envelopes
+	entities        map[string]schema
+	statusInfoSet   schema // the whole {"statusInfoSet": [...]} payload
+	statusInfoArray schema // the array alone (minItems 0), for envelopes
+}
+
+// schema is one schema in both forms: the reference validator's and the
+// compiled one (nil when the schema uses something compiled.go does not
+// support; the reference then validates alone).
+type schema struct {
+	ref  *jsonschema.Schema
+	fast *node
 }
 
 var (
@@ -105,20 +115,33 @@ func compileAll() (*compiled, error) {
 			return nil, fmt.Errorf("schemas: %s: %w", f, err)
 		}
 	}
-	out := &compiled{entities: make(map[string]*jsonschema.Schema, len(entityNames))}
+	nc, ncErr := compileNodes()
+	fast := func(file, ptr string) *node {
+		if ncErr != nil {
+			return nil
+		}
+		n, err := nc.get(file, ptr)
+		if err != nil {
+			return nil
+		}
+		return n
+	}
+	out := &compiled{entities: make(map[string]schema, len(entityNames))}
 	for _, name := range entityNames {
 		s, err := c.Compile(baseURL + name + ".json")
 		if err != nil {
 			return nil, fmt.Errorf("schemas: compile %s: %w", name, err)
 		}
-		out.entities[name] = s
+		out.entities[name] = schema{s, fast(name+".json", "")}
 	}
-	if out.statusInfoSet, err = c.Compile(baseURL + "statusInfoSet.json"); err != nil {
+	if out.statusInfoSet.ref, err = c.Compile(baseURL + "statusInfoSet.json"); err != nil {
 		return nil, fmt.Errorf("schemas: compile statusInfoSet: %w", err)
 	}
-	if out.statusInfoArray, err = c.Compile(baseURL + "statusInfoSet.json#/$defs/statusInfoArray"); err != nil {
+	out.statusInfoSet.fast = fast("statusInfoSet.json", "")
+	if out.statusInfoArray.ref, err = c.Compile(baseURL + "statusInfoSet.json#/$defs/statusInfoArray"); err != nil {
 		return nil, fmt.Errorf("schemas: compile statusInfoArray: %w", err)
 	}
+	out.statusInfoArray.fast = fast("statusInfoSet.json", "/$defs/statusInfoArray")
 	// The common definitions are compiled too, so a broken common.json is
 	// reported even if no entity happens to reference the broken part.
 	if _, err := c.Compile(baseURL + "common.json"); err != nil {
@@ -127,14 +150,14 @@ func compileAll() (*compiled, error) {
 	return out, nil
 }
 
-func entitySchema(entity string) (*jsonschema.Schema, error) {
+func entitySchema(entity string) (schema, error) {
 	c, err := load()
 	if err != nil {
-		return nil, err
+		return schema{}, err
 	}
 	s, ok := c.entities[entity]
 	if !ok {
-		return nil, fmt.Errorf("schemas: unknown entity %q (want one of %s)", entity, strings.Join(entityNames, ", "))
+		return schema{}, fmt.Errorf("schemas: unknown entity %q (want one of %s)", entity, strings.Join(entityNames, ", "))
 	}
 	return s, nil
 }
@@ -145,7 +168,7 @@ func ValidateEntity(entity string, record any) ([]Violation, error) {
 	if err != nil {
 		return nil, err
 	}
-	return validate(s, record, ""), nil
+	return validate(s, record, "")
 }
 
 // ValidateCollection validates a collection envelope: an object whose key `key` (e.g. "users") is an array of `entity` records; other top-level keys (e.g. statusInfoSet) are allowed. Pointers are relative to the envelope ("/users/42/status").
@@ -171,13 +194,21 @@ func ValidateCollection(key, entity string, doc any) ([]Violation, error) {
 		if !isArr {
 			out = append(out, Violation{Pointer: keyPtr, Message: "got " + jsonType(raw) + ", want array"})
 		} else {
-			out = append(out, validateRecords(s, arr, keyPtr)...)
+			vs, err := validateRecords(s, arr, keyPtr)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, vs...)
 		}
 	}
 	if key != "statusInfoSet" {
 		if sis, present := obj["statusInfoSet"]; present {
 			c, _ := load() // already loaded successfully above
-			out = append(out, validate(c.statusInfoArray, sis, "/statusInfoSet")...)
+			vs, err := validate(c.statusInfoArray, sis, "/statusInfoSet")
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, vs...)
 		}
 	}
 	return out, nil
@@ -197,7 +228,7 @@ func ValidateSingle(key, entity string, doc any) ([]Violation, error) {
 	if !present {
 		return []Violation{{Pointer: "", Message: "missing property " + quote(key)}}, nil
 	}
-	return validate(s, raw, "/"+escapeToken(key)), nil
+	return validate(s, raw, "/"+escapeToken(key))
 }
 
 // ValidateStatusInfoSet validates a 1.1 error/warning payload: {"statusInfoSet": [ {imsx_codeMajor (success|processing|failure|unsupported), imsx_severity (status|warning|error), imsx_codeMinor (string), imsx_description (string, optional)} , ...]} with at least one item.
@@ -206,7 +237,7 @@ func ValidateStatusInfoSet(doc any) ([]Violation, error) {
 	if err != nil {
 		return nil, err
 	}
-	return validate(c.statusInfoSet, doc, ""), nil
+	return validate(c.statusInfoSet, doc, "")
 }
 
 // parallelThreshold is the page size from which records are validated on
@@ -214,7 +245,7 @@ func ValidateStatusInfoSet(doc any) ([]Violation, error) {
 // order does not depend on scheduling.
 const parallelThreshold = 256
 
-func validateRecords(s *jsonschema.Schema, arr []any, prefix string) []Violation {
+func validateRecords(s schema, arr []any, prefix string) ([]Violation, error) {
 	workers := runtime.GOMAXPROCS(0)
 	if workers > 8 {
 		workers = 8
@@ -222,11 +253,16 @@ func validateRecords(s *jsonschema.Schema, arr []any, prefix string) []Violation
 	if len(arr) < parallelThreshold || workers < 2 {
 		var out []Violation
 		for i, rec := range arr {
-			out = append(out, validate(s, rec, prefix+"/"+strconv.Itoa(i))...)
+			vs, err := validate(s, rec, prefix+"/"+strconv.Itoa(i))
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, vs...)
 		}
-		return out
+		return out, nil
 	}
 	perRecord := make([][]Violation, len(arr))
+	errs := make([]error, len(arr))
 	const chunk = 64
 	var next atomic.Int64
 	var wg sync.WaitGroup
@@ -241,30 +277,69 @@ func validateRecords(s *jsonschema.Schema, arr []any, prefix string) []Violation
 				}
 				end := min(start+chunk, len(arr))
 				for i := start; i < end; i++ {
-					perRecord[i] = validate(s, arr[i], prefix+"/"+strconv.Itoa(i))
+					perRecord[i], errs[i] = validate(s, arr[i], prefix+"/"+strconv.Itoa(i))
 				}
 			}
 		}()
 	}
 	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
 	n := 0
 	for _, v := range perRecord {
 		n += len(v)
 	}
 	if n == 0 {
-		return nil
+		return nil, nil
 	}
 	out := make([]Violation, 0, n)
 	for _, v := range perRecord {
 		out = append(out, v...)
 	}
-	return out
+	return out, nil
 }
 
-// validate runs one compiled schema against v and flattens the error tree to
-// leaf violations whose pointers are prefixed with prefix. The result is
-// de-duplicated and sorted by pointer, then message.
-func validate(s *jsonschema.Schema, v any, prefix string) (out []Violation) {
+// validate validates v with the compiled form of s (the reference when s has
+// none). In oracle mode it validates with both and returns an error naming
+// the first difference.
+func validate(s schema, v any, prefix string) ([]Violation, error) {
+	if s.fast == nil {
+		return validateRef(s.ref, v, prefix), nil
+	}
+	got := validateCompiled(s.fast, v, prefix)
+	if oracleMode {
+		if err := oracleDiff(got, validateRef(s.ref, v, prefix)); err != nil {
+			return nil, err
+		}
+	}
+	return got, nil
+}
+
+// oracleDiff compares the compiled validator's output with the reference's.
+func oracleDiff(got, want []Violation) error {
+	if slices.Equal(got, want) {
+		return nil
+	}
+	for i := range max(len(got), len(want)) {
+		var g, w Violation
+		if i < len(got) {
+			g = got[i]
+		}
+		if i < len(want) {
+			w = want[i]
+		}
+		if g != w {
+			return fmt.Errorf("validator oracle: compiled and reference validators disagree (%d vs %d violations); first difference: compiled %+v, reference %+v", len(got), len(want), g, w)
+		}
+	}
+	return nil
+}
+
+// validateRef runs one reference-compiled schema against v and flattens the
+// error tree to leaf violations whose pointers are prefixed with prefix. The
+// result is de-duplicated and sorted by pointer, message, Def, Missing.
+func validateRef(s *jsonschema.Schema, v any, prefix string) (out []Violation) {
 	defer func() {
 		// The validator is not expected to panic on decoded JSON; this keeps
 		// the package's no-panic promise for arbitrary Go values too.
@@ -326,10 +401,17 @@ func (c *collector) finish() []Violation {
 		return nil
 	}
 	sort.Slice(c.out, func(i, j int) bool {
-		if c.out[i].Pointer != c.out[j].Pointer {
-			return c.out[i].Pointer < c.out[j].Pointer
+		a, b := c.out[i], c.out[j]
+		if a.Pointer != b.Pointer {
+			return a.Pointer < b.Pointer
 		}
-		return c.out[i].Message < c.out[j].Message
+		if a.Message != b.Message {
+			return a.Message < b.Message
+		}
+		if a.Def != b.Def {
+			return a.Def < b.Def
+		}
+		return a.Missing < b.Missing
 	})
 	uniq := c.out[:1]
 	for _, v := range c.out[1:] {

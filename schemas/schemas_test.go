@@ -52,12 +52,17 @@ func TestEverySchemaCompiles(t *testing.T) {
 		t.Fatalf("compiled %d entity schemas, want %d", len(c.entities), len(Entities))
 	}
 	for _, e := range Entities {
-		if c.entities[e] == nil {
-			t.Errorf("entity %q not compiled", e)
+		// Both forms: a schema the compiled validator cannot take would
+		// silently fall back to the slower reference.
+		if c.entities[e].ref == nil || c.entities[e].fast == nil {
+			t.Errorf("entity %q not compiled (reference %v, compiled %v)", e, c.entities[e].ref != nil, c.entities[e].fast != nil)
 		}
 	}
-	if c.statusInfoSet == nil || c.statusInfoArray == nil {
+	if c.statusInfoSet.ref == nil || c.statusInfoArray.ref == nil || c.statusInfoSet.fast == nil || c.statusInfoArray.fast == nil {
 		t.Fatal("statusInfoSet schemas not compiled")
+	}
+	if _, err := compileNodes(); err != nil {
+		t.Fatal(err)
 	}
 	// The lazily compiled set is the same success.
 	if _, err := load(); err != nil {

@@ -107,6 +107,9 @@ func (r *Recorder) Add(v Violation) {
 	if v.Rule == "" {
 		v.Rule = r.rule
 	}
+	if v.Ex != nil && v.Ex.Dropped {
+		v.Rule = ruleConnectionDropped // whatever the check was asking, there was no answer
+	}
 	if _, ok := rules[v.Rule]; !ok {
 		r.Errorf("harness: check %s recorded unregistered rule %q", r.res.CheckID, v.Rule)
 	}

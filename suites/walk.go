@@ -343,6 +343,12 @@ func (e *Env) describeErr(ex *client.Exchange) string {
 	var off *client.OffHostRedirectError
 	var ae *client.AuthError
 	switch {
+	case ex.Dropped:
+		tries := "once"
+		if ex.Attempts > 1 {
+			tries = fmt.Sprintf("%d times", ex.Attempts)
+		}
+		return "the provider closed the connection without an answer (sent " + tries + "; requests of this shape are not retried again)"
 	case errors.As(ex.Err, &off):
 		return fmt.Sprintf("led to another host (%s); not followed, credentials not sent", e.redact(off.Location))
 	case errors.Is(ex.Err, client.ErrBodyTooLarge):

@@ -47,6 +47,10 @@ type Exchange struct {
 	// Renewed: the API answered 401 and the request was sent again once
 	// with a freshly obtained token.
 	Renewed bool
+	// Dropped: the provider closed the connection without an answer, on a
+	// retry of this request or earlier on a request of the same shape
+	// (method, path and query parameter names): a finding, not a restart.
+	Dropped bool
 
 	evidenceMax int
 	authName    string

@@ -3,9 +3,13 @@ package client
 import (
 	"context"
 	"errors"
+	"hash/fnv"
 	"io"
 	"math/rand/v2"
 	"net/http"
+	"net/url"
+	"sort"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -19,8 +23,10 @@ import (
 
 const (
 	// DefaultResetRetries is how often a GET whose connection was reset
-	// or refused (a provider restarting) is tried again.
-	DefaultResetRetries = 3
+	// or refused (a provider restarting) is tried again: once. A reset
+	// that repeats is a finding (Exchange.Dropped), and later requests of
+	// the same shape are not retried at all.
+	DefaultResetRetries = 1
 	// maxBackoff caps the wait between two throttled attempts when the
 	// provider gives no Retry-After.
 	maxBackoff = 30 * time.Second
@@ -36,16 +42,87 @@ type Throttling struct {
 	Waited       time.Duration // time spent waiting them out
 	GaveUp       int64         // throttled answers kept because the deadline was near
 	ResetRetries int64         // requests tried again after a reset or refused connection
+	Dropped      int64         // requests the provider closed without an answer (Exchange.Dropped)
+	Duplicates   int64         // GETs sent again with the same URL and authentication
+	// Busy is the sum of every exchange's duration: divided by the run's
+	// wall time, the average number of requests in flight.
+	Busy time.Duration
 }
 
 type counters struct {
-	throttled, waited, gaveUp, resets atomic.Int64
+	throttled, waited, gaveUp, resets, dropped, busy atomic.Int64
 }
 
 // Throttling returns the run's throttling and reset counts so far.
 func (s *Store) Throttling() Throttling {
 	return Throttling{Throttled: s.ctr.throttled.Load(), Waited: time.Duration(s.ctr.waited.Load()),
-		GaveUp: s.ctr.gaveUp.Load(), ResetRetries: s.ctr.resets.Load()}
+		GaveUp: s.ctr.gaveUp.Load(), ResetRetries: s.ctr.resets.Load(), Dropped: s.ctr.dropped.Load(),
+		Duplicates: s.gets.duplicates(), Busy: time.Duration(s.ctr.busy.Load())}
+}
+
+// requestShape is a request's method, path and sorted query parameter
+// names: requests that differ only in parameter values (offsets, filter
+// values) share a shape.
+func requestShape(method string, u *url.URL) string {
+	names := make([]string, 0, 4)
+	for k := range u.Query() {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	return method + " " + u.Host + u.EscapedPath() + "?" + strings.Join(names, "&")
+}
+
+// shapeSet is a concurrent set of request shapes.
+type shapeSet struct {
+	mu sync.Mutex
+	m  map[string]bool
+}
+
+func (s *shapeSet) add(shape string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.m == nil {
+		s.m = map[string]bool{}
+	}
+	s.m[shape] = true
+}
+
+func (s *shapeSet) has(shape string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.m[shape]
+}
+
+// getLog remembers a hash of every GET sent (its authentication and its
+// URL without oauth_* parameters) and counts the ones sent again.
+type getLog struct {
+	mu   sync.Mutex
+	seen map[uint64]struct{}
+	dups int64
+}
+
+func (g *getLog) add(auth, u string) {
+	h := fnv.New64a()
+	_, _ = h.Write([]byte(auth))
+	_, _ = h.Write([]byte{0})
+	_, _ = h.Write([]byte(u))
+	k := h.Sum64()
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.seen == nil {
+		g.seen = map[uint64]struct{}{}
+	}
+	if _, dup := g.seen[k]; dup {
+		g.dups++
+		return
+	}
+	g.seen[k] = struct{}{}
+}
+
+func (g *getLog) duplicates() int64 {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.dups
 }
 
 // throttled says whether a response asks the client to come back later:

@@ -118,13 +118,15 @@ func TestThrottlingGivesUpAtTheDeadline(t *testing.T) {
 	}
 }
 
-// A reset connection (a provider restarting) is tried again a bounded
-// number of times, for GET only.
-func TestResetRetriedBoundedForGETOnly(t *testing.T) {
+// A reset connection (a provider restarting) is tried again once, for GET
+// only. A reset that repeats is a dropped connection (a finding), and a
+// request of the same shape (method, path, parameter names) is then not
+// retried at all.
+func TestResetRetriedOnceThenDropped(t *testing.T) {
 	var hits atomic.Int32
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		n := hits.Add(1)
-		if r.URL.Path == "/always" || n <= 2 {
+		if r.URL.Path == "/always" || n <= 1 {
 			c, _, err := w.(http.Hijacker).Hijack()
 			if err == nil {
 				_ = c.Close() // no response at all
@@ -138,18 +140,48 @@ func TestResetRetriedBoundedForGETOnly(t *testing.T) {
 	resetBackoff = time.Millisecond
 	s := newStore(t, Config{})
 	ex := s.Do(context.Background(), Request{URL: srv.URL + "/x"})
-	if ex.Err != nil || ex.Status != 200 || ex.Attempts != 3 || s.Throttling().ResetRetries != 2 {
-		t.Fatalf("err=%v status=%d attempts=%d %+v", ex.Err, ex.Status, ex.Attempts, s.Throttling())
+	if ex.Err != nil || ex.Status != 200 || ex.Attempts != 2 || ex.Dropped || s.Throttling().ResetRetries != 1 {
+		t.Fatalf("restart: err=%v status=%d attempts=%d dropped=%v %+v", ex.Err, ex.Status, ex.Attempts, ex.Dropped, s.Throttling())
 	}
-	hits.Store(0)
-	ex = s.Do(context.Background(), Request{URL: srv.URL + "/always"})
-	if ex.Err == nil || ex.Attempts != 1+DefaultResetRetries {
-		t.Fatalf("always reset: err=%v attempts=%d", ex.Err, ex.Attempts)
+	for _, c := range []struct {
+		url      string
+		attempts int
+	}{
+		{"/always?filter=a", 2},   // retried once, reset again: dropped
+		{"/always?filter=b", 1},   // same shape: not retried
+		{"/always?filter=c&x", 2}, // another shape: one retry
+	} {
+		ex = s.Do(context.Background(), Request{URL: srv.URL + c.url})
+		if ex.Err == nil || !ex.Dropped || ex.Attempts != c.attempts {
+			t.Fatalf("%s: err=%v dropped=%v attempts=%d, want dropped after %d", c.url, ex.Err, ex.Dropped, ex.Attempts, c.attempts)
+		}
 	}
-	hits.Store(0)
+	if th := s.Throttling(); th.Dropped != 3 || th.ResetRetries != 3 {
+		t.Fatalf("throttling %+v, want 3 dropped, 3 retries", th)
+	}
 	ex = s.Do(context.Background(), Request{Method: "POST", URL: srv.URL + "/always", Body: []byte("{}")})
-	if ex.Err == nil || ex.Attempts != 1 {
-		t.Fatalf("POST: err=%v attempts=%d (never retried)", ex.Err, ex.Attempts)
+	if ex.Err == nil || ex.Attempts != 1 || ex.Dropped {
+		t.Fatalf("POST: err=%v attempts=%d dropped=%v (never retried)", ex.Err, ex.Attempts, ex.Dropped)
+	}
+}
+
+// Every GET sent again with the same URL and authentication is counted.
+func TestDuplicateGETsCounted(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { _, _ = io.WriteString(w, "{}") }))
+	defer srv.Close()
+	s := newStore(t, Config{})
+	for _, r := range []Request{
+		{URL: srv.URL + "/users?limit=1"},
+		{URL: srv.URL + "/users?limit=2"},
+		{URL: srv.URL + "/users?limit=1"},                    // duplicate
+		{URL: srv.URL + "/users?limit=1", Auth: Bearer("x")}, // other credentials: not a duplicate
+		{Method: "POST", URL: srv.URL + "/users?limit=1"},    // not a GET
+		{URL: srv.URL + "/users?limit=1"},                    // duplicate
+	} {
+		s.Do(context.Background(), r)
+	}
+	if d := s.Throttling().Duplicates; d != 2 {
+		t.Fatalf("duplicates %d, want 2", d)
 	}
 }
 

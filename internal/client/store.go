@@ -57,9 +57,10 @@ type Config struct {
 	// from 1 s up to 30 s. A wait that would pass the deadline is not
 	// started: the throttled answer is the result.
 	MaxRetries429 int
-	// ResetRetries is how many times a GET or HEAD whose connection was
-	// reset or refused is tried again (default 3, negative: never). No
-	// other failure, and no 5xx, is retried.
+	// ResetRetries is whether a GET or HEAD whose connection was reset or
+	// refused is tried again, once (default 1, negative: never). A reset
+	// that repeats sets Exchange.Dropped and stops retries for requests of
+	// the same shape. No other failure, and no 5xx, is retried.
 	ResetRetries int
 	// MaxRPS paces request starts to at most this many per second (0: no pace).
 	MaxRPS float64
@@ -114,7 +115,10 @@ type Store struct {
 	// fresh token.
 	renewed atomic.Int64
 
-	timings timingLog // every exchange's latency (Timings)
+	timings timingLog  // every exchange's latency (Timings)
+	dropped shapeSet   // request shapes whose connection reset repeated
+	stall   stallGuard // trips when the provider stops answering
+	gets    getLog     // GETs sent, to count duplicates
 }
 
 // Renewed returns how many requests got 401 and were retried once with a
@@ -293,6 +297,7 @@ func (s *Store) Do(ctx context.Context, r Request) *Exchange {
 	ex.Started = time.Now()
 	defer func() {
 		ex.Duration = time.Since(ex.Started)
+		s.ctr.busy.Add(int64(ex.Duration))
 		s.redactExchange(ex)
 		s.timings.add(ex)
 	}()
@@ -311,6 +316,15 @@ func (s *Store) Do(ctx context.Context, r Request) *Exchange {
 		return ex
 	}
 
+	if err := s.stall.err(); err != nil {
+		ex.Err = err
+		return ex
+	}
+	defer s.stall.observe(ctx, ex, u, s.cfg.RequestTimeout.String())
+	shape := requestShape(methodOf(r), u)
+	if methodOf(r) == http.MethodGet {
+		s.gets.add(s.authOf(r).Name(), redactURL(r.URL))
+	}
 	throttles, resets, renewals := 0, 0, 0
 	for attempt := 0; ; attempt++ {
 		ex.Attempts = attempt + 1
@@ -331,9 +345,18 @@ func (s *Store) Do(ctx context.Context, r Request) *Exchange {
 			rn.Invalidate(ex.RequestHeader.Get("Authorization"))
 			s.renewed.Add(1)
 			ex.Renewed = true
+		case reset && (m == http.MethodGet || m == http.MethodHead) && (resets > 0 || s.dropped.has(shape)):
+			// The reset repeated on this request, or on an earlier one of
+			// the same shape: the provider closes the connection without
+			// an answer (a finding), not a restart; no more retries for
+			// this shape.
+			s.dropped.add(shape)
+			s.ctr.dropped.Add(1)
+			ex.Dropped = true
+			return ex
 		case reset && resets < s.cfg.ResetRetries && (m == http.MethodGet || m == http.MethodHead) && ctx.Err() == nil:
-			// The connection was reset or refused (a restart): try again a
-			// few times; the evidence keeps the last attempt.
+			// The connection was reset or refused (a restart?): try again
+			// once; the evidence keeps the last attempt.
 			resets++
 			s.ctr.resets.Add(1)
 			if !sleep(ctx, resetBackoff<<(resets-1)) {
