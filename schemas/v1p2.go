@@ -140,7 +140,7 @@ func ValidateV1p2(service, def string, v any) ([]Violation, error) {
 	if !ok {
 		return nil, fmt.Errorf("schemas: unknown OneRoster 1.2 definition %q in service %q", def, service)
 	}
-	return validate(s, v, ""), nil
+	return validateRef(s, v, ""), nil
 }
 
 // ValidateEntityV1p2 validates one 1.2 record (e.g. "user") against its
