@@ -155,7 +155,7 @@ func skipJSON(b []byte, i int) int {
 		default:
 			if depth == 0 {
 				// A literal or number: up to the next delimiter.
-				for i < len(b) && !bytes.ContainsRune([]byte(" \t\r\n,}]:"), rune(b[i])) {
+				for i < len(b) && !delim(b[i]) {
 					i++
 				}
 				return i
@@ -167,4 +167,12 @@ func skipJSON(b []byte, i int) int {
 		}
 	}
 	return i
+}
+
+func delim(c byte) bool {
+	switch c {
+	case ' ', '\t', '\r', '\n', ',', '}', ']', ':':
+		return true
+	}
+	return false
 }
