@@ -239,11 +239,45 @@ func fnv64(s string) uint64 {
 // wrapper (for pointers), ev the page's evidence, total the X-Total-Count
 // of the first page (0: unknown), used to size the index once.
 func (ci *collIndex) addPage(e *Env, key string, recs []any, ev *client.Exchange, total int) {
-	arena := arenaCollections[ci.path]
 	first := ci.n == 0
 	ci.in.mu.Lock()
 	defer ci.in.mu.Unlock()
 	for i, r := range recs {
+		ci.addLocked(e, key, i, r, ev)
+	}
+	if first && total > ci.n && ci.n > 0 {
+		ci.reserve(total)
+	}
+}
+
+// beginPage starts a page whose records come one at a time (addRecord);
+// endPage ends it. first says the index was empty when the page began.
+func (ci *collIndex) beginPage() (first bool) {
+	ci.in.mu.Lock()
+	defer ci.in.mu.Unlock()
+	return ci.n == 0
+}
+
+// addRecord indexes record i of a page (see addPage).
+func (ci *collIndex) addRecord(e *Env, key string, i int, r any, ev *client.Exchange) {
+	ci.in.mu.Lock()
+	defer ci.in.mu.Unlock()
+	ci.addLocked(e, key, i, r, ev)
+}
+
+// endPage sizes the index once from the first page (see addPage).
+func (ci *collIndex) endPage(first bool, total int) {
+	ci.in.mu.Lock()
+	defer ci.in.mu.Unlock()
+	if first && total > ci.n && ci.n > 0 {
+		ci.reserve(total)
+	}
+}
+
+// addLocked indexes record i of a page; the caller holds ci.in.mu.
+func (ci *collIndex) addLocked(e *Env, key string, i int, r any, ev *client.Exchange) {
+	arena := arenaCollections[ci.path]
+	{
 		m, _ := r.(map[string]any)
 		id, _ := m["sourcedId"].(string)
 		var fl uint8
@@ -336,9 +370,6 @@ func (ci *collIndex) addPage(e *Env, key string, recs []any, ev *client.Exchange
 			ci.email = append(ci.email, hashOrZero(strings.ToLower(strings.TrimSpace(em))))
 		}
 		ci.n++
-	}
-	if first && total > ci.n && ci.n > 0 {
-		ci.reserve(total)
 	}
 }
 

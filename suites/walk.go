@@ -284,14 +284,7 @@ func (e *Env) readPage(ex *client.Exchange, key, variant string) (Page, map[stri
 		pg.Problems = append(pg.Problems, e.describeErr(ex))
 		return pg, nil
 	}
-	pg.TotalRaw = ex.ResponseHeader.Get("X-Total-Count")
-	if n, err := strconv.Atoi(strings.TrimSpace(pg.TotalRaw)); err == nil && n >= 0 {
-		pg.HasTotal, pg.Total = true, n
-	}
-	pg.LinkRaw = strings.Join(ex.ResponseHeader.Values("Link"), ", ")
-	pg.Links = parseLinks(pg.LinkRaw)
-	_, pg.LinkPresent = ex.ResponseHeader["Link"]
-	pg.Encoding = utf8Problem(ex)
+	pageHead(&pg, ex)
 	doc, problem := e.readObject(ex)
 	if problem != "" {
 		pg.Problems = append(pg.Problems, problem)
@@ -316,6 +309,39 @@ func (e *Env) readPage(ex *client.Exchange, key, variant string) (Page, map[stri
 		return pg, nil
 	}
 	return pg, doc
+}
+
+// readPageStream is readPage for the walk: a 200 page whose body is valid
+// JSON with its wrapper array comes back as a stream of records (doc nil);
+// any other page as readPage reads it, with the same problems.
+func (e *Env) readPageStream(ex *client.Exchange, key, variant string) (Page, map[string]any, *pageStream) {
+	if ex.Err == nil && ex.Status == 200 {
+		if s, vk := streamable(ex.Body, key, variant); s != nil {
+			pg := Page{Ex: evidence(ex, e.Evidence), Count: -1}
+			pageHead(&pg, ex)
+			if p := jsonContentType(ex.ResponseHeader.Get("Content-Type")); p != "" {
+				pg.Problems = append(pg.Problems, p)
+			}
+			if vk {
+				pg.VariantKey = variant
+			}
+			return pg, nil, s
+		}
+	}
+	pg, doc := e.readPage(ex, key, variant)
+	return pg, doc, nil
+}
+
+// pageHead reads the paging headers and the encoding of a page.
+func pageHead(pg *Page, ex *client.Exchange) {
+	pg.TotalRaw = ex.ResponseHeader.Get("X-Total-Count")
+	if n, err := strconv.Atoi(strings.TrimSpace(pg.TotalRaw)); err == nil && n >= 0 {
+		pg.HasTotal, pg.Total = true, n
+	}
+	pg.LinkRaw = strings.Join(ex.ResponseHeader.Values("Link"), ", ")
+	pg.Links = parseLinks(pg.LinkRaw)
+	_, pg.LinkPresent = ex.ResponseHeader["Link"]
+	pg.Encoding = utf8Problem(ex)
 }
 
 // readObject checks the status and content type of a response that should

@@ -69,8 +69,26 @@ func (e *Env) fetchDigest(ctx context.Context, ep catalogue.Endpoint, u string, 
 }
 
 func (e *Env) digestPage(ex *client.Exchange, ep catalogue.Endpoint, o digestOpts) *digest {
-	pg, doc := e.readPage(ex, ep.Key, ep.VariantKey())
+	return e.digestPageBy(ex, ep, o, true)
+}
+
+// digestPageBy digests a page record by record when stream is set and
+// the body allows it (see streamable), else from the whole decoded
+// document; both give the same digest.
+func (e *Env) digestPageBy(ex *client.Exchange, ep catalogue.Endpoint, o digestOpts, stream bool) *digest {
+	var pg Page
+	var doc map[string]any
+	var st *pageStream
+	if stream {
+		pg, doc, st = e.readPageStream(ex, ep.Key, ep.VariantKey())
+	} else {
+		pg, doc = e.readPage(ex, ep.Key, ep.VariantKey())
+	}
 	d := &digest{pg: pg, status: ex.Status}
+	if st != nil {
+		e.digestStream(d, st, ep, o)
+		return d
+	}
 	if doc == nil {
 		if o.keepRefs {
 			d.lone = loneArrayItems(ex)
@@ -141,6 +159,105 @@ func (e *Env) digestPage(ex *client.Exchange, ep catalogue.Endpoint, o digestOpt
 		d.last, _ = recs[len(recs)-1].(map[string]any)
 	}
 	return d
+}
+
+// digestStream digests a streamed page: every observer (ids, integrity
+// index, schema, data rules, references, query columns, terms, samples)
+// runs on a record before the next one is decoded, in the order and with
+// the pointers of the whole-document path.
+func (e *Env) digestStream(d *digest, st *pageStream, ep catalogue.Endpoint, o digestOpts) {
+	d.ok, d.ids = true, []string{}
+	ev := d.pg.Ex
+	if !o.lite {
+		d.schemaCounts, d.dataCounts = map[string]int{}, map[string]int{}
+	}
+	var first bool
+	if !o.lite && o.ix != nil {
+		first = o.ix.beginPage()
+	}
+	keyPtr := "/" + ep.Key
+	names := queryColumns[ep.Entity]
+	addSchema := func(v schemas.Violation, rec map[string]any) {
+		d.schemaN++
+		id, _ := rec["sourcedId"].(string)
+		rule := schemaRule(v, rec)
+		d.schemaCounts[rule]++
+		if len(d.schema) < e.MaxViolations {
+			d.schema = append(d.schema, Violation{Rule: rule, Pointer: v.Pointer, RecordID: id, Message: v.Message, Ex: ev})
+		}
+	}
+	err := st.each(func(i int, r any) {
+		m, _ := r.(map[string]any)
+		id, _ := m["sourcedId"].(string)
+		d.ids = append(d.ids, id)
+		if o.lite {
+			return
+		}
+		if o.ix != nil {
+			o.ix.addRecord(e, ep.Key, i, r, ev)
+		}
+		if d.harm != "" {
+			return
+		}
+		vs, err := schemas.ValidateEntity(ep.Entity, r)
+		if err != nil {
+			d.harm = harnessFault + "schema: " + err.Error()
+			return
+		}
+		ptr := keyPtr + "/" + strconv.Itoa(i)
+		for _, v := range vs {
+			v.Pointer = ptr + v.Pointer
+			addSchema(v, m)
+		}
+		d.last = m
+		if m == nil {
+			return
+		}
+		for _, v := range dataViolations(ep.Entity, m, ptr) {
+			d.dataCounts[v.Rule]++
+			if len(d.data) < e.MaxViolations {
+				v.RecordID = id
+				v.Ex = ev
+				d.data = append(d.data, v)
+			}
+		}
+		if o.keepRefs && len(d.items) < maxItems {
+			d.items = append(d.items, itemOf(id, m))
+		}
+		if names != nil {
+			d.rows = append(d.rows, rowOf(names, id, m))
+		}
+		if t, _ := m["type"].(string); t == "term" && ep.Entity == "academicSession" && len(d.terms) < maxItems {
+			start, _ := m["startDate"].(string)
+			end, _ := m["endDate"].(string)
+			d.terms = append(d.terms, Span{ID: id, Start: start, End: end})
+		}
+		if len(d.first) < e.Samples-1 {
+			d.first = append(d.first, m)
+		}
+	})
+	d.pg.Count = len(d.ids)
+	if !o.lite && o.ix != nil {
+		o.ix.endPage(first, d.pg.Total)
+	}
+	if err != nil {
+		// Not reached: the body was checked to be valid JSON.
+		d.harm = harnessFault + "decoding a checked page: " + err.Error()
+		return
+	}
+	if o.lite || d.harm != "" {
+		return
+	}
+	if st.hasStatus {
+		vs, err := schemas.ValidateCollection(ep.Key, ep.Entity, map[string]any{ep.Key: []any{}, "statusInfoSet": st.statusInfoSet})
+		if err != nil {
+			d.harm = harnessFault + "schema: " + err.Error()
+			return
+		}
+		for _, v := range vs {
+			addSchema(v, nil)
+		}
+	}
 }
 
 // walker merges digests into a Walk, in page order.
