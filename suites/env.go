@@ -57,6 +57,9 @@ type Env struct {
 	// Auth is what the authentication checks need (auth_env.go).
 	Auth *AuthEnv
 
+	// Workers bounds the checks Schedule runs at once (0: 4 × Concurrency).
+	Workers int
+
 	// AllParents are the relationship operations whose integrity checks
 	// compare every parent, not a sample (a selected profile asks for it).
 	AllParents map[string]bool
@@ -78,6 +81,7 @@ type Env struct {
 	// prefetchedWalks are the endpoints Prefetch started walking.
 	prefetchedWalks sync.Map
 	progress        progressCounters // see Progress
+	sched           scheduler        // the scheduled checks (schedule.go)
 
 	integOnce sync.Once
 	integIx   *integrity
