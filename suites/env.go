@@ -78,7 +78,8 @@ type Env struct {
 	// pre holds the checks' own requests, prefetched (prefetch.go).
 	pre prefetched
 
-	// prefetchedWalks are the endpoints Prefetch started walking.
+	// prefetchedWalks are the endpoints Prefetch started walking, each
+	// with a channel closed once its walks are read.
 	prefetchedWalks sync.Map
 	progress        progressCounters // see Progress
 	sched           scheduler        // the scheduled checks (schedule.go)
@@ -453,9 +454,11 @@ func (e *Env) Prefetch(ctx context.Context, checks []Check) {
 			continue
 		}
 		seen[ep.Path] = true
-		e.prefetchedWalks.Store(ep.Path, true)
+		ready := make(chan struct{})
+		e.prefetchedWalks.Store(ep.Path, ready)
 		go func() {
 			ws, _ := e.Walks(ctx, ep)
+			close(ready) // the endpoint's checks may start (schedule.go)
 			e.prefetchProbes(ctx, ep, ws, probes[ep.Path])
 			e.samples(ctx, ep, ws)
 		}()

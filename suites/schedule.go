@@ -76,10 +76,29 @@ func (e *Env) Schedule(ctx context.Context, checks []Check) {
 	}
 	sort.SliceStable(reads, func(i, j int) bool { return expectedCost(reads[i]) > expectedCost(reads[j]) })
 	s.reads.Add(len(reads))
+	q := &readyQueue{notify: make(chan struct{}, 1)}
+	for i, c := range reads {
+		ready := e.readyFor(c)
+		if len(ready) == 0 {
+			q.push(i, c)
+			continue
+		}
+		// A check whose walks are still being read waits for them
+		// without holding a worker, so that the checks whose data is in
+		// fill the gaps with their own requests.
+		go func() {
+			for _, ch := range ready {
+				select {
+				case <-ch:
+				case <-ctx.Done():
+				}
+			}
+			q.push(i, c)
+		}()
+	}
 	slots := make(chan struct{}, e.workers())
 	go func() {
-		for _, c := range reads {
-			f := s.futures[c.ID]
+		for range reads {
 			held := false
 			select {
 			case slots <- struct{}{}:
@@ -88,18 +107,87 @@ func (e *Env) Schedule(ctx context.Context, checks []Check) {
 				// The run stopped: the remaining checks still run, each
 				// ending at once as not completed.
 			}
+			c := q.pop()
+			f := s.futures[c.ID]
 			go func() {
+				defer s.reads.Done()
 				defer func() {
 					if held {
 						<-slots
 					}
 				}()
-				defer s.reads.Done()
 				f.res = e.execute(ctx, c)
 				close(f.done)
 			}()
 		}
 	}()
+}
+
+// readyQueue holds the checks ready to run; pop takes the one with the
+// longest expected work (then the first in spec order).
+type readyQueue struct {
+	mu     sync.Mutex
+	items  []queued
+	notify chan struct{}
+}
+
+type queued struct {
+	seq, cost int
+	c         Check
+}
+
+func (q *readyQueue) push(seq int, c Check) {
+	q.mu.Lock()
+	q.items = append(q.items, queued{seq, expectedCost(c), c})
+	q.mu.Unlock()
+	select {
+	case q.notify <- struct{}{}:
+	default:
+	}
+}
+
+// pop waits for a ready check and takes the best one.
+func (q *readyQueue) pop() Check {
+	for {
+		q.mu.Lock()
+		if len(q.items) > 0 {
+			best := 0
+			for i, it := range q.items {
+				if b := q.items[best]; it.cost > b.cost || (it.cost == b.cost && it.seq < b.seq) {
+					best = i
+				}
+			}
+			c := q.items[best].c
+			q.items = append(q.items[:best], q.items[best+1:]...)
+			q.mu.Unlock()
+			return c
+		}
+		q.mu.Unlock()
+		<-q.notify
+	}
+}
+
+// readyFor returns the channels that close once the walks a check reads
+// first are in: its endpoint's, or, for a check across collections
+// (integrity), every prefetched endpoint's.
+func (e *Env) readyFor(c Check) []chan struct{} {
+	var out []chan struct{}
+	if v, ok := e.prefetchedWalks.Load(c.Endpoint); ok && c.Area != "integrity" {
+		if ch, ok := v.(chan struct{}); ok {
+			out = append(out, ch)
+		}
+		return out
+	}
+	if c.Area != "integrity" {
+		return nil
+	}
+	e.prefetchedWalks.Range(func(_, v any) bool {
+		if ch, ok := v.(chan struct{}); ok {
+			out = append(out, ch)
+		}
+		return true
+	})
+	return out
 }
 
 // futureOf returns the scheduled future of a check, if any.

@@ -104,3 +104,27 @@ func TestScheduleLongestFirst(t *testing.T) {
 		t.Errorf("run order %v, want %v", order, want)
 	}
 }
+
+// A check whose walks are still being read holds no worker: with one
+// worker, a check whose data is in runs while the other waits.
+func TestScheduleWaitingOnAWalkHoldsNoWorker(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute) // a hang guard, not a timing
+	defer cancel()
+	ready := make(chan struct{})
+	e := &Env{Workers: 1, RunCtx: ctx}
+	e.prefetchedWalks.Store("/enrollments", ready)
+	var ran atomic.Bool
+	waiting := Check{ID: "rostering.enrollments.a", Area: "rostering", Endpoint: "/enrollments", Run: func(context.Context, *Env, *Recorder) { ran.Store(true) }}
+	free := Check{ID: "rostering.orgs.a", Area: "rostering", Endpoint: "/orgs", Run: func(context.Context, *Env, *Recorder) {}}
+	e.Schedule(ctx, []Check{waiting, free})
+	if res := e.Execute(ctx, free); res.Outcome != OutcomePass {
+		t.Fatalf("the free check: %s %s", res.Outcome, res.Format())
+	}
+	if ran.Load() {
+		t.Fatal("a check ran before its walk was in")
+	}
+	close(ready)
+	if res := e.Execute(ctx, waiting); res.Outcome != OutcomePass || !ran.Load() {
+		t.Fatalf("the waiting check: %s %s", res.Outcome, res.Format())
+	}
+}
