@@ -116,7 +116,7 @@ func (e *Env) Schedule(ctx context.Context, checks []Check) {
 						<-slots
 					}
 				}()
-				f.res = e.execute(ctx, c)
+				f.res = e.run(ctx, c)
 				close(f.done)
 			}()
 		}

@@ -128,3 +128,20 @@ func TestScheduleWaitingOnAWalkHoldsNoWorker(t *testing.T) {
 		t.Fatalf("the waiting check: %s %s", res.Outcome, res.Format())
 	}
 }
+
+// A scheduled check's result counts only once its spec took it: a check
+// whose It never ran (the deadline came first) has no result.
+func TestScheduledResultCountsOnceItsSpecTakesIt(t *testing.T) {
+	ctx := context.Background()
+	c := Check{ID: "rostering.orgs.a", Area: "rostering", Endpoint: "/orgs", Run: func(context.Context, *Env, *Recorder) {}}
+	e := &Env{}
+	e.Schedule(ctx, []Check{c})
+	<-e.futureOf(c.ID).done
+	if _, ok := e.ResultOf(c.ID); ok {
+		t.Fatal("a result before the spec took it")
+	}
+	res := e.Execute(ctx, c)
+	if got, ok := e.ResultOf(c.ID); !ok || got != res {
+		t.Fatal("no stored result after the spec took it")
+	}
+}
