@@ -228,8 +228,38 @@ func OneLine(s string) string {
 	return s
 }
 
-// Execute runs a check and stores its result on the Env.
-func (e *Env) Execute(ctx context.Context, c Check) (res *Result) {
+// Execute runs a check and stores its result on the Env. A check that
+// Schedule started is not run again: Execute waits for its result. A
+// serial check (writes, auth) waits until the scheduled reads are done.
+func (e *Env) Execute(ctx context.Context, c Check) *Result {
+	if f := e.futureOf(c.ID); f != nil {
+		select {
+		case <-f.done:
+			// Only a result its spec took counts: a check whose It never
+			// ran (the deadline came first) stays not-run in the reports.
+			e.results.Store(c.ID, f.res)
+			return f.res
+		case <-ctx.Done():
+			r := newRecorder(e, c)
+			r.Errorf("not completed: the run stopped (%v)", context.Cause(ctx))
+			res := r.finish(0)
+			e.results.Store(c.ID, res)
+			return res
+		}
+	}
+	e.readsDone(ctx)
+	return e.execute(ctx, c)
+}
+
+// execute runs a check now and stores its result on the Env.
+func (e *Env) execute(ctx context.Context, c Check) *Result {
+	res := e.run(ctx, c)
+	e.results.Store(c.ID, res)
+	return res
+}
+
+// run runs a check now.
+func (e *Env) run(ctx context.Context, c Check) (res *Result) {
 	r := newRecorder(e, c)
 	start := time.Now()
 	ctx, cost := withCost(ctx)
@@ -249,7 +279,6 @@ func (e *Env) Execute(ctx context.Context, c Check) (res *Result) {
 		}
 		res = r.finish(max(time.Since(start), cost.get()))
 		e.progress.checks.Add(1)
-		e.results.Store(c.ID, res)
 	}()
 	c.Run(ctx, e, r)
 	return

@@ -2,6 +2,7 @@ package suites
 
 import (
 	"context"
+	"strings"
 	"sync"
 	"time"
 )
@@ -42,4 +43,28 @@ func (c *checkCost) get() time.Duration {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.total
+}
+
+// walkWeight is the expected relative size of a top-level collection in a
+// district (enrollments outnumber users, users outnumber classes, ...):
+// the scheduler starts the checks that wait on the largest walks first.
+var walkWeight = map[string]int{
+	"/enrollments": 100, "/results": 80, "/users": 50, "/students": 45, "/demographics": 45,
+	"/classes": 20, "/lineItems": 20, "/teachers": 8, "/courses": 6,
+}
+
+// expectedCost ranks a check by the work it is expected to wait for:
+// integrity checks read every collection; a top-level endpoint's checks
+// wait for its full walk; relationship endpoints walk a few parents.
+func expectedCost(c Check) int {
+	if c.Area == "integrity" {
+		return 1000
+	}
+	if w, ok := walkWeight[c.Endpoint]; ok {
+		return w
+	}
+	if strings.Count(c.Endpoint, "{") > 0 {
+		return 2
+	}
+	return 1
 }

@@ -57,6 +57,9 @@ type Env struct {
 	// Auth is what the authentication checks need (auth_env.go).
 	Auth *AuthEnv
 
+	// Workers bounds the checks Schedule runs at once (0: 4 × Concurrency).
+	Workers int
+
 	// AllParents are the relationship operations whose integrity checks
 	// compare every parent, not a sample (a selected profile asks for it).
 	AllParents map[string]bool
@@ -75,9 +78,11 @@ type Env struct {
 	// pre holds the checks' own requests, prefetched (prefetch.go).
 	pre prefetched
 
-	// prefetchedWalks are the endpoints Prefetch started walking.
+	// prefetchedWalks are the endpoints Prefetch started walking, each
+	// with a channel closed once its walks are read.
 	prefetchedWalks sync.Map
 	progress        progressCounters // see Progress
+	sched           scheduler        // the scheduled checks (schedule.go)
 
 	integOnce sync.Once
 	integIx   *integrity
@@ -449,9 +454,11 @@ func (e *Env) Prefetch(ctx context.Context, checks []Check) {
 			continue
 		}
 		seen[ep.Path] = true
-		e.prefetchedWalks.Store(ep.Path, true)
+		ready := make(chan struct{})
+		e.prefetchedWalks.Store(ep.Path, ready)
 		go func() {
 			ws, _ := e.Walks(ctx, ep)
+			close(ready) // the endpoint's checks may start (schedule.go)
 			e.prefetchProbes(ctx, ep, ws, probes[ep.Path])
 			e.samples(ctx, ep, ws)
 		}()

@@ -13,7 +13,8 @@ func CheckLabel(id string) string { return "check:" + id }
 // given order (each spec gets its own code location so Ginkgo keeps table
 // order instead of sorting by text). It must be called before RunSpecs.
 // Checks never depend on each other; shared page walks are read-only and
-// prefetched in BeforeSuite, which never fails.
+// prefetched in BeforeSuite, which never fails and also starts the read
+// checks in the background (Schedule): their Its wait for the results.
 //
 // Specs carry no timeout of their own: every request has --request-timeout
 // and the run has --timeout, and a spec waiting for a long shared walk
@@ -42,5 +43,6 @@ func Register(env *Env, checks []Check, fails func(Check, *Result) bool) {
 	})
 	BeforeSuite(func(ctx SpecContext) {
 		env.Prefetch(env.runCtx(ctx), checks)
+		env.Schedule(env.runCtx(ctx), checks)
 	})
 }

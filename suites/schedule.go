@@ -1,0 +1,219 @@
+package suites
+
+import (
+	"context"
+	"sort"
+	"sync"
+)
+
+// Plan, then fetch, then judge. Ginkgo runs the specs one after another,
+// so a check that made its requests inside its It would leave the
+// provider's latency unused: fewer than two requests in flight on a remote
+// provider. Schedule starts every selected read check's Run in the
+// background from BeforeSuite, into a future, bounded by a worker count
+// (so memory stays bounded) and by the exchange store's concurrency budget
+// (requests), longest expected work first (cost.go); the It of a check
+// only waits for its result and asserts. A check's judging code is
+// unchanged: it declares its requests by making them, and the shared walks
+// and probes stay memoised (env.go, prefetch.go).
+//
+// Some checks change the provider or the run's credentials: the write
+// flows (Check.Writes) create and delete records, and the authentication
+// checks issue, tamper with and wait out tokens. They are serial: each
+// runs in its own It, one after another as before, and only once every
+// scheduled read check has finished, so that no page walk sees a
+// harness-created record appear mid-walk and no read meets a token an
+// auth check revoked. Outcomes therefore do not depend on the order the
+// scheduler happens to run the read checks in: reads never overlap a
+// write or an auth probe.
+
+// future is a scheduled check's result.
+type future struct {
+	done chan struct{}
+	res  *Result
+}
+
+type scheduler struct {
+	mu      sync.Mutex
+	futures map[string]*future
+	reads   sync.WaitGroup // the scheduled read checks not yet finished
+	started bool
+}
+
+// serial reports whether a check must run alone, after the reads.
+func serial(c Check) bool { return c.Writes || c.Area == "auth" }
+
+// Workers is how many scheduled checks run at once (default 4 ×
+// Concurrency): each mostly waits for its requests, which the store
+// bounds, so this bounds what checks hold in memory, not the requests.
+func (e *Env) workers() int {
+	if e.Workers > 0 {
+		return e.Workers
+	}
+	return max(4*e.Concurrency, 16)
+}
+
+// Schedule starts the read checks among checks in the background, longest
+// expected first; Execute then waits for a scheduled check's result. It
+// returns at once. Calling it twice does nothing the second time.
+func (e *Env) Schedule(ctx context.Context, checks []Check) {
+	e.init()
+	s := &e.sched
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.started {
+		return
+	}
+	s.started = true
+	s.futures = map[string]*future{}
+	var reads []Check
+	for _, c := range checks {
+		if serial(c) || s.futures[c.ID] != nil {
+			continue
+		}
+		s.futures[c.ID] = &future{done: make(chan struct{})}
+		reads = append(reads, c)
+	}
+	sort.SliceStable(reads, func(i, j int) bool { return expectedCost(reads[i]) > expectedCost(reads[j]) })
+	s.reads.Add(len(reads))
+	q := &readyQueue{notify: make(chan struct{}, 1)}
+	for i, c := range reads {
+		ready := e.readyFor(c)
+		if len(ready) == 0 {
+			q.push(i, c)
+			continue
+		}
+		// A check whose walks are still being read waits for them
+		// without holding a worker, so that the checks whose data is in
+		// fill the gaps with their own requests.
+		go func() {
+			for _, ch := range ready {
+				select {
+				case <-ch:
+				case <-ctx.Done():
+				}
+			}
+			q.push(i, c)
+		}()
+	}
+	slots := make(chan struct{}, e.workers())
+	go func() {
+		for range reads {
+			held := false
+			select {
+			case slots <- struct{}{}:
+				held = true
+			case <-ctx.Done():
+				// The run stopped: the remaining checks still run, each
+				// ending at once as not completed.
+			}
+			c := q.pop()
+			f := s.futures[c.ID]
+			go func() {
+				defer s.reads.Done()
+				defer func() {
+					if held {
+						<-slots
+					}
+				}()
+				f.res = e.run(ctx, c)
+				close(f.done)
+			}()
+		}
+	}()
+}
+
+// readyQueue holds the checks ready to run; pop takes the one with the
+// longest expected work (then the first in spec order).
+type readyQueue struct {
+	mu     sync.Mutex
+	items  []queued
+	notify chan struct{}
+}
+
+type queued struct {
+	seq, cost int
+	c         Check
+}
+
+func (q *readyQueue) push(seq int, c Check) {
+	q.mu.Lock()
+	q.items = append(q.items, queued{seq, expectedCost(c), c})
+	q.mu.Unlock()
+	select {
+	case q.notify <- struct{}{}:
+	default:
+	}
+}
+
+// pop waits for a ready check and takes the best one.
+func (q *readyQueue) pop() Check {
+	for {
+		q.mu.Lock()
+		if len(q.items) > 0 {
+			best := 0
+			for i, it := range q.items {
+				if b := q.items[best]; it.cost > b.cost || (it.cost == b.cost && it.seq < b.seq) {
+					best = i
+				}
+			}
+			c := q.items[best].c
+			q.items = append(q.items[:best], q.items[best+1:]...)
+			q.mu.Unlock()
+			return c
+		}
+		q.mu.Unlock()
+		<-q.notify
+	}
+}
+
+// readyFor returns the channels that close once the walks a check reads
+// first are in: its endpoint's, or, for a check across collections
+// (integrity), every prefetched endpoint's.
+func (e *Env) readyFor(c Check) []chan struct{} {
+	var out []chan struct{}
+	if v, ok := e.prefetchedWalks.Load(c.Endpoint); ok && c.Area != "integrity" {
+		if ch, ok := v.(chan struct{}); ok {
+			out = append(out, ch)
+		}
+		return out
+	}
+	if c.Area != "integrity" {
+		return nil
+	}
+	e.prefetchedWalks.Range(func(_, v any) bool {
+		if ch, ok := v.(chan struct{}); ok {
+			out = append(out, ch)
+		}
+		return true
+	})
+	return out
+}
+
+// futureOf returns the scheduled future of a check, if any.
+func (e *Env) futureOf(id string) *future {
+	s := &e.sched
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.futures[id]
+}
+
+// readsDone waits until every scheduled read check has finished, or ctx ends.
+func (e *Env) readsDone(ctx context.Context) {
+	s := &e.sched
+	s.mu.Lock()
+	started := s.started
+	s.mu.Unlock()
+	if !started {
+		return
+	}
+	done := make(chan struct{})
+	go func() {
+		s.reads.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-ctx.Done():
+	}
+}

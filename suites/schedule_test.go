@@ -1,0 +1,147 @@
+package suites
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// The scheduler runs the read checks at once, each exactly once, and a
+// serial check (writes, auth) only after every read finished.
+func TestScheduleRunsReadsTogetherAndSerialChecksAfter(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute) // a hang guard, not a timing
+	defer cancel()
+	const n = 6
+	var started, finished atomic.Int32
+	all := make(chan struct{})
+	var runs sync.Map
+	var checks []Check
+	for i := range n {
+		id := fmt.Sprintf("rostering.x%d.read", i)
+		checks = append(checks, Check{ID: id, Area: "rostering", Endpoint: "/x", Run: func(ctx context.Context, _ *Env, r *Recorder) {
+			v, _ := runs.LoadOrStore(id, new(atomic.Int32))
+			v.(*atomic.Int32).Add(1)
+			if started.Add(1) == n {
+				close(all)
+			}
+			// Every read waits for all the others to have started: only
+			// concurrent reads get past this.
+			select {
+			case <-all:
+			case <-ctx.Done():
+				r.Errorf("the reads did not run together")
+			}
+			finished.Add(1)
+		}})
+	}
+	var sawRunning []int32
+	var mu sync.Mutex
+	serialRun := func(ctx context.Context, _ *Env, r *Recorder) {
+		mu.Lock()
+		defer mu.Unlock()
+		sawRunning = append(sawRunning, n-finished.Load())
+	}
+	// The serial checks come first in spec order, as Ginkgo may run them.
+	checks = append([]Check{
+		{ID: "auth.x.probe", Area: "auth", Run: serialRun},
+		{ID: "gradebook.x.write", Area: "gradebook", Endpoint: "/x", Writes: true, Run: serialRun},
+	}, checks...)
+	e := &Env{Concurrency: 2, RunCtx: ctx}
+	e.Schedule(ctx, checks)
+	for _, c := range checks {
+		res := e.Execute(ctx, c)
+		if res.Outcome != OutcomePass {
+			t.Errorf("%s: %s %s", c.ID, res.Outcome, res.Format())
+		}
+		if got, ok := e.ResultOf(c.ID); !ok || got != res {
+			t.Errorf("%s: the stored result is not the one returned", c.ID)
+		}
+	}
+	if !slices.Equal(sawRunning, []int32{0, 0}) {
+		t.Errorf("serial checks saw %v reads still running, want none", sawRunning)
+	}
+	for _, c := range checks[2:] {
+		v, _ := runs.Load(c.ID)
+		if v == nil || v.(*atomic.Int32).Load() != 1 {
+			t.Errorf("%s ran %v times, want once", c.ID, v)
+		}
+	}
+}
+
+// With one worker the reads run in expected-cost order: integrity, then
+// the largest collections' checks, then relationships, then the rest, spec
+// order among equals.
+func TestScheduleLongestFirst(t *testing.T) {
+	ctx := context.Background()
+	var order []string
+	var mu sync.Mutex
+	mk := func(id, area, ep string) Check {
+		return Check{ID: id, Area: area, Endpoint: ep, Run: func(context.Context, *Env, *Recorder) {
+			mu.Lock()
+			defer mu.Unlock()
+			order = append(order, id)
+		}}
+	}
+	checks := []Check{
+		mk("rostering.orgs.a", "rostering", "/orgs"),
+		mk("rostering.schools-classes.a", "rostering", "/schools/{id}/classes"),
+		mk("rostering.users.a", "rostering", "/users"),
+		mk("rostering.enrollments.a", "rostering", "/enrollments"),
+		mk("integrity.x.a", "integrity", ""),
+		mk("rostering.orgs.b", "rostering", "/orgs"),
+	}
+	e := &Env{Workers: 1}
+	e.Schedule(ctx, checks)
+	for _, c := range checks {
+		e.Execute(ctx, c)
+	}
+	want := []string{"integrity.x.a", "rostering.enrollments.a", "rostering.users.a", "rostering.schools-classes.a", "rostering.orgs.a", "rostering.orgs.b"}
+	if !slices.Equal(order, want) {
+		t.Errorf("run order %v, want %v", order, want)
+	}
+}
+
+// A check whose walks are still being read holds no worker: with one
+// worker, a check whose data is in runs while the other waits.
+func TestScheduleWaitingOnAWalkHoldsNoWorker(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute) // a hang guard, not a timing
+	defer cancel()
+	ready := make(chan struct{})
+	e := &Env{Workers: 1, RunCtx: ctx}
+	e.prefetchedWalks.Store("/enrollments", ready)
+	var ran atomic.Bool
+	waiting := Check{ID: "rostering.enrollments.a", Area: "rostering", Endpoint: "/enrollments", Run: func(context.Context, *Env, *Recorder) { ran.Store(true) }}
+	free := Check{ID: "rostering.orgs.a", Area: "rostering", Endpoint: "/orgs", Run: func(context.Context, *Env, *Recorder) {}}
+	e.Schedule(ctx, []Check{waiting, free})
+	if res := e.Execute(ctx, free); res.Outcome != OutcomePass {
+		t.Fatalf("the free check: %s %s", res.Outcome, res.Format())
+	}
+	if ran.Load() {
+		t.Fatal("a check ran before its walk was in")
+	}
+	close(ready)
+	if res := e.Execute(ctx, waiting); res.Outcome != OutcomePass || !ran.Load() {
+		t.Fatalf("the waiting check: %s %s", res.Outcome, res.Format())
+	}
+}
+
+// A scheduled check's result counts only once its spec took it: a check
+// whose It never ran (the deadline came first) has no result.
+func TestScheduledResultCountsOnceItsSpecTakesIt(t *testing.T) {
+	ctx := context.Background()
+	c := Check{ID: "rostering.orgs.a", Area: "rostering", Endpoint: "/orgs", Run: func(context.Context, *Env, *Recorder) {}}
+	e := &Env{}
+	e.Schedule(ctx, []Check{c})
+	<-e.futureOf(c.ID).done
+	if _, ok := e.ResultOf(c.ID); ok {
+		t.Fatal("a result before the spec took it")
+	}
+	res := e.Execute(ctx, c)
+	if got, ok := e.ResultOf(c.ID); !ok || got != res {
+		t.Fatal("no stored result after the spec took it")
+	}
+}
