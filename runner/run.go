@@ -148,6 +148,10 @@ type target struct {
 	username, password string
 	builtin            bool
 	stop               func()
+	// roots are the 1.2 service roots (roots.go); preflight is the root
+	// the preflight request goes to ("" = baseURL).
+	roots     map[string]string
+	preflight string
 }
 
 // authFor builds the harness's credentials for the target.
@@ -191,7 +195,11 @@ func (u *unreachable) Error() string { return u.msg }
 // preflight makes one request so that a wrong port, a dead host or
 // rejected credentials end the run at once with exit 3 and one line.
 func preflight(ctx context.Context, store *client.Store, t *target, cfg *Config) error {
-	u := strings.TrimRight(t.baseURL, "/") + "/orgs?limit=1"
+	root := t.baseURL
+	if t.preflight != "" {
+		root = t.preflight
+	}
+	u := strings.TrimRight(root, "/") + "/orgs?limit=1"
 	ex := store.Do(ctx, client.Request{Method: "GET", URL: u, CheckID: "preflight"})
 	switch ae, isAuth := authError(ex.Err); {
 	case isAuth:
@@ -205,7 +213,7 @@ func preflight(ctx context.Context, store *client.Store, t *target, cfg *Config)
 	case ex.Status == http.StatusUnauthorized:
 		return &unreachable{msg: diagnose401(ex, store.AuthName(), cfg.OAuth1Method)}
 	case ex.Status == http.StatusNotFound:
-		return notOneRosterRoot(ctx, store, t.baseURL)
+		return notOneRosterRoot(ctx, store, root)
 	}
 	return nil
 }
@@ -233,6 +241,10 @@ func Run(ctx context.Context, cfg *Config, stdout, stderr io.Writer) int {
 		fmt.Fprintf(errw, "rostercheck: %v\n", err)
 		return ExitUsage
 	}
+	if err := checkBaseURL(cfg, sel.profiles); err != nil {
+		fmt.Fprintf(errw, "rostercheck: %v\n", err)
+		return ExitUsage
+	}
 	if cfg.PageSize == 0 {
 		// Walk at the page size the consumers use; paging itself is
 		// proven on small-page samples.
@@ -244,6 +256,7 @@ func Run(ctx context.Context, cfg *Config, stdout, stderr io.Writer) int {
 		return ExitUsage
 	}
 	defer t.stop()
+	t.preflight = preflightRoot(t, sel.profiles)
 	limitMemory(t.builtin)
 	red.Add(t.secret, t.password, cfg.Token)
 	red.AddBasicPair(t.clientID, t.secret)
@@ -318,6 +331,7 @@ func Run(ctx context.Context, cfg *Config, stdout, stderr io.Writer) int {
 
 	env := &suites.Env{
 		BaseURL:     strings.TrimRight(t.baseURL, "/"),
+		Roots:       t.roots,
 		Store:       store,
 		PageSize:    cfg.PageSize,
 		Concurrency: cfg.Concurrency,

@@ -157,6 +157,35 @@ func Catalogue() []Check {
 			})
 		}
 	}
+	// 1.2: the same behaviours over the 1.2 rows (catalogue.V1p2), their
+	// IDs, features and rules carrying the version.
+	for _, ep := range catalogue.V1p2() {
+		for _, b := range behaviours {
+			if !v1p2Behaviours[b.name] || !b.applies(ep) {
+				continue
+			}
+			ep, b := ep, b
+			op := ep.Path
+			if b.single {
+				op = ep.SinglePath()
+			}
+			rule := ruleFor(ep, b.rule)
+			out = append(out, Check{
+				ID:       ep.CheckPrefix() + b.name,
+				Title:    "OneRoster 1.2: " + fmt.Sprintf(b.title, ep.Path) + " [" + b.level + "]",
+				Area:     ep.Area,
+				Endpoint: ep.Path,
+				Level:    b.level,
+				Features: []string{op, b.feature},
+				Rule:     rule,
+				Service:  ep.Area,
+				Source:   rules[rule].Source,
+				Run: func(ctx context.Context, e *Env, r *Recorder) {
+					b.run(ctx, e, ep, r)
+				},
+			})
+		}
+	}
 	for _, f := range families {
 		out = append(out, f()...)
 	}
@@ -545,30 +574,51 @@ func checkUnknownID(ctx context.Context, e *Env, ep catalogue.Endpoint, r *Recor
 		r.Addf(ex, "GET %s/%s answered %d, want 404%s", ep.Path, id, ex.Status, e.bodyHint(ex.Body))
 		return
 	}
+	ver, noBody := versions[specOf(ep)], ruleFor(ep, ruleNoImsxBody)
 	if ct := jsonContentType(ex.ResponseHeader.Get("Content-Type")); ct != "" || len(bytes.TrimSpace(ex.Body)) == 0 {
-		r.AddRule(ruleNoImsxBody, ex, "the 404 has %s, not an imsx statusInfoSet", e.describeBody(ex))
+		r.AddRule(noBody, ex, "the 404 has %s, not an imsx status payload", e.describeBody(ex))
 		return
 	}
 	doc, err := decodeObject(ex.Body)
 	if err != nil {
-		r.AddRule(ruleNoImsxBody, ex, "the 404 body is not an imsx statusInfoSet: %s", e.decodeProblem(err, ex.Body))
+		r.AddRule(noBody, ex, "the 404 body is not an imsx status payload: %s", e.decodeProblem(err, ex.Body))
 		return
 	}
-	vs, err := schemas.ValidateStatusInfoSet(doc)
+	vs, err := ver.errorBody(ep, doc)
 	if err != nil {
 		r.Errorf("harness: schema: %v", err)
 		return
 	}
 	for _, v := range vs {
-		r.Add(Violation{Rule: ruleNoImsxBody, Pointer: v.Pointer, Message: "imsx payload: " + v.Message, Ex: ex})
+		r.Add(Violation{Rule: noBody, Pointer: v.Pointer, Message: "imsx payload: " + v.Message, Ex: ex})
 	}
 	if len(vs) == 0 {
-		set, _ := doc["statusInfoSet"].([]any)
-		first, _ := set[0].(map[string]any)
-		if m, _ := first["imsx_codeMajor"].(string); m != "failure" {
-			r.Add(Violation{Rule: ruleNoImsxBody, Pointer: "/statusInfoSet/0/imsx_codeMajor", Message: fmt.Sprintf("%q, want \"failure\"", m), Ex: ex})
+		if m := stringAt(doc, ver.codeMajor); m != "failure" {
+			r.Add(Violation{Rule: noBody, Pointer: ver.codeMajor, Message: fmt.Sprintf("%q, want \"failure\"", m), Ex: ex})
 		}
 	}
+}
+
+// stringAt reads the string at a JSON pointer of plain object keys and
+// array indexes ("" when absent).
+func stringAt(doc any, ptr string) string {
+	cur := doc
+	for _, seg := range strings.Split(strings.TrimPrefix(ptr, "/"), "/") {
+		switch v := cur.(type) {
+		case map[string]any:
+			cur = v[seg]
+		case []any:
+			i, err := strconv.Atoi(seg)
+			if err != nil || i < 0 || i >= len(v) {
+				return ""
+			}
+			cur = v[i]
+		default:
+			return ""
+		}
+	}
+	s, _ := cur.(string)
+	return s
 }
 
 func checkUnknownParent(ctx context.Context, e *Env, ep catalogue.Endpoint, r *Recorder) {
