@@ -15,7 +15,6 @@ import (
 	"time"
 
 	"github.com/rostercheck/rostercheck/internal/client"
-	"github.com/rostercheck/rostercheck/schemas"
 	"github.com/rostercheck/rostercheck/suites/catalogue"
 )
 
@@ -491,7 +490,7 @@ func checkSingleton(ctx context.Context, e *Env, ep catalogue.Endpoint, r *Recor
 			r.Add(Violation{Rule: ruleNotUTF8, RecordID: sm.id, Message: "GET " + ep.Path + "/{id}: " + enc, Ex: ex})
 		}
 		if problem != "" {
-			rule := ruleSingleton
+			rule := ruleFor(ep, ruleSingleton)
 			if notServed(ex) {
 				rule = RuleNotServed
 			}
@@ -505,13 +504,13 @@ func checkSingleton(ctx context.Context, e *Env, ep catalogue.Endpoint, r *Recor
 			r.Add(Violation{RecordID: sm.id, Pointer: "/" + ep.SingleKey, Message: fmt.Sprintf("no %q object in the response (top-level keys: %s)", ep.SingleKey, keysOf(doc)), Ex: ex})
 			continue
 		}
-		vs, err := schemas.ValidateSingle(ep.SingleKey, ep.Entity, doc)
+		vs, err := validateSingle(ep, doc)
 		if err != nil {
 			r.Errorf("harness: schema: %v", err)
 			return
 		}
 		for _, v := range vs {
-			r.Add(Violation{Rule: schemaRule(v, got), RecordID: sm.id, Pointer: v.Pointer, Message: v.Message, Ex: ex})
+			r.Add(Violation{Rule: schemaRuleFor(ep, v, got), RecordID: sm.id, Pointer: v.Pointer, Message: v.Message, Ex: ex})
 		}
 		if gid, _ := got["sourcedId"].(string); gid != sm.id {
 			r.Add(Violation{RecordID: sm.id, Pointer: "/" + ep.SingleKey + "/sourcedId", Message: fmt.Sprintf("asked for %q, got %q", sm.id, gid), Ex: ex})
@@ -525,7 +524,7 @@ func checkSingleton(ctx context.Context, e *Env, ep catalogue.Endpoint, r *Recor
 			continue // nothing to compare, or the record changed between the reads
 		}
 		for _, k := range diffKeys(sm.want, got) {
-			r.Add(Violation{Rule: ruleSingletonDiff, RecordID: sm.id, Pointer: "/" + ep.SingleKey + "/" + k, Message: fmt.Sprintf("differs from the collection: %s vs %s", e.short(got[k]), e.short(sm.want[k])), Ex: ex})
+			r.Add(Violation{Rule: ruleFor(ep, ruleSingletonDiff), RecordID: sm.id, Pointer: "/" + ep.SingleKey + "/" + k, Message: fmt.Sprintf("differs from the collection: %s vs %s", e.short(got[k]), e.short(sm.want[k])), Ex: ex})
 		}
 	}
 }

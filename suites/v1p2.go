@@ -38,7 +38,7 @@ func specOf(ep catalogue.Endpoint) string {
 // v1p2Behaviours are the generic behaviours that run over the 1.2 rows
 // (the others follow once the reference provider has a 1.2 defect to
 // prove each one both ways).
-var v1p2Behaviours = map[string]bool{"schema": true, "unknown-id": true}
+var v1p2Behaviours = map[string]bool{"schema": true, "singleton": true, "unknown-id": true}
 
 // The 1.2 rules: the 1.1 classification of schema violations, under the
 // 1.2 source, plus the 1.2 data model's own.
@@ -53,6 +53,8 @@ const (
 	ruleV1p2Ext          = "v1p2.ext.unanchored"
 	ruleV1p2UnknownID    = "v1p2.error.unknown-id-status"
 	ruleV1p2StatusInfo   = "v1p2.error.status-info"
+	ruleV1p2Singleton    = "v1p2.singleton.invalid"
+	ruleV1p2SingleDiff   = "v1p2.singleton.differs"
 	specV1p2Rostering    = "1EdTech OneRoster 1.2 Rostering OpenAPI (https://purl.imsglobal.org/spec/or/v1p2/schema/openapi/onerosterv1p2rostersservice_openapi3_v1p0.json)"
 	specV1p2Model        = "1EdTech OneRoster 1.2 REST binding, data model (OpenAPI component schemas, https://purl.imsglobal.org/spec/or/v1p2/schema/openapi/)"
 	hintV1p2FollowSchema = "serve every record exactly as the 1.2 OpenAPI component schema of its entity defines it"
@@ -68,6 +70,8 @@ func init() {
 		Rule{ruleV1p2Status, MUST, "a 1.2 status is not active or tobedeleted (1.1's inactive is gone)", specV1p2Model + ": StatusTypeEnum is active | tobedeleted", "write status active or tobedeleted; drop inactive"},
 		Rule{ruleV1p2Roles, MUST, "a 1.2 user lacks roles[] or a role lacks roleType, role or org", specV1p2Model + ": UserDType.roles (RoleDType: roleType, role, org; minItems 1)", "give every user roles[] with one entry per org: roleType primary|secondary, role and org"},
 		Rule{ruleV1p2Ext, MUST, "a 1.2 enumeration extension is not a whole ext: token", specV1p2Model + ": extension tokens match ^ext:[a-zA-Z0-9.\\-_]+$ (the pattern anchored, as the spec's prose says)", "write extension values as ext:<token> and nothing around it"},
+		Rule{ruleV1p2Singleton, MUST, "GET …/{sourcedId} does not answer the singular wrapper with a valid 1.2 record", specV1p2Rostering + ": GET …/{sourcedId} answers the Single<Entity>DType wrapper", "answer {\"user\": {...}} (the entity's singular name) with the record"},
+		Rule{ruleV1p2SingleDiff, MUST, "GET …/{sourcedId} differs from the same record in the 1.2 collection", specV1p2Model, "serve one representation of each record"},
 		Rule{ruleV1p2UnknownID, MUST, "an unknown sourcedId does not answer 404", specV1p2Rostering + ": GET …/{sourcedId} declares 404 unknownobject", "answer 404 for an unknown sourcedId"},
 		Rule{ruleV1p2StatusInfo, MUST, "the 404 is not a JSON imsx_StatusInfo object with codeMajor failure and a codeMinor of the service's vocabulary", specV1p2Rostering + ": the 404 response is imsx_StatusInfoDType", "answer {\"imsx_codeMajor\":\"failure\",\"imsx_severity\":\"error\",\"imsx_CodeMinor\":{\"imsx_codeMinorField\":[{\"imsx_codeMinorFieldName\":\"sourcedId\",\"imsx_codeMinorFieldValue\":\"unknownobject\"}]}}"},
 	)
@@ -102,6 +106,7 @@ var versions = map[string]version{
 			ruleSchema: ruleV1p2Schema, ruleBoolean: ruleV1p2Boolean, ruleDateTime: ruleV1p2DateTime,
 			ruleMissingHref: ruleV1p2MissingHref, ruleTombstone: ruleV1p2Tombstone,
 			ruleUnknownStatus: ruleV1p2UnknownID, ruleNoImsxBody: ruleV1p2StatusInfo,
+			ruleSingleton: ruleV1p2Singleton, ruleSingletonDiff: ruleV1p2SingleDiff,
 		},
 		classify: classifyV1p2,
 		errorBody: func(ep catalogue.Endpoint, doc map[string]any) ([]schemas.Violation, error) {
@@ -139,6 +144,24 @@ func validateCollection(ep catalogue.Endpoint, doc map[string]any) ([]schemas.Vi
 		}
 	}
 	return out, nil
+}
+
+// validateSingle validates a single-object body of ep (its record under
+// the singular wrapper) against its version's schema.
+func validateSingle(ep catalogue.Endpoint, doc map[string]any) ([]schemas.Violation, error) {
+	v := versions[specOf(ep)]
+	if v.validate == nil {
+		return schemas.ValidateSingle(ep.SingleKey, ep.Entity, doc)
+	}
+	rec, ok := doc[ep.SingleKey]
+	if !ok {
+		return []schemas.Violation{{Message: "missing property '" + ep.SingleKey + "'"}}, nil
+	}
+	vs, err := v.validate(ep, rec)
+	for i := range vs {
+		vs[i].Pointer = "/" + ep.SingleKey + vs[i].Pointer
+	}
+	return vs, err
 }
 
 // schemaRuleFor classifies a schema violation of a record of ep.
