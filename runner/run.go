@@ -709,7 +709,7 @@ func ruleInfos(run *reports.Run, sel *selection) []reports.RuleInfo {
 func verdicts(run *reports.Run, sel *selection, cfg *Config) []reports.ProfileVerdict {
 	var out []reports.ProfileVerdict
 	for _, p := range sel.profiles {
-		pv := reports.ProfileVerdict{Name: p.Name, Title: p.Title, Source: p.Source}
+		pv := reports.ProfileVerdict{Name: p.Name, Title: p.Title, Source: p.Source, Spec: p.Spec}
 		var failed, errored, notRun []string
 		for _, c := range run.Checks {
 			for _, po := range c.Profiles {

@@ -164,9 +164,9 @@ func Catalogue() []Check {
 				continue
 			}
 			ep, b := ep, b
-			op := ep.Path
+			op, opID, scopes := ep.Path, ep.Op, ep.Scopes
 			if b.single {
-				op = ep.SinglePath()
+				op, opID, scopes = ep.SinglePath(), ep.SingleOp, ep.SingleScopes
 			}
 			rule := ruleFor(ep, b.rule)
 			out = append(out, Check{
@@ -178,7 +178,7 @@ func Catalogue() []Check {
 				Features: []string{op, b.feature},
 				Rule:     rule,
 				Service:  ep.Area,
-				Source:   rules[rule].Source,
+				Source:   v1p2Source(rules[rule].Source, ep, op, opID, scopes),
 				Run: func(ctx context.Context, e *Env, r *Recorder) {
 					b.run(ctx, e, ep, r)
 				},

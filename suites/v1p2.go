@@ -189,3 +189,15 @@ func classifyV1p2(v schemas.Violation) string {
 	}
 	return ""
 }
+
+// v1p2Source is a 1.2 check's source: the operation it exercises (its
+// operationId in the service's OpenAPI file and the scopes that authorise
+// it), then its rule's source.
+func v1p2Source(ruleSource string, ep catalogue.Endpoint, op, opID string, scopes []string) string {
+	short := make([]string, len(scopes))
+	for i, s := range scopes {
+		short[i] = s[strings.LastIndexByte(s, '/')+1:]
+	}
+	return fmt.Sprintf("OneRoster 1.2 %s OpenAPI operation %s (GET /ims/oneroster%s; scope %s); %s",
+		ep.Area, opID, strings.ReplaceAll(op, "{id}", "{sourcedId}"), strings.Join(short, " or "), ruleSource)
+}

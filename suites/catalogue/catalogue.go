@@ -69,6 +69,11 @@ type Endpoint struct {
 	// and operations never collide. "" for 1.1, whose paths are relative to
 	// the 1.1 root.
 	Root string
+	// Op and SingleOp are a 1.2 row's operationIds (collection, singleton)
+	// and Scopes and SingleScopes the OAuth 2 scopes the files list for
+	// them (any one authorises), as the 1.2 catalogue records them.
+	Op, SingleOp         string
+	Scopes, SingleScopes []string
 }
 
 // Slug is the endpoint part of check IDs: the path (below its service

@@ -66,9 +66,10 @@ func v1p2Endpoints(c *v1p2.Catalogue) []Endpoint {
 			continue
 		}
 		r := root(o.Service)
-		ep := Endpoint{Area: o.Service, Path: r + o.Path, Key: ent.CollectionKey, Entity: ent.Name, Spec: v1p2.Version, Root: r}
-		if _, ok := c.Operation(o.Service, "GET", o.Path+"/{sourcedId}"); ok {
-			ep.SingleKey = ent.SingleKey
+		ep := Endpoint{Area: o.Service, Path: r + o.Path, Key: ent.CollectionKey, Entity: ent.Name, Spec: v1p2.Version, Root: r,
+			Op: o.OperationID, Scopes: o.Scopes}
+		if so, ok := c.Operation(o.Service, "GET", o.Path+"/{sourcedId}"); ok {
+			ep.SingleKey, ep.SingleOp, ep.SingleScopes = ent.SingleKey, so.OperationID, so.Scopes
 		}
 		switch len(o.Params) {
 		case 0:
