@@ -93,7 +93,8 @@ func checkBaseURL(cfg *Config, ps []*suites.Profile) error {
 
 // preflightRoot is the root the preflight request goes to: the 1.1 root,
 // or the 1.2 rostering root when only 1.2 profiles are selected.
-func preflightRoot(t *target, ps []*suites.Profile) string {
+func preflightRoot(t *target, cfg *Config) string {
+	ps, _ := cfg.profiles() // already validated by selectChecks
 	v11, v12 := specsOf(ps)
 	if !v11 && v12 {
 		if r, ok := t.roots[catalogue.V1p2Root("rostering")]; ok {

@@ -64,6 +64,9 @@ func selectChecks(cfg *Config) (*selection, error) {
 		return nil, err
 	}
 	sel.profiles = ps
+	if err := checkBaseURL(cfg, ps); err != nil {
+		return nil, err
+	}
 	for _, c := range suites.Catalogue() {
 		if len(cfg.Checks) > 0 && !matchAny(cfg.Checks, c.ID) {
 			continue
@@ -148,10 +151,7 @@ type target struct {
 	username, password string
 	builtin            bool
 	stop               func()
-	// roots are the 1.2 service roots (roots.go); preflight is the root
-	// the preflight request goes to ("" = baseURL).
-	roots     map[string]string
-	preflight string
+	roots              map[string]string // the 1.2 service roots (roots.go)
 }
 
 // authFor builds the harness's credentials for the target.
@@ -195,10 +195,7 @@ func (u *unreachable) Error() string { return u.msg }
 // preflight makes one request so that a wrong port, a dead host or
 // rejected credentials end the run at once with exit 3 and one line.
 func preflight(ctx context.Context, store *client.Store, t *target, cfg *Config) error {
-	root := t.baseURL
-	if t.preflight != "" {
-		root = t.preflight
-	}
+	root := preflightRoot(t, cfg)
 	u := strings.TrimRight(root, "/") + "/orgs?limit=1"
 	ex := store.Do(ctx, client.Request{Method: "GET", URL: u, CheckID: "preflight"})
 	switch ae, isAuth := authError(ex.Err); {
@@ -241,10 +238,6 @@ func Run(ctx context.Context, cfg *Config, stdout, stderr io.Writer) int {
 		fmt.Fprintf(errw, "rostercheck: %v\n", err)
 		return ExitUsage
 	}
-	if err := checkBaseURL(cfg, sel.profiles); err != nil {
-		fmt.Fprintf(errw, "rostercheck: %v\n", err)
-		return ExitUsage
-	}
 	if cfg.PageSize == 0 {
 		// Walk at the page size the consumers use; paging itself is
 		// proven on small-page samples.
@@ -256,7 +249,6 @@ func Run(ctx context.Context, cfg *Config, stdout, stderr io.Writer) int {
 		return ExitUsage
 	}
 	defer t.stop()
-	t.preflight = preflightRoot(t, sel.profiles)
 	limitMemory(t.builtin)
 	red.Add(t.secret, t.password, cfg.Token)
 	red.AddBasicPair(t.clientID, t.secret)
