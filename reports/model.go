@@ -164,6 +164,9 @@ type ProfileVerdict struct {
 	NotRun       int    `json:"notRun"`       //
 	Errors       int    `json:"errors"`       //
 	Total        int    `json:"total"`        // checks of the profile
+	// Spec is the OneRoster version the profile judges (oneroster-1.1,
+	// oneroster-1.2).
+	Spec string `json:"spec,omitempty"`
 }
 
 // ProfileOutcome is a check's outcome as one profile judges it.

@@ -220,6 +220,7 @@ func (r *Redactor) RedactRun(run *Run) *Run {
 		out.Profiles[i].Reason = s(out.Profiles[i].Reason)
 		out.Profiles[i].Title = s(out.Profiles[i].Title)
 		out.Profiles[i].Source = s(out.Profiles[i].Source)
+		out.Profiles[i].Spec = s(out.Profiles[i].Spec)
 	}
 	out.Partial = s(run.Partial)
 	out.Rules = slices.Clone(run.Rules)

@@ -147,7 +147,7 @@ func diagnose401(ex *client.Exchange, authName, oauth1Method string) string {
 func errorProfiles(sel *selection, reason string) []reports.ProfileVerdict {
 	out := make([]reports.ProfileVerdict, 0, len(sel.profiles))
 	for _, p := range sel.profiles {
-		out = append(out, reports.ProfileVerdict{Name: p.Name, Title: p.Title, Source: p.Source, Verdict: "error", Reason: reason})
+		out = append(out, reports.ProfileVerdict{Name: p.Name, Title: p.Title, Source: p.Source, Spec: p.Spec, Verdict: "error", Reason: reason})
 	}
 	return out
 }

@@ -154,6 +154,7 @@ func TestExitCodes(t *testing.T) {
 		{"bad env value", []string{"ROSTERCHECK_PAGE_SIZE=lots"}, []string{"run"}, runner.ExitUsage, "$ROSTERCHECK_PAGE_SIZE"},
 		{"missing token url", nil, []string{"run", "--base-url", "http://" + port + "/ims/oneroster/v1p1", "--client-id", "x"}, runner.ExitUsage, "--token-url"},
 		{"defect with external target", []string{"ROSTERCHECK_CLIENT_SECRET=s"}, []string{"run", "--base-url", srv.URL, "--token-url", srv.URL, "--client-id", "x", "--defect", "no-total-count"}, runner.ExitUsage, "built-in provider only"},
+		{"1.2 profile, base url of no known form", []string{"ROSTERCHECK_CLIENT_SECRET=s"}, []string{"run", "--base-url", srv.URL + "/api", "--token-url", srv.URL + provider.TokenPath, "--client-id", "x", "--profile", "oneroster-1.2"}, runner.ExitUsage, "no 1.2 service root"},
 		{"unknown defect", nil, []string{"run", "--defect", "nope"}, runner.ExitUsage, "unknown defect"},
 		{"wrong port", []string{"ROSTERCHECK_CLIENT_SECRET=s"}, []string{"run", "--base-url", "http://" + port + "/ims/oneroster/v1p1", "--token-url", "http://" + port + "/oauth/token", "--client-id", "x"}, runner.ExitUnreachable, "unreachable"},
 		{"wrong secret", []string{"ROSTERCHECK_CLIENT_SECRET=wrong-secret-456"}, []string{"run", "--base-url", srv.URL + provider.BasePath, "--token-url", srv.URL + provider.TokenPath, "--client-id", "id"}, runner.ExitUnreachable, "credentials rejected"},

@@ -64,6 +64,9 @@ func selectChecks(cfg *Config) (*selection, error) {
 		return nil, err
 	}
 	sel.profiles = ps
+	if err := checkBaseURL(cfg, ps); err != nil {
+		return nil, err
+	}
 	for _, c := range suites.Catalogue() {
 		if len(cfg.Checks) > 0 && !matchAny(cfg.Checks, c.ID) {
 			continue
@@ -148,6 +151,7 @@ type target struct {
 	username, password string
 	builtin            bool
 	stop               func()
+	roots              map[string]string // the 1.2 service roots (roots.go)
 }
 
 // authFor builds the harness's credentials for the target.
@@ -191,7 +195,8 @@ func (u *unreachable) Error() string { return u.msg }
 // preflight makes one request so that a wrong port, a dead host or
 // rejected credentials end the run at once with exit 3 and one line.
 func preflight(ctx context.Context, store *client.Store, t *target, cfg *Config) error {
-	u := strings.TrimRight(t.baseURL, "/") + "/orgs?limit=1"
+	root := preflightRoot(t, cfg)
+	u := strings.TrimRight(root, "/") + "/orgs?limit=1"
 	ex := store.Do(ctx, client.Request{Method: "GET", URL: u, CheckID: "preflight"})
 	switch ae, isAuth := authError(ex.Err); {
 	case isAuth:
@@ -205,7 +210,7 @@ func preflight(ctx context.Context, store *client.Store, t *target, cfg *Config)
 	case ex.Status == http.StatusUnauthorized:
 		return &unreachable{msg: diagnose401(ex, store.AuthName(), cfg.OAuth1Method)}
 	case ex.Status == http.StatusNotFound:
-		return notOneRosterRoot(ctx, store, t.baseURL)
+		return notOneRosterRoot(ctx, store, root)
 	}
 	return nil
 }
@@ -336,6 +341,7 @@ func Run(ctx context.Context, cfg *Config, stdout, stderr io.Writer) int {
 
 	env := &suites.Env{
 		BaseURL:     strings.TrimRight(t.baseURL, "/"),
+		Roots:       t.roots,
 		Store:       store,
 		PageSize:    cfg.PageSize,
 		Concurrency: cfg.Concurrency,
@@ -722,7 +728,7 @@ func verdicts(run *reports.Run, sel *selection, cfg *Config) []reports.ProfileVe
 	var out []reports.ProfileVerdict
 	groups := reports.GroupFailures(run)
 	for _, p := range sel.profiles {
-		pv := reports.ProfileVerdict{Name: p.Name, Title: p.Title, Source: p.Source}
+		pv := reports.ProfileVerdict{Name: p.Name, Title: p.Title, Source: p.Source, Spec: p.Spec}
 		var failed, errored, notRun []string
 		for _, c := range run.Checks {
 			for _, po := range c.Profiles {

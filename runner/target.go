@@ -16,8 +16,11 @@ import (
 // reference provider on 127.0.0.1 with fresh credentials.
 func resolveTarget(cfg *Config) (*target, error) {
 	if cfg.BaseURL != "" {
-		return &target{baseURL: cfg.BaseURL, tokenURL: cfg.TokenURL, clientID: cfg.ClientID, secret: cfg.ClientSecret,
-			username: cfg.Username, password: cfg.Password, stop: func() {}}, nil
+		// The 1.1 root and the 1.2 service roots derive from any of them
+		// (roots.go).
+		v1p1, roots, _ := splitRoots(cfg.BaseURL)
+		return &target{baseURL: v1p1, tokenURL: cfg.TokenURL, clientID: cfg.ClientID, secret: cfg.ClientSecret,
+			username: cfg.Username, password: cfg.Password, stop: func() {}, roots: roots}, nil
 	}
 	id, secret := cfg.ClientID, cfg.ClientSecret
 	if id == "" {
@@ -43,6 +46,7 @@ func resolveTarget(cfg *Config) (*target, error) {
 	return &target{
 		baseURL: srv.base + provider.BasePath, tokenURL: srv.base + provider.TokenPath,
 		clientID: id, secret: secret, username: user, password: password, builtin: true, stop: srv.close,
+		roots: builtinRoots(srv.base),
 	}, nil
 }
 

@@ -21,7 +21,7 @@ import (
 // the runner before the spec tree and never mutated by checks, except for
 // the memo tables, which are safe for concurrent use.
 type Env struct {
-	// BaseURL is the OneRoster root, e.g. https://sis.example/ims/oneroster/v1p1 (no trailing slash).
+	// BaseURL is the OneRoster 1.1 root, e.g. https://sis.example/ims/oneroster/v1p1 (no trailing slash).
 	BaseURL string
 	Store   *client.Store
 	// PageSize is the limit used for full page walks.
@@ -64,6 +64,11 @@ type Env struct {
 	// compare every parent, not a sample (a selected profile asks for it).
 	AllParents map[string]bool
 
+	// Roots maps a 1.2 service root relative to the shared root
+	// ("/rostering/v1p2", catalogue.Endpoint.Root) to its absolute URL
+	// (no trailing slash); 1.2 paths are fetched there.
+	Roots map[string]string
+
 	walks   sync.Map // filled path -> *walkEntry
 	results sync.Map // check id -> *Result
 	sources map[string]bool
@@ -97,7 +102,7 @@ type walkEntry struct {
 func (e *Env) init() {
 	e.once.Do(func() {
 		e.sources = map[string]bool{}
-		for _, ep := range catalogue.Endpoints {
+		for _, ep := range catalogue.All() {
 			if len(ep.Alt) > 0 {
 				e.sources[ep.Path] = true
 			}
@@ -151,6 +156,12 @@ func (e *Env) runCtx(ctx context.Context) context.Context {
 // url joins the base URL, a filled path and a query.
 func (e *Env) url(path string, q url.Values) string {
 	u := strings.TrimRight(e.BaseURL, "/") + path
+	for root, abs := range e.Roots {
+		if strings.HasPrefix(path, root+"/") {
+			u = strings.TrimRight(abs, "/") + path[len(root):]
+			break
+		}
+	}
 	if len(q) > 0 {
 		u += "?" + q.Encode()
 	}

@@ -50,7 +50,7 @@ func reg() map[string]bool {
 		for _, f := range behaviourFeatures {
 			registry[f] = true
 		}
-		for _, ep := range catalogue.Endpoints {
+		for _, ep := range catalogue.All() {
 			registry[ep.Path] = true
 			if ep.SingleKey != "" {
 				registry[ep.SinglePath()] = true

@@ -15,7 +15,6 @@ import (
 	"time"
 
 	"github.com/rostercheck/rostercheck/internal/client"
-	"github.com/rostercheck/rostercheck/schemas"
 	"github.com/rostercheck/rostercheck/suites/catalogue"
 )
 
@@ -151,6 +150,35 @@ func Catalogue() []Check {
 				Rule:     b.rule,
 				Service:  ep.Area,
 				Source:   rules[b.rule].Source,
+				Run: func(ctx context.Context, e *Env, r *Recorder) {
+					b.run(ctx, e, ep, r)
+				},
+			})
+		}
+	}
+	// 1.2: the same behaviours over the 1.2 rows (catalogue.V1p2), their
+	// IDs, features and rules carrying the version.
+	for _, ep := range catalogue.V1p2() {
+		for _, b := range behaviours {
+			if !v1p2Behaviours[b.name] || !b.applies(ep) {
+				continue
+			}
+			ep, b := ep, b
+			op, opID, scopes := ep.Path, ep.Op, ep.Scopes
+			if b.single {
+				op, opID, scopes = ep.SinglePath(), ep.SingleOp, ep.SingleScopes
+			}
+			rule := ruleFor(ep, b.rule)
+			out = append(out, Check{
+				ID:       ep.CheckPrefix() + b.name,
+				Title:    "OneRoster 1.2: " + fmt.Sprintf(b.title, ep.Path) + " [" + b.level + "]",
+				Area:     ep.Area,
+				Endpoint: ep.Path,
+				Level:    b.level,
+				Features: []string{op, b.feature},
+				Rule:     rule,
+				Service:  ep.Area,
+				Source:   v1p2Source(rules[rule].Source, ep, op, opID, scopes),
 				Run: func(ctx context.Context, e *Env, r *Recorder) {
 					b.run(ctx, e, ep, r)
 				},
@@ -462,7 +490,7 @@ func checkSingleton(ctx context.Context, e *Env, ep catalogue.Endpoint, r *Recor
 			r.Add(Violation{Rule: ruleNotUTF8, RecordID: sm.id, Message: "GET " + ep.Path + "/{id}: " + enc, Ex: ex})
 		}
 		if problem != "" {
-			rule := ruleSingleton
+			rule := ruleFor(ep, ruleSingleton)
 			if notServed(ex) {
 				rule = RuleNotServed
 			}
@@ -476,13 +504,13 @@ func checkSingleton(ctx context.Context, e *Env, ep catalogue.Endpoint, r *Recor
 			r.Add(Violation{RecordID: sm.id, Pointer: "/" + ep.SingleKey, Message: fmt.Sprintf("no %q object in the response (top-level keys: %s)", ep.SingleKey, keysOf(doc)), Ex: ex})
 			continue
 		}
-		vs, err := schemas.ValidateSingle(ep.SingleKey, ep.Entity, doc)
+		vs, err := validateSingle(ep, doc)
 		if err != nil {
 			r.Errorf("harness: schema: %v", err)
 			return
 		}
 		for _, v := range vs {
-			r.Add(Violation{Rule: schemaRule(v, got), RecordID: sm.id, Pointer: v.Pointer, Message: v.Message, Ex: ex})
+			r.Add(Violation{Rule: schemaRuleFor(ep, v, got), RecordID: sm.id, Pointer: v.Pointer, Message: v.Message, Ex: ex})
 		}
 		if gid, _ := got["sourcedId"].(string); gid != sm.id {
 			r.Add(Violation{RecordID: sm.id, Pointer: "/" + ep.SingleKey + "/sourcedId", Message: fmt.Sprintf("asked for %q, got %q", sm.id, gid), Ex: ex})
@@ -496,7 +524,7 @@ func checkSingleton(ctx context.Context, e *Env, ep catalogue.Endpoint, r *Recor
 			continue // nothing to compare, or the record changed between the reads
 		}
 		for _, k := range diffKeys(sm.want, got) {
-			r.Add(Violation{Rule: ruleSingletonDiff, RecordID: sm.id, Pointer: "/" + ep.SingleKey + "/" + k, Message: fmt.Sprintf("differs from the collection: %s vs %s", e.short(got[k]), e.short(sm.want[k])), Ex: ex})
+			r.Add(Violation{Rule: ruleFor(ep, ruleSingletonDiff), RecordID: sm.id, Pointer: "/" + ep.SingleKey + "/" + k, Message: fmt.Sprintf("differs from the collection: %s vs %s", e.short(got[k]), e.short(sm.want[k])), Ex: ex})
 		}
 	}
 }
@@ -545,30 +573,51 @@ func checkUnknownID(ctx context.Context, e *Env, ep catalogue.Endpoint, r *Recor
 		r.Addf(ex, "GET %s/%s answered %d, want 404%s", ep.Path, id, ex.Status, e.bodyHint(ex.Body))
 		return
 	}
+	ver, noBody := versions[specOf(ep)], ruleFor(ep, ruleNoImsxBody)
 	if ct := jsonContentType(ex.ResponseHeader.Get("Content-Type")); ct != "" || len(bytes.TrimSpace(ex.Body)) == 0 {
-		r.AddRule(ruleNoImsxBody, ex, "the 404 has %s, not an imsx statusInfoSet", e.describeBody(ex))
+		r.AddRule(noBody, ex, "the 404 has %s, not an imsx status payload", e.describeBody(ex))
 		return
 	}
 	doc, err := decodeObject(ex.Body)
 	if err != nil {
-		r.AddRule(ruleNoImsxBody, ex, "the 404 body is not an imsx statusInfoSet: %s", e.decodeProblem(err, ex.Body))
+		r.AddRule(noBody, ex, "the 404 body is not an imsx status payload: %s", e.decodeProblem(err, ex.Body))
 		return
 	}
-	vs, err := schemas.ValidateStatusInfoSet(doc)
+	vs, err := ver.errorBody(ep, doc)
 	if err != nil {
 		r.Errorf("harness: schema: %v", err)
 		return
 	}
 	for _, v := range vs {
-		r.Add(Violation{Rule: ruleNoImsxBody, Pointer: v.Pointer, Message: "imsx payload: " + v.Message, Ex: ex})
+		r.Add(Violation{Rule: noBody, Pointer: v.Pointer, Message: "imsx payload: " + v.Message, Ex: ex})
 	}
 	if len(vs) == 0 {
-		set, _ := doc["statusInfoSet"].([]any)
-		first, _ := set[0].(map[string]any)
-		if m, _ := first["imsx_codeMajor"].(string); m != "failure" {
-			r.Add(Violation{Rule: ruleNoImsxBody, Pointer: "/statusInfoSet/0/imsx_codeMajor", Message: fmt.Sprintf("%q, want \"failure\"", m), Ex: ex})
+		if m := stringAt(doc, ver.codeMajor); m != "failure" {
+			r.Add(Violation{Rule: noBody, Pointer: ver.codeMajor, Message: fmt.Sprintf("%q, want \"failure\"", m), Ex: ex})
 		}
 	}
+}
+
+// stringAt reads the string at a JSON pointer of plain object keys and
+// array indexes ("" when absent).
+func stringAt(doc any, ptr string) string {
+	cur := doc
+	for _, seg := range strings.Split(strings.TrimPrefix(ptr, "/"), "/") {
+		switch v := cur.(type) {
+		case map[string]any:
+			cur = v[seg]
+		case []any:
+			i, err := strconv.Atoi(seg)
+			if err != nil || i < 0 || i >= len(v) {
+				return ""
+			}
+			cur = v[i]
+		default:
+			return ""
+		}
+	}
+	s, _ := cur.(string)
+	return s
 }
 
 func checkUnknownParent(ctx context.Context, e *Env, ep catalogue.Endpoint, r *Recorder) {

@@ -179,7 +179,7 @@ func probeBehaviours(checks []Check) map[string]map[string]string {
 		if !ok {
 			continue
 		}
-		prefix := ep.Area + "." + ep.Slug() + "."
+		prefix := ep.CheckPrefix()
 		b, ok := strings.CutPrefix(c.ID, prefix)
 		if !ok {
 			continue

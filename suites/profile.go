@@ -197,8 +197,8 @@ func ParseProfile(b []byte) (*Profile, error) {
 	if p.Name == "" {
 		return nil, fmt.Errorf("profile: name is missing")
 	}
-	if p.Spec != "oneroster-1.1" {
-		return nil, fmt.Errorf("profile %s: spec %q is not supported (oneroster-1.1)", p.Name, p.Spec)
+	if !slices.Contains(Specs, p.Spec) {
+		return nil, fmt.Errorf("profile %s: spec %q is not supported (%s)", p.Name, p.Spec, strings.Join(Specs, ", "))
 	}
 	p.Core = append(append([]string(nil), p.Endpoints.Required...), p.Checks.Required...)
 	p.Optional = append(append([]string(nil), p.Endpoints.Optional...), p.Checks.Optional...)

@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"github.com/rostercheck/rostercheck/internal/client"
-	"github.com/rostercheck/rostercheck/schemas"
 	"github.com/rostercheck/rostercheck/suites/catalogue"
 )
 
@@ -112,7 +111,7 @@ func (e *Env) digestPageBy(ex *client.Exchange, ep catalogue.Endpoint, o digestO
 	}
 	d.schemaCounts, d.dataCounts = map[string]int{}, map[string]int{}
 	// Schema: every record, every violation, pointer into the page.
-	vs, err := schemas.ValidateCollection(ep.Key, ep.Entity, doc)
+	vs, err := validateCollection(ep, doc)
 	if err != nil {
 		d.harm = harnessFault + "schema: " + err.Error()
 		return d
@@ -121,7 +120,7 @@ func (e *Env) digestPageBy(ex *client.Exchange, ep catalogue.Endpoint, o digestO
 		d.schemaN++
 		rec := recordAt(recs, ep.Key, v.Pointer)
 		id, _ := rec["sourcedId"].(string)
-		rule := schemaRule(v, rec)
+		rule := schemaRuleFor(ep, v, rec)
 		d.schemaCounts[rule]++
 		if len(d.schema) < e.MaxViolations {
 			d.schema = append(d.schema, Violation{Rule: rule, Pointer: v.Pointer, RecordID: id, Message: v.Message, Ex: ev})

@@ -60,14 +60,47 @@ type Endpoint struct {
 	// not /students, or no /schools): a missing endpoint fails its own
 	// checks, never the ones that only need its ids.
 	Alt []Source
+	// Spec is the OneRoster version the endpoint belongs to: "" for 1.1
+	// (whose rows, check IDs and paths are the published ones), "1.2".
+	Spec string
+	// Root is, for a 1.2 endpoint, its service root relative to the shared
+	// OneRoster root /ims/oneroster ("/rostering/v1p2"); Path then starts
+	// with it ("/rostering/v1p2/users"), so that 1.1 and 1.2 rows, walks
+	// and operations never collide. "" for 1.1, whose paths are relative to
+	// the 1.1 root.
+	Root string
+	// Op and SingleOp are a 1.2 row's operationIds (collection, singleton)
+	// and Scopes and SingleScopes the OAuth 2 scopes the files list for
+	// them (any one authorises), as the 1.2 catalogue records them.
+	Op, SingleOp         string
+	Scopes, SingleScopes []string
 }
 
-// Slug is the endpoint part of check IDs: the path without parameters,
-// segments joined by '-', lower case.
-func (e Endpoint) Slug() string { return Slug(e.Path) }
+// Slug is the endpoint part of check IDs: the path (below its service
+// root) without parameters, segments joined by '-', lower case.
+func (e Endpoint) Slug() string { return Slug(strings.TrimPrefix(e.Path, e.Root)) }
 
-// Feature is the endpoint's feature name, e.g. "rostering.users".
-func (e Endpoint) Feature() string { return e.Area + "." + e.Slug() }
+// IDPrefix is the first segment of the endpoint's check IDs and features:
+// "" for 1.1, "v1p2." for 1.2.
+func (e Endpoint) IDPrefix() string { return SpecPrefix(e.Spec) }
+
+// SpecPrefix is the check-ID prefix of a spec version: "" for 1.1 (and
+// ""), "v1p2." for "1.2".
+func SpecPrefix(spec string) string {
+	if spec == "" || spec == "1.1" {
+		return ""
+	}
+	return "v" + strings.ReplaceAll(spec, ".", "p") + "."
+}
+
+// Feature is the endpoint's feature name, e.g. "rostering.users" or
+// "v1p2.rostering.users".
+func (e Endpoint) Feature() string { return e.IDPrefix() + e.Area + "." + e.Slug() }
+
+// CheckPrefix is the part of the endpoint's check IDs before the
+// behaviour, with its trailing dot: "rostering.users.",
+// "v1p2.rostering.users.".
+func (e Endpoint) CheckPrefix() string { return e.Feature() + "." }
 
 // VariantKey is the endpoint-named wrapper key some providers write and
 // some consumers accept (schools for /schools, students for /students): the
@@ -190,9 +223,14 @@ var Endpoints = []Endpoint{
 		Parent{From: "/results", Via: "/lineItems", Params: map[string]string{"class_id": "lineItem.class", "student_id": "student"}}),
 }
 
-// Lookup finds an endpoint by path template.
+// Lookup finds an endpoint (1.1 or 1.2) by path template.
 func Lookup(path string) (Endpoint, bool) {
 	for _, e := range Endpoints {
+		if e.Path == path {
+			return e, true
+		}
+	}
+	for _, e := range V1p2() {
 		if e.Path == path {
 			return e, true
 		}
