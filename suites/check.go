@@ -237,8 +237,9 @@ func (e *Env) Execute(ctx context.Context, c Check) *Result {
 		case <-f.done:
 			// Only a result its spec took counts: a check whose It never
 			// ran (the deadline came first) stays not-run in the reports.
-			e.results.Store(c.ID, f.res)
-			return f.res
+			res := e.unjudgedIfStalled(f.res)
+			e.results.Store(c.ID, res)
+			return res
 		case <-ctx.Done():
 			r := newRecorder(e, c)
 			r.Errorf("not completed: the run stopped (%v)", context.Cause(ctx))
@@ -251,9 +252,27 @@ func (e *Env) Execute(ctx context.Context, c Check) *Result {
 	return e.execute(ctx, c)
 }
 
+// unjudgedIfStalled turns a failure into an error once the provider has
+// stopped answering (the store refuses further requests): a check that
+// ran beside the walks may have judged timeouts before the stall was
+// named, and a provider that never answered is not judged. The run's
+// verdict is error, naming the cause.
+func (e *Env) unjudgedIfStalled(res *Result) *Result {
+	if res == nil || res.Outcome != OutcomeFail || e.Store == nil {
+		return res
+	}
+	err := e.Store.Stalled()
+	if err == nil {
+		return res
+	}
+	out := *res
+	out.Outcome, out.Message = OutcomeError, OneLine("not judged: "+err.Error()+"; first finding: "+res.Message)
+	return &out
+}
+
 // execute runs a check now and stores its result on the Env.
 func (e *Env) execute(ctx context.Context, c Check) *Result {
-	res := e.run(ctx, c)
+	res := e.unjudgedIfStalled(e.run(ctx, c))
 	e.results.Store(c.ID, res)
 	return res
 }

@@ -125,6 +125,15 @@ func ruleFor(ep catalogue.Endpoint, rule string) string {
 	return rule
 }
 
+// validateRecord validates one record of a collection page of ep against
+// its version's schema; pointers are relative to the record.
+func validateRecord(ep catalogue.Endpoint, rec any) ([]schemas.Violation, error) {
+	if v := versions[specOf(ep)].validate; v != nil {
+		return v(ep, rec)
+	}
+	return schemas.ValidateEntity(ep.Entity, rec)
+}
+
 // validateCollection validates every record of a collection page of ep
 // against its version's schema; pointers are into the page.
 func validateCollection(ep catalogue.Endpoint, doc map[string]any) ([]schemas.Violation, error) {

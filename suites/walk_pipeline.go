@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/rostercheck/rostercheck/internal/client"
+	"github.com/rostercheck/rostercheck/schemas"
 	"github.com/rostercheck/rostercheck/suites/catalogue"
 )
 
@@ -179,7 +180,7 @@ func (e *Env) digestStream(d *digest, st *pageStream, ep catalogue.Endpoint, o d
 	addSchema := func(v schemas.Violation, rec map[string]any) {
 		d.schemaN++
 		id, _ := rec["sourcedId"].(string)
-		rule := schemaRule(v, rec)
+		rule := schemaRuleFor(ep, v, rec)
 		d.schemaCounts[rule]++
 		if len(d.schema) < e.MaxViolations {
 			d.schema = append(d.schema, Violation{Rule: rule, Pointer: v.Pointer, RecordID: id, Message: v.Message, Ex: ev})
@@ -198,7 +199,7 @@ func (e *Env) digestStream(d *digest, st *pageStream, ep catalogue.Endpoint, o d
 		if d.harm != "" {
 			return
 		}
-		vs, err := schemas.ValidateEntity(ep.Entity, r)
+		vs, err := validateRecord(ep, r)
 		if err != nil {
 			d.harm = harnessFault + "schema: " + err.Error()
 			return
@@ -247,7 +248,9 @@ func (e *Env) digestStream(d *digest, st *pageStream, ep catalogue.Endpoint, o d
 	if o.lite || d.harm != "" {
 		return
 	}
-	if st.hasStatus {
+	// A 1.1 page may carry a statusInfoSet beside its records; 1.2 pages
+	// validate their records only (as validateCollection does).
+	if st.hasStatus && versions[specOf(ep)].validate == nil {
 		vs, err := schemas.ValidateCollection(ep.Key, ep.Entity, map[string]any{ep.Key: []any{}, "statusInfoSet": st.statusInfoSet})
 		if err != nil {
 			d.harm = harnessFault + "schema: " + err.Error()
