@@ -101,50 +101,133 @@ var refChecks = []refCheck{
 	{"/results", "gradebook", "every result's lineItem and student", "/classes/{class_id}/lineItems/{li_id}/results"},
 }
 
+// integrityVersion is what differs per spec version in the integrity
+// family, as data: the check-ID prefix, where each collection lives (at:
+// a 1.1 collection path to the version's), the referrer collections whose
+// GUIDRefs are resolved (their fields: integritySpecs), and the source
+// each check cites. The checks themselves are the same functions.
+type integrityVersion struct {
+	prefix string
+	at     func(string) string
+	refs   []refCheck
+	// source, when set, is the check's source for a rule (else the rule's).
+	source func(rule string) string
+	title  string // prefix of the check titles
+}
+
+var integrity11 = &integrityVersion{at: func(p string) string { return p }, refs: refChecks}
+
+// integrity12 is OneRoster 1.2 rostering (and the resources its records
+// name): the same checks over the 1.2 paths and references
+// (integritySpecsV1p2). Gradebook 1.2 is checked elsewhere.
+var integrity12 = &integrityVersion{
+	prefix: "v1p2.",
+	at: func(p string) string {
+		if p == "/resources" {
+			return v12s + p
+		}
+		return v12r + p
+	},
+	refs: []refCheck{
+		{"/enrollments", "rostering", "every enrollment's user, class and school", ""},
+		{"/classes", "rostering", "every class's course, school, terms and resources", ""},
+		{"/courses", "rostering", "every course's org, schoolYear and resources", ""},
+		{"/users", "rostering", "every user's roles[].org, primaryOrg, agents and resources", ""},
+		{"/academicSessions", "rostering", "every academic session's parent and children", ""},
+		{"/orgs", "rostering", "every org's parent and children", ""},
+		{"/demographics", "rostering", "every demographics record's user", ""},
+	},
+	source: func(rule string) string { return v1p2IntegritySources[rule] },
+	title:  "OneRoster 1.2: ",
+}
+
+// v1p2IntegritySources are the 1.2 integrity checks' sources, per rule.
+var v1p2IntegritySources = map[string]string{
+	ruleDangling:       specV1p2Model + ": every GUIDRef (GUIDRefDType: href, sourcedId, type) names an object of its type that the service serves; UserDType.roles[].org and primaryOrg are OrgGUIDRefDType",
+	ruleSchoolMismatch: specV1p2Model + ": EnrollmentDType.school is the school of the enrollment's class",
+	ruleHierarchy:      specV1p2Model + ": OrgDType and AcademicSessionDType parent and children describe one hierarchy",
+	ruleCycle:          specV1p2Model + ": parent is the org or academic session one level up, so parents form a tree",
+	ruleAgentsStudent:  specV1p2Model + ": UserDType.agents relates a student and their contacts, recorded on both users",
+	ruleIDDuplicate:    specV1p2Model + ": sourcedId is the interoperability identifier of an object",
+	ruleIDCross:        specV1p2Model + ": sourcedId identifies one object; " + asmUnique,
+	ruleUsernameDup:    specV1p2Model + ": UserDType.username (kept for backwards compatibility) names one account",
+	ruleEmailDup:       specV1p2Model + ": UserDType.email; a consumer that signs users in by e-mail address needs one per user",
+}
+
+var integrityVersions = []*integrityVersion{integrity11, integrity12}
+
 func integrityChecks() []Check {
 	var out []Check
-	mk := func(id, title, area, endpoint, level, rule string, features []string, run func(ctx context.Context, e *Env, r *Recorder)) {
-		out = append(out, Check{ID: id, Title: title + " [" + level + "]", Area: "integrity", Endpoint: endpoint, Level: level,
-			Features: features, Rule: rule, Service: area, Source: rules[rule].Source, Run: run})
+	for _, v := range integrityVersions {
+		out = append(out, v.checks()...)
 	}
-	for _, rc := range refChecks {
+	out = append(out, relationshipChecks()...)
+	return out
+}
+
+func (v *integrityVersion) checks() []Check {
+	var out []Check
+	at := v.at
+	mk := func(id, title, area, endpoint, level, rule string, features []string, run func(ctx context.Context, e *Env, r *Recorder)) {
+		src := rules[rule].Source
+		if v.source != nil {
+			src = v.source(rule)
+		}
+		out = append(out, Check{ID: v.prefix + id, Title: v.title + title + " [" + level + "]", Area: "integrity", Endpoint: endpoint, Level: level,
+			Features: features, Rule: rule, Service: area, Source: src, Run: run})
+	}
+	for _, rc := range v.refs {
 		rc := rc
-		op := rc.path
+		path := at(rc.path)
+		op := path
 		if rc.op != "" {
-			op = rc.op
+			op = at(rc.op)
 		}
 		mk("integrity."+catalogue.Slug(rc.path)+".refs-resolve",
-			fmt.Sprintf("GET %s: %s resolve to records of the right kind the API serves (href too)", rc.path, rc.title),
-			rc.area, rc.path, MUST, ruleDangling, []string{op, FeatureRefs},
-			func(ctx context.Context, e *Env, r *Recorder) { checkRefs(ctx, e, r, rc.path) })
+			fmt.Sprintf("GET %s: %s resolve to records of the right kind the API serves (href too)", path, rc.title),
+			rc.area, path, MUST, ruleDangling, []string{op, FeatureRefs},
+			func(ctx context.Context, e *Env, r *Recorder) { checkRefs(ctx, e, r, path) })
 	}
-	mk("integrity.enrollments.school-matches-class", "GET /enrollments: every enrollment's school is its class's school",
-		"rostering", "/enrollments", MUST, ruleSchoolMismatch, []string{"/enrollments", "/classes", FeatureRefs}, checkSchoolMatch)
+	en, cl, us := at("/enrollments"), at("/classes"), at("/users")
+	mk("integrity.enrollments.school-matches-class", fmt.Sprintf("GET %s: every enrollment's school is its class's school", en),
+		"rostering", en, MUST, ruleSchoolMismatch, []string{en, cl, FeatureRefs},
+		func(ctx context.Context, e *Env, r *Recorder) { checkSchoolMatch(ctx, e, r, en, cl) })
 	for _, p := range []string{"/orgs", "/academicSessions"} {
-		p := p
+		p, path := p, at(p)
 		mk("integrity."+catalogue.Slug(p)+".parent-children-symmetric",
-			fmt.Sprintf("GET %s: every parent lists its children and every child names its parent", p),
-			"rostering", p, SHOULD, ruleHierarchy, []string{p, FeatureSymmetry},
-			func(ctx context.Context, e *Env, r *Recorder) { checkHierarchy(ctx, e, r, p) })
+			fmt.Sprintf("GET %s: every parent lists its children and every child names its parent", path),
+			"rostering", path, SHOULD, ruleHierarchy, []string{path, FeatureSymmetry},
+			func(ctx context.Context, e *Env, r *Recorder) { checkHierarchy(ctx, e, r, path) })
 	}
 	for _, p := range []string{"/orgs", "/academicSessions"} {
-		p := p
+		p, path := p, at(p)
 		mk("integrity."+catalogue.Slug(p)+".hierarchy-acyclic",
-			fmt.Sprintf("GET %s: no parent chain returns to where it started", p),
-			"rostering", p, MUST, ruleCycle, []string{p, FeatureRefs},
-			func(ctx context.Context, e *Env, r *Recorder) { checkCycles(ctx, e, r, p) })
+			fmt.Sprintf("GET %s: no parent chain returns to where it started", path),
+			"rostering", path, MUST, ruleCycle, []string{path, FeatureRefs},
+			func(ctx context.Context, e *Env, r *Recorder) { checkCycles(ctx, e, r, path) })
 	}
-	mk("integrity.users.agents-symmetric", "GET /users: agents are recorded on both users (the student and the contact)",
-		"rostering", "/users", SHOULD, ruleAgentsStudent, []string{"/users", FeatureSymmetry}, checkAgents)
-	mk("integrity.collections.sourcedid-unique", "GET /orgs, /academicSessions, /courses, /classes, /users, /enrollments: no two different records of a collection share a sourcedId",
-		"rostering", "/users", MUST, ruleIDDuplicate, []string{"/users", FeatureUnique}, checkUnique)
-	mk("integrity.collections.sourcedid-unique-across", "GET /users, /orgs, /courses, /classes, /enrollments: no sourcedId names records of two collections",
-		"rostering", "/users", MUST, ruleIDCross, []string{"/users", FeatureUnique}, checkCross)
-	mk("integrity.users.username-unique", "GET /users: no two active users share a username", "rostering", "/users", MUST, ruleUsernameDup,
-		[]string{"/users", FeatureUnique}, func(ctx context.Context, e *Env, r *Recorder) { checkUserUnique(ctx, e, r, false) })
-	mk("integrity.users.email-unique", "GET /users: no two active users share an e-mail address", "rostering", "/users", MUST, ruleEmailDup,
-		[]string{"/users", FeatureUnique}, func(ctx context.Context, e *Env, r *Recorder) { checkUserUnique(ctx, e, r, true) })
-	out = append(out, relationshipChecks()...)
+	mk("integrity.users.agents-symmetric", fmt.Sprintf("GET %s: agents are recorded on both users (the student and the contact)", us),
+		"rostering", us, SHOULD, ruleAgentsStudent, []string{us, FeatureSymmetry},
+		func(ctx context.Context, e *Env, r *Recorder) { checkAgents(ctx, e, r, us) })
+	uniq, cross := mapPaths(at, uniqueCollections), mapPaths(at, crossCollections)
+	mk("integrity.collections.sourcedid-unique", fmt.Sprintf("GET %s: no two different records of a collection share a sourcedId", strings.Join(uniq, ", ")),
+		"rostering", us, MUST, ruleIDDuplicate, []string{us, FeatureUnique},
+		func(ctx context.Context, e *Env, r *Recorder) { checkUnique(ctx, e, r, uniq) })
+	mk("integrity.collections.sourcedid-unique-across", fmt.Sprintf("GET %s: no sourcedId names records of two collections", strings.Join(cross, ", ")),
+		"rostering", us, MUST, ruleIDCross, []string{us, FeatureUnique},
+		func(ctx context.Context, e *Env, r *Recorder) { checkCross(ctx, e, r, cross, en) })
+	mk("integrity.users.username-unique", fmt.Sprintf("GET %s: no two active users share a username", us), "rostering", us, MUST, ruleUsernameDup,
+		[]string{us, FeatureUnique}, func(ctx context.Context, e *Env, r *Recorder) { checkUserUnique(ctx, e, r, us, false) })
+	mk("integrity.users.email-unique", fmt.Sprintf("GET %s: no two active users share an e-mail address", us), "rostering", us, MUST, ruleEmailDup,
+		[]string{us, FeatureUnique}, func(ctx context.Context, e *Env, r *Recorder) { checkUserUnique(ctx, e, r, us, true) })
+	return out
+}
+
+func mapPaths(at func(string) string, ps []string) []string {
+	out := make([]string, len(ps))
+	for i, p := range ps {
+		out[i] = at(p)
+	}
 	return out
 }
 
@@ -153,7 +236,8 @@ func integrityChecks() []Check {
 // the consumer's own).
 // rosterCollections are never empty in a district: a profile that reads
 // one fails when it is.
-var rosterCollections = map[string]bool{"/orgs": true, "/academicSessions": true, "/courses": true, "/classes": true, "/users": true, "/enrollments": true}
+var rosterCollections = map[string]bool{"/orgs": true, "/academicSessions": true, "/courses": true, "/classes": true, "/users": true, "/enrollments": true,
+	v12r + "/orgs": true, v12r + "/academicSessions": true, v12r + "/courses": true, v12r + "/classes": true, v12r + "/users": true, v12r + "/enrollments": true}
 
 var uniqueCollections = []string{"/orgs", "/academicSessions", "/courses", "/classes", "/users", "/enrollments"}
 
@@ -351,10 +435,7 @@ func checkRefs(ctx context.Context, e *Env, r *Recorder, path string) {
 				}
 				ex, ptr, req := where(w, key, i)
 				if sp.field != "sourcedId" {
-					ptr += "/" + sp.field
-					if isListField(sp.field) {
-						ptr += fmt.Sprintf("/%d", n)
-					}
+					ptr += refPointer(sp.field, n, isListField(sp.field))
 				} else {
 					ptr += "/sourcedId"
 				}
@@ -369,12 +450,12 @@ func checkRefs(ctx context.Context, e *Env, r *Recorder, path string) {
 // answer 200 with the referenced object. The hrefs into collections the
 // provider does not serve (unserved) are not followed.
 func followHrefs(ctx context.Context, e *Env, r *Recorder, ci *collIndex, unserved map[string]string) {
-	base, err := url.Parse(strings.TrimRight(e.BaseURL, "/") + "/")
-	if err != nil {
-		return
-	}
 	for _, h := range ci.hrefSamples {
 		if unserved[h.to] != "" {
+			continue
+		}
+		base, err := url.Parse(strings.TrimRight(e.hrefRoot(h.to), "/") + "/")
+		if err != nil {
 			continue
 		}
 		if e.hrefProblem(h.href, h.to, h.id) != "" {
@@ -409,20 +490,20 @@ const maxDeletedKept = 20
 
 func isListField(f string) bool {
 	switch f {
-	case "terms", "resources", "orgs", "agents", "children":
+	case "terms", "resources", "orgs", "agents", "children", "roles/org":
 		return true
 	}
 	return false
 }
 
-func checkSchoolMatch(ctx context.Context, e *Env, r *Recorder) {
-	en, w := e.indexOf(ctx, "/enrollments", false)
-	cl, _ := e.indexOf(ctx, "/classes", false)
+func checkSchoolMatch(ctx context.Context, e *Env, r *Recorder, enPath, clPath string) {
+	en, w := e.indexOf(ctx, enPath, false)
+	cl, _ := e.indexOf(ctx, clPath, false)
 	if en == nil || cl == nil {
 		return
 	}
 	if en.n == 0 {
-		r.NotSupported("GET /enrollments returned no records")
+		r.NotSupported("GET " + enPath + " returned no records")
 		return
 	}
 	cpos := cl.positions()
@@ -434,7 +515,7 @@ func checkSchoolMatch(ctx context.Context, e *Env, r *Recorder) {
 			continue // dangling: the refs check's finding
 		}
 		if cs := cl.at(int(p), cls); cs != 0 && cs != s {
-			ex, ptr, req := where(w, "enrollments", i)
+			ex, ptr, req := where(w, keyOf(enPath), i)
 			r.Add(Violation{Pointer: ptr + "/school", RecordID: en.id(i), Ex: ex,
 				Message: fmt.Sprintf("school %s, but class %s is at school %s%s", e.short(en.in.name(s)), e.short(en.in.name(c)), e.short(en.in.name(cs)), req)})
 		}
@@ -539,8 +620,8 @@ func checkCycles(ctx context.Context, e *Env, r *Recorder, path string) {
 	}
 }
 
-func checkAgents(ctx context.Context, e *Env, r *Recorder) {
-	ci, w := e.indexOrSay(ctx, r, "/users")
+func checkAgents(ctx context.Context, e *Env, r *Recorder, users string) {
+	ci, w := e.indexOrSay(ctx, r, users)
 	if ci == nil {
 		return
 	}
@@ -568,7 +649,7 @@ func checkAgents(ctx context.Context, e *Env, r *Recorder) {
 			if ci.sub[p] == student {
 				rule, side = ruleAgentsStudent, "the student's side is missing: SDS reads contacts from the student's agents only"
 			}
-			ex, ptr, req := where(w, "users", i)
+			ex, ptr, req := where(w, keyOf(users), i)
 			r.Add(Violation{Rule: rule, Pointer: ptr + "/agents", RecordID: ci.id(i), Ex: ex,
 				Message: fmt.Sprintf("names %s %s in agents, who does not name it back (%s)%s", e.short(subName(ci.sub[p])), e.short(ci.id(int(p))), side, req)})
 		}
@@ -598,8 +679,8 @@ func (ci *collIndex) sameRecord(i, j int) bool {
 	return true
 }
 
-func checkUnique(ctx context.Context, e *Env, r *Recorder) {
-	for _, p := range uniqueCollections {
+func checkUnique(ctx context.Context, e *Env, r *Recorder, colls []string) {
+	for _, p := range colls {
 		uniqueIn(ctx, e, r, p)
 	}
 }
@@ -636,16 +717,16 @@ func uniqueIn(ctx context.Context, e *Env, r *Recorder, path string) {
 	}
 }
 
-func checkCross(ctx context.Context, e *Env, r *Recorder) {
+func checkCross(ctx context.Context, e *Env, r *Recorder, colls []string, enPath string) {
 	first := map[uint32]string{}
 	var en *collIndex
 	var enw *Walk
-	for _, p := range crossCollections {
+	for _, p := range colls {
 		ci, w := e.indexOf(ctx, p, false)
 		if ci == nil {
 			return
 		}
-		if p == "/enrollments" {
+		if p == enPath {
 			en, enw = ci, w
 			continue
 		}
@@ -680,14 +761,14 @@ func checkCross(ctx context.Context, e *Env, r *Recorder) {
 		if !ok || en.in.name(n) != en.id(i) {
 			continue
 		}
-		ex, ptr, req := where(enw, "enrollments", i)
+		ex, ptr, req := where(enw, keyOf(enPath), i)
 		r.Add(Violation{Pointer: ptr + "/sourcedId", RecordID: en.id(i), Ex: ex,
 			Message: fmt.Sprintf("sourcedId also names a record of GET %s%s", first[n], req)})
 	}
 }
 
-func checkUserUnique(ctx context.Context, e *Env, r *Recorder, email bool) {
-	ci, w := e.indexOrSay(ctx, r, "/users")
+func checkUserUnique(ctx context.Context, e *Env, r *Recorder, users string, email bool) {
+	ci, w := e.indexOrSay(ctx, r, users)
 	if ci == nil {
 		return
 	}
@@ -707,7 +788,7 @@ func checkUserUnique(ctx context.Context, e *Env, r *Recorder, email bool) {
 			first[h] = int32(i)
 			continue
 		}
-		ex, ptr, req := where(w, "users", i)
+		ex, ptr, req := where(w, keyOf(users), i)
 		r.Add(Violation{Pointer: ptr + "/" + field, RecordID: ci.id(i), Ex: ex,
 			Message: fmt.Sprintf("%s is the same as active user %s's%s", field, e.short(ci.id(int(p))), req)})
 	}

@@ -28,10 +28,24 @@ type refSpec struct {
 	sub   string
 }
 
-// integritySpecs lists the GUIDRef fields of each base collection
-// (OneRoster 1.1 §4 data model). A demographics record refers to its user
-// by its own sourcedId (field "sourcedId").
-var integritySpecs = map[string][]refSpec{
+// integritySpecs lists the GUIDRef fields of each base collection, per
+// spec version (integritySpecsV1p1, integritySpecsV1p2): one map keyed by
+// the collection's path, which carries its version (1.2 paths start with
+// their service root). A field "a/b" is the GUIDRef b of every element of
+// the list a (1.2's roles[].org).
+var integritySpecs = func() map[string][]refSpec {
+	out := map[string][]refSpec{}
+	for _, t := range []map[string][]refSpec{integritySpecsV1p1, integritySpecsV1p2} {
+		for k, v := range t {
+			out[k] = v
+		}
+	}
+	return out
+}()
+
+// integritySpecsV1p1: OneRoster 1.1 §4 data model. A demographics record
+// refers to its user by its own sourcedId (field "sourcedId").
+var integritySpecsV1p1 = map[string][]refSpec{
 	"/enrollments":      {{"user", "/users", ""}, {"class", "/classes", ""}, {"school", "/orgs", ""}},
 	"/classes":          {{"course", "/courses", ""}, {"school", "/orgs", ""}, {"terms", "/academicSessions", ""}, {"resources", "/resources", ""}},
 	"/courses":          {{"org", "/orgs", ""}, {"schoolYear", "/academicSessions", "schoolYear"}, {"resources", "/resources", ""}},
@@ -45,12 +59,37 @@ var integritySpecs = map[string][]refSpec{
 	"/resources":        nil,
 }
 
+// integritySpecsV1p2: the GUIDRef fields of the OneRoster 1.2 rostering and
+// resources data model (the OpenAPI component schemas: UserDType.roles[]
+// (RoleDType.org), primaryOrg, agents and resources; EnrollmentDType user,
+// class and school; ClassDType course, school, terms and resources;
+// CourseDType org, schoolYear and resources; OrgDType and
+// AcademicSessionDType parent and children). A user's subtype is the role
+// of its first roles[] entry.
+var integritySpecsV1p2 = map[string][]refSpec{
+	v12r + "/enrollments":      {{"user", v12r + "/users", ""}, {"class", v12r + "/classes", ""}, {"school", v12r + "/orgs", ""}},
+	v12r + "/classes":          {{"course", v12r + "/courses", ""}, {"school", v12r + "/orgs", ""}, {"terms", v12r + "/academicSessions", ""}, {"resources", v12s + "/resources", ""}},
+	v12r + "/courses":          {{"org", v12r + "/orgs", ""}, {"schoolYear", v12r + "/academicSessions", "schoolYear"}, {"resources", v12s + "/resources", ""}},
+	v12r + "/users":            {{"roles/org", v12r + "/orgs", ""}, {"primaryOrg", v12r + "/orgs", ""}, {"agents", v12r + "/users", ""}, {"resources", v12s + "/resources", ""}},
+	v12r + "/academicSessions": {{"parent", v12r + "/academicSessions", ""}, {"children", v12r + "/academicSessions", ""}},
+	v12r + "/orgs":             {{"parent", v12r + "/orgs", ""}, {"children", v12r + "/orgs", ""}},
+	v12r + "/demographics":     {{"sourcedId", v12r + "/users", ""}},
+	v12s + "/resources":        nil,
+}
+
+// The 1.2 service roots the integrity tables use.
+const (
+	v12r = "/rostering/v1p2"
+	v12s = "/resources/v1p2"
+)
+
 // arenaCollections keep their ids in a byte arena instead of the interner:
 // nothing points at them, and there are many.
-var arenaCollections = map[string]bool{"/enrollments": true, "/results": true}
+var arenaCollections = map[string]bool{"/enrollments": true, "/results": true, v12r + "/enrollments": true}
 
 // subField is the field whose value is a record's subtype.
-var subField = map[string]string{"/users": "role", "/orgs": "type", "/academicSessions": "type", "/enrollments": "role"}
+var subField = map[string]string{"/users": "role", "/orgs": "type", "/academicSessions": "type", "/enrollments": "role",
+	v12r + "/users": "roles/role", v12r + "/orgs": "type", v12r + "/academicSessions": "type", v12r + "/enrollments": "role"}
 
 const (
 	flagDeleted = 1 << iota
@@ -220,7 +259,48 @@ func (e *Env) index(path string) *collIndex {
 }
 
 // listFields are the GUIDRef fields that hold lists.
-var listFields = map[string]bool{"terms": true, "resources": true, "orgs": true, "agents": true, "children": true}
+var listFields = map[string]bool{"terms": true, "resources": true, "orgs": true, "agents": true, "children": true, "roles/org": true}
+
+// fieldRefs returns the GUIDRefs of a field of a record: a GUIDRef or a
+// list of them, or for "a/b" the GUIDRef b of every element of list a.
+func fieldRefs(m map[string]any, field string) []map[string]any {
+	outer, inner, nested := strings.Cut(field, "/")
+	if !nested {
+		return refsOf(m[field])
+	}
+	var out []map[string]any
+	for _, el := range refsOf(m[outer]) {
+		out = append(out, refsOf(el[inner])...)
+	}
+	return out
+}
+
+// fieldString is a string field of a record; for "a/b", field b of the
+// first element of list a.
+func fieldString(m map[string]any, field string) string {
+	outer, inner, nested := strings.Cut(field, "/")
+	if !nested {
+		s, _ := m[field].(string)
+		return s
+	}
+	for _, el := range refsOf(m[outer]) {
+		s, _ := el[inner].(string)
+		return s
+	}
+	return ""
+}
+
+// refPointer is the JSON pointer, below the record, of the n-th GUIDRef of
+// a field: "/school", "/terms/2", "/roles/1/org".
+func refPointer(field string, n int, list bool) string {
+	if outer, inner, nested := strings.Cut(field, "/"); nested {
+		return "/" + outer + "/" + itoa(n) + "/" + inner
+	}
+	if list {
+		return "/" + field + "/" + itoa(n)
+	}
+	return "/" + field
+}
 
 // fnv64 is FNV-1a without allocation.
 func fnv64(s string) uint64 {
@@ -303,8 +383,7 @@ func (ci *collIndex) addLocked(e *Env, key string, i int, r any, ev *client.Exch
 		ci.flags = append(ci.flags, fl)
 		var sub uint8
 		if f := subField[ci.path]; f != "" {
-			s, _ := m[f].(string)
-			sub = subOf(s)
+			sub = subOf(fieldString(m, f))
 		}
 		ci.sub = append(ci.sub, sub)
 		if !ci.fixed {
@@ -318,7 +397,7 @@ func (ci *collIndex) addLocked(e *Env, key string, i int, r any, ev *client.Exch
 				}
 				continue
 			}
-			refs := refsOf(m[sp.field])
+			refs := fieldRefs(m, sp.field)
 			if ci.fixed {
 				var to uint32
 				if len(refs) > 0 {
@@ -338,10 +417,8 @@ func (ci *collIndex) addLocked(e *Env, key string, i int, r any, ev *client.Exch
 					ci.refF = append(ci.refF, uint8(fi))
 				}
 				if h, ok := ref["href"].(string); ok {
-					ptr := "/" + key + "/" + itoa(i) + "/" + sp.field
-					if _, list := m[sp.field].([]any); list {
-						ptr += "/" + itoa(j)
-					}
+					_, list := m[sp.field].([]any)
+					ptr := "/" + key + "/" + itoa(i) + refPointer(sp.field, j, list)
 					if !ci.sampled(sp.field) && len(h) <= 2048 {
 						ci.hrefSamples = append(ci.hrefSamples, hrefSample{field: sp.field, href: strings.Clone(h), to: sp.to,
 							id: strings.Clone(to), recordID: strings.Clone(id), ptr: ptr + "/href", ex: ev})
@@ -355,7 +432,7 @@ func (ci *collIndex) addLocked(e *Env, key string, i int, r any, ev *client.Exch
 				}
 			}
 		}
-		if ci.path == "/orgs" && len(ci.own) > 0 {
+		if strings.HasSuffix(ci.path, "/orgs") && len(ci.own) > 0 {
 			if nm, ok := m["name"].(string); ok && len(nm) <= maxIDLen {
 				if ci.names == nil {
 					ci.names = map[uint32]string{}
@@ -363,7 +440,7 @@ func (ci *collIndex) addLocked(e *Env, key string, i int, r any, ev *client.Exch
 				ci.names[ci.own[len(ci.own)-1]] = strings.Clone(nm)
 			}
 		}
-		if ci.path == "/users" {
+		if strings.HasSuffix(ci.path, "/users") {
 			u, _ := m["username"].(string)
 			em, _ := m["email"].(string)
 			ci.uname = append(ci.uname, hashOrZero(strings.TrimSpace(u)))
@@ -620,17 +697,19 @@ func (ci *collIndex) positions() map[uint32]int32 {
 }
 
 // hrefProblem says why a GUIDRef's href does not lead, resolved against
-// the base URL as a consumer would, to the referenced record's singleton
-// under the base URL; "" when it does.
+// the root of the referenced collection's version (the 1.1 base URL, or
+// the 1.2 service root) as a consumer would, to the referenced record's
+// singleton under that root; "" when it does.
 func (e *Env) hrefProblem(href, to, id string) string {
-	// Fast path: an absolute href under the base URL, naming the id as is
-	// or path-escaped (the common case, millions of times on a large district).
-	if rest, ok := strings.CutPrefix(href, e.BaseURL); ok && strings.HasPrefix(rest, "/") {
+	root := e.hrefRoot(to)
+	// Fast path: an absolute href under the root, naming the id as is or
+	// path-escaped (the common case, millions of times on a large district).
+	if rest, ok := strings.CutPrefix(href, root); ok && strings.HasPrefix(rest, "/") {
 		if coll, last, ok := strings.Cut(rest[1:], "/"); ok && hrefCollections[to][coll] && (last == id || last == url.PathEscape(id)) {
 			return ""
 		}
 	}
-	base, err := url.Parse(strings.TrimRight(e.BaseURL, "/") + "/")
+	base, err := url.Parse(strings.TrimRight(root, "/") + "/")
 	if err != nil {
 		return ""
 	}
@@ -648,30 +727,45 @@ func (e *Env) hrefProblem(href, to, id string) string {
 	}
 	coll, last, ok := strings.Cut(rest, "/")
 	if !ok || last != id || !hrefCollections[to][coll] {
-		return "href " + quoteShort(href) + " does not name " + to[1:] + "/" + id + " under the base URL"
+		return "href " + quoteShort(href) + " does not name " + strings.TrimPrefix(to, catalogue.RootOf(to))[1:] + "/" + id + " under the base URL"
 	}
 	return ""
 }
 
+// hrefRoot is the absolute root the hrefs into a base collection resolve
+// against: the 1.1 base URL, or the 1.2 service root of the collection
+// (its path's root, "/rostering/v1p2").
+func (e *Env) hrefRoot(to string) string {
+	r := catalogue.RootOf(to)
+	if r == "" {
+		return e.BaseURL
+	}
+	if abs, ok := e.Roots[r]; ok {
+		return strings.TrimRight(abs, "/")
+	}
+	return strings.TrimRight(e.BaseURL, "/") + r
+}
+
 // hrefCollections are the collections whose singleton may serve a
-// reference to a base collection (a student may be /students/{id}).
+// reference to a base collection (a student may be /students/{id}), as
+// path segments below the collection's root.
 var hrefCollections = func() map[string]map[string]bool {
 	ent := map[string]string{}
 	for p := range integritySpecs {
 		if ep, ok := catalogue.Lookup(p); ok {
-			ent[ep.Entity] = p
+			ent[ep.Root+"|"+ep.Entity] = p
 		}
 	}
 	out := map[string]map[string]bool{}
-	for _, ep := range catalogue.Endpoints {
+	for _, ep := range catalogue.All() {
 		if !ep.TopLevel() || ep.SingleKey == "" {
 			continue
 		}
-		if p, ok := ent[ep.Entity]; ok {
+		if p, ok := ent[ep.Root+"|"+ep.Entity]; ok {
 			if out[p] == nil {
 				out[p] = map[string]bool{}
 			}
-			out[p][ep.Path[1:]] = true
+			out[p][strings.TrimPrefix(ep.Path, ep.Root)[1:]] = true
 		}
 	}
 	return out

@@ -2,6 +2,7 @@ package catalogue
 
 import (
 	"sort"
+	"strings"
 	"sync"
 
 	"github.com/rostercheck/rostercheck/suites/catalogue/v1p2"
@@ -113,3 +114,16 @@ func refField(collection string) string {
 // V1p2Root is a 1.2 service's root relative to the shared root
 // /ims/oneroster: "rostering" -> "/rostering/v1p2".
 func V1p2Root(service string) string { return "/" + service + "/v1p2" }
+
+// RootOf is the 1.2 service root a path starts with ("/rostering/v1p2"
+// for "/rostering/v1p2/users"); "" for a 1.1 path.
+func RootOf(path string) string {
+	if !strings.HasPrefix(path, "/") {
+		return ""
+	}
+	svc, rest, ok := strings.Cut(path[1:], "/")
+	if !ok || !(rest == "v1p2" || strings.HasPrefix(rest, "v1p2/")) {
+		return ""
+	}
+	return "/" + svc + "/v1p2"
+}
