@@ -32,7 +32,12 @@ const (
 	srcV1p2ScopesEither      = srcV1p2Scopes + `; reading scopes-either: where one requirement lists two scopes (roster.readonly and roster-core.readonly) either alone authorises the operation, since the scope descriptions make the -core scope the core subset of the full one ("The core set of read operations"), as the Ed-Fi OneRoster 1.2 service (authorizationHandler.js: full or core) and 1EdTech's OneRoster bootcamp (ResourceServerSecurityConfig.java: hasAnyAuthority) implement it`
 )
 
+// FeatureAuthScopesV1p2: the 1.2 scopes are enforced per operation (the
+// 1.1 auth.scopes probe asks for a 1.1 scope, so it is a feature apart).
+const FeatureAuthScopesV1p2 = "v1p2.auth.scopes"
+
 func init() {
+	RegisterFeatures(FeatureAuthScopesV1p2)
 	RegisterRules(
 		Rule{ruleV1p2ScopeNotEnforced, MUST, "a 1.2 operation serves a token that carries none of the scopes it lists", srcV1p2Scopes + " (RFC 6750 §3.1: insufficient_scope, 403)", "answer 403 (insufficient_scope) or 401 to a token without one of the operation's scopes"},
 		Rule{ruleV1p2ScopeRefused, MUST, "a 1.2 operation refuses a token granted exactly one of the scopes it lists (or the token endpoint does not grant that scope)", srcV1p2ScopesEither, "serve every operation to a token that carries any one of its listed scopes, and grant each 1.2 scope a client may use"},
@@ -58,7 +63,7 @@ func v1p2ScopeChecks() []Check {
 			Area:     "auth",
 			Endpoint: ep.Path,
 			Level:    MUST,
-			Features: []string{ep.Path, FeatureAuthScopes},
+			Features: []string{ep.Path, FeatureAuthScopesV1p2},
 			Rule:     ruleV1p2ScopeNotEnforced,
 			Service:  ep.Area,
 			Source:   src,
