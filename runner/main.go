@@ -175,7 +175,7 @@ func List(cfg *Config, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintln(stdout)
 	tw := tabwriter.NewWriter(stdout, 2, 4, 2, ' ', 0)
-	fmt.Fprintf(tw, "CHECK\tLEVEL\tPROFILES\tTITLE\tSOURCE\n")
+	fmt.Fprintf(tw, "CHECK\tLEVEL\tPROFILES\tOPERATION\tSCOPES\tTITLE\tSOURCE\n")
 	for _, c := range append(append([]suites.Check(nil), sel.checks...), sel.notRun...) {
 		var ps []string
 		for name, t := range sel.tiers[c.ID] {
@@ -190,7 +190,8 @@ func List(cfg *Config, stdout, stderr io.Writer) int {
 		if why := sel.why[c.ID]; why != "" {
 			title += " (not run: " + why + ")"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", c.ID, c.Level, strings.Join(ps, ","), title, c.Source)
+		ops, scopes := suites.OperationsOf(c)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", c.ID, c.Level, strings.Join(ps, ","), orDash(strings.Join(ops, ",")), orDash(strings.Join(scopes, ",")), title, c.Source)
 	}
 	_ = tw.Flush()
 	fmt.Fprintf(stdout, "%d checks\n\n", len(sel.checks)+len(sel.notRun))
@@ -287,4 +288,12 @@ func Serve(ctx context.Context, cfg *Config, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "rostercheck serve: %v\n", err)
 		return ExitFail
 	}
+}
+
+// orDash is s, or "-" for an empty column.
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
 }

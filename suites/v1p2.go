@@ -2,6 +2,7 @@ package suites
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/rostercheck/rostercheck/schemas"
@@ -209,4 +210,44 @@ func v1p2Source(ruleSource string, ep catalogue.Endpoint, op, opID string, scope
 	}
 	return fmt.Sprintf("OneRoster 1.2 %s OpenAPI operation %s (GET /ims/oneroster%s; scope %s); %s",
 		ep.Area, opID, strings.ReplaceAll(op, "{id}", "{sourcedId}"), strings.Join(short, " or "), ruleSource)
+}
+
+// OperationsOf are the operationIds a check exercises and the scopes that
+// authorise them (any one), as the 1.2 catalogue records them: one for
+// each 1.2 operation among its features (the collection "/rostering/v1p2/users":
+// getAllUsers, the singleton ".../{id}": getUser). A 1.1 check has none
+// (1.1 has no machine-readable catalogue of operationIds and scopes).
+func OperationsOf(c Check) (ops, scopes []string) {
+	for _, f := range c.Features {
+		for _, ep := range catalogue.V1p2() {
+			var op string
+			var sc []string
+			switch f {
+			case ep.Path:
+				op, sc = ep.Op, ep.Scopes
+			case ep.SinglePath():
+				if ep.SingleKey == "" {
+					continue
+				}
+				op, sc = ep.SingleOp, ep.SingleScopes
+			default:
+				continue
+			}
+			if !slices.Contains(ops, op) {
+				ops = append(ops, op)
+			}
+			for _, s := range sc {
+				if s = s[strings.LastIndexByte(s, '/')+1:]; !slices.Contains(scopes, s) {
+					scopes = append(scopes, s)
+				}
+			}
+		}
+	}
+	// A scopes check reads the row's singleton as well.
+	if strings.HasSuffix(c.ID, ".scopes") {
+		if ep, ok := catalogue.Lookup(c.Endpoint); ok && ep.SingleKey != "" && !slices.Contains(ops, ep.SingleOp) {
+			ops = append(ops, ep.SingleOp)
+		}
+	}
+	return ops, scopes
 }
