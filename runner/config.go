@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"net"
 	"net/url"
 	"slices"
@@ -30,7 +31,11 @@ type Config struct {
 	Command string
 
 	// Target and credentials.
-	BaseURL      string
+	BaseURL string
+	// ServiceURLs are the 1.2 service roots a provider serves apart from
+	// the roots --base-url derives (--service-url rostering=URL,
+	// repeatable), keyed by service.
+	ServiceURLs  map[string]string
 	TokenURL     string
 	Auth         string // oauth2 | oauth2-password | oauth1 | bearer | none
 	ClientID     string
@@ -99,8 +104,11 @@ type option struct {
 	usage string
 	def   string
 	bool  bool
-	cmds  string // commands it applies to, space separated
-	set   func(c *Config, v string) error
+	// repeat: the flag may be given more than once; the values are joined
+	// with commas, as a list in the config file is.
+	repeat bool
+	cmds   string // commands it applies to, space separated
+	set    func(c *Config, v string) error
 }
 
 const envPrefix = "ROSTERCHECK_"
@@ -177,6 +185,7 @@ func size(p func(*Config) *int64) func(*Config, string) error {
 
 var options = []option{
 	{name: "base-url", usage: "OneRoster root of the target, e.g. https://sis.example/ims/oneroster/v1p1 (default: the built-in reference provider)", cmds: "run list", set: str(func(c *Config) *string { return &c.BaseURL })},
+	{name: "service-url", usage: "a OneRoster 1.2 service root the provider serves apart, as service=URL (rostering, gradebook or resources), e.g. rostering=https://sis.example/api/ims/oneroster/rostering/v1p2; repeatable, beside --base-url", cmds: "run list", repeat: true, set: serviceURLs},
 	{name: "token-url", usage: "OAuth 2 token endpoint", cmds: "run", set: str(func(c *Config) *string { return &c.TokenURL })},
 	{name: "auth", usage: "oauth2 | oauth2-password | oauth1 | bearer | none", def: "oauth2", cmds: "run", set: str(func(c *Config) *string { return &c.Auth })},
 	{name: "client-id", usage: "OAuth client id (OAuth 1.0a consumer key)", cmds: "run serve", set: str(func(c *Config) *string { return &c.ClientID })},
@@ -241,11 +250,18 @@ var options = []option{
 type rawValue struct {
 	v      string
 	isBool bool
+	repeat bool
 }
 
-func (r *rawValue) String() string     { return r.v }
-func (r *rawValue) Set(s string) error { r.v = s; return nil }
-func (r *rawValue) IsBoolFlag() bool   { return r.isBool }
+func (r *rawValue) String() string { return r.v }
+func (r *rawValue) Set(s string) error {
+	if r.repeat && r.v != "" {
+		s = r.v + "," + s
+	}
+	r.v = s
+	return nil
+}
+func (r *rawValue) IsBoolFlag() bool { return r.isBool }
 
 // UsageError is a bad flag, environment variable, file or value (exit 2).
 type UsageError struct{ Msg string }
@@ -271,7 +287,7 @@ func Load(cmd string, args []string, lookupEnv func(string) (string, bool), read
 			continue
 		}
 		mine = append(mine, o)
-		rv := &rawValue{isBool: o.bool}
+		rv := &rawValue{isBool: o.bool, repeat: o.repeat}
 		raw[o.name] = rv
 		fs.Var(rv, o.name, o.usage)
 	}
@@ -422,10 +438,16 @@ func (c *Config) validate() error {
 		}
 	}
 	if c.Command != "run" || c.BaseURL == "" {
+		if c.Command == "run" && len(c.ServiceURLs) > 0 {
+			return usageErr("--service-url needs --base-url: the built-in provider serves every service under its own root")
+		}
 		return nil
 	}
 	// An external target.
 	if err := checkURL("--base-url", c.BaseURL); err != nil {
+		return err
+	}
+	if err := c.checkServiceURLs(); err != nil {
 		return err
 	}
 	if c.Defect != "" {
@@ -506,6 +528,9 @@ func (c *Config) Redacted() map[string]any {
 	if c.BaseURL != "" {
 		m["base-url"] = c.BaseURL
 		m["token-url"] = c.TokenURL
+		for _, svc := range slices.Sorted(maps.Keys(c.ServiceURLs)) {
+			m["service-url"] = append(asStrings(m["service-url"]), svc+"="+c.ServiceURLs[svc])
+		}
 	} else {
 		m["target"] = fmt.Sprintf("built-in provider (size %s, seed %d)", c.Size, c.Seed)
 		if c.Defect != "" {
@@ -579,4 +604,45 @@ func (c *Config) profiles() ([]*suites.Profile, error) {
 		}
 	}
 	return out, nil
+}
+
+// serviceURLs parses --service-url values: service=URL, comma separated.
+func serviceURLs(c *Config, v string) error {
+	c.ServiceURLs = map[string]string{}
+	for _, kv := range strings.FieldsFunc(v, func(r rune) bool { return r == ',' || r == ' ' }) {
+		svc, u, ok := strings.Cut(kv, "=")
+		if !ok || svc == "" || u == "" {
+			return fmt.Errorf("want service=URL (e.g. rostering=https://sis.example/ims/oneroster/rostering/v1p2), got %q", kv)
+		}
+		if !slices.Contains(suites.Services, svc) {
+			return fmt.Errorf("unknown service %q in %q (known: %s)", svc, kv, strings.Join(suites.Services, ", "))
+		}
+		if _, dup := c.ServiceURLs[svc]; dup {
+			return fmt.Errorf("service %s given twice", svc)
+		}
+		c.ServiceURLs[svc] = strings.TrimRight(u, "/")
+	}
+	return nil
+}
+
+// checkServiceURLs checks each --service-url as --base-url is checked, and
+// that it is on the base URL's origin: credentials go to one origin only.
+func (c *Config) checkServiceURLs() error {
+	base, _ := url.Parse(c.BaseURL)
+	for _, svc := range slices.Sorted(maps.Keys(c.ServiceURLs)) {
+		raw := c.ServiceURLs[svc]
+		if err := checkURL("--service-url "+svc, raw); err != nil {
+			return err
+		}
+		u, _ := url.Parse(raw)
+		if !strings.EqualFold(u.Scheme, base.Scheme) || !strings.EqualFold(u.Host, base.Host) {
+			return usageErr("--service-url %s=%s: not on the origin of --base-url (%s://%s); rostercheck sends credentials and requests to one origin only", svc, raw, base.Scheme, base.Host)
+		}
+	}
+	return nil
+}
+
+func asStrings(v any) []string {
+	s, _ := v.([]string)
+	return s
 }

@@ -83,9 +83,9 @@ func checkBaseURL(cfg *Config, ps []*suites.Profile) error {
 	if cfg.BaseURL == "" {
 		return nil
 	}
-	if _, _, ok := splitRoots(cfg.BaseURL); !ok {
+	if _, _, ok := splitRoots(cfg.BaseURL); !ok && cfg.ServiceURLs["rostering"] == "" {
 		if _, v12 := specsOf(ps); v12 {
-			return usageErr("--base-url %s: a OneRoster 1.2 profile is selected, but no 1.2 service root can be derived from this URL: give the shared root (…/ims/oneroster), the 1.1 root (…/ims/oneroster/v1p1) or a 1.2 service root (…/ims/oneroster/rostering/v1p2)", cfg.BaseURL)
+			return usageErr("--base-url %s: a OneRoster 1.2 profile is selected, but no 1.2 service root can be derived from this URL: give the shared root (…/ims/oneroster), the 1.1 root (…/ims/oneroster/v1p1) or a 1.2 service root (…/ims/oneroster/rostering/v1p2), or the rostering root with --service-url rostering=URL", cfg.BaseURL)
 		}
 	}
 	return nil

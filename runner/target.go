@@ -10,6 +10,7 @@ import (
 
 	"github.com/rostercheck/rostercheck/fixtures/district"
 	"github.com/rostercheck/rostercheck/fixtures/provider"
+	"github.com/rostercheck/rostercheck/suites/catalogue"
 )
 
 // resolveTarget returns the external target of cfg, or starts the built-in
@@ -19,6 +20,13 @@ func resolveTarget(cfg *Config) (*target, error) {
 		// The 1.1 root and the 1.2 service roots derive from any of them
 		// (roots.go).
 		v1p1, roots, _ := splitRoots(cfg.BaseURL)
+		// A service the provider serves apart (--service-url).
+		for svc, u := range cfg.ServiceURLs {
+			if roots == nil {
+				roots = map[string]string{}
+			}
+			roots[catalogue.V1p2Root(svc)] = u
+		}
 		return &target{baseURL: v1p1, tokenURL: cfg.TokenURL, clientID: cfg.ClientID, secret: cfg.ClientSecret,
 			username: cfg.Username, password: cfg.Password, stop: func() {}, roots: roots}, nil
 	}
