@@ -205,8 +205,13 @@ type collIndex struct {
 	// Orgs: names by interned id (for the import preview).
 	names map[uint32]string
 	// Href findings, found while walking (capped, all counted).
-	hrefs  []Violation
-	hrefN  int
+	hrefs []Violation
+	hrefN int
+	// Findings of the collection's record rules (recordRules: capped, all
+	// counted per rule), and how many records they judged.
+	locals []Violation
+	localN map[string]int
+	judged int
 	byID   map[uint32]int32 // interned id -> first position (built on demand)
 	byOnce sync.Once
 }
@@ -431,6 +436,9 @@ func (ci *collIndex) addLocked(e *Env, key string, i int, r any, ev *client.Exch
 					}
 				}
 			}
+		}
+		if rr := recordRules[ci.path]; rr != nil {
+			rr(ci, e, key, i, id, m, ev)
 		}
 		if strings.HasSuffix(ci.path, "/orgs") && len(ci.own) > 0 {
 			if nm, ok := m["name"].(string); ok && len(nm) <= maxIDLen {
