@@ -89,17 +89,18 @@ func paramOf(t map[string]string) string {
 	return ""
 }
 
-// enrolledUsers lists the users of a class's enrollments with the role.
-func enrolledUsers(role, classParam string) relExpect {
+// enrolledUsers lists the users (of collection users) of a class's
+// enrollments (of collection enrollments) with the role.
+func enrolledUsers(enrollments, users, role, classParam string) relExpect {
 	return func(ctx context.Context, e *Env, t map[string]string) (string, []int, error) {
-		ix, err := e.ixs(ctx, "/enrollments", "/users")
+		ix, err := e.ixs(ctx, enrollments, users)
 		if err != nil {
-			return "/users", nil, err
+			return users, nil, err
 		}
 		en, us := ix[0], ix[1]
 		c, known := en.in.lookup(t[classParam])
 		if !known {
-			return "/users", nil, nil
+			return users, nil, nil
 		}
 		upos := us.positions()
 		r := subOf(role)
@@ -115,16 +116,16 @@ func enrolledUsers(role, classParam string) relExpect {
 				want = append(want, int(p))
 			}
 		}
-		return "/users", want, nil
+		return users, want, nil
 	}
 }
 
 // classEnrollments lists a class's enrollments.
-func classEnrollments(classParam string) relExpect {
+func classEnrollments(enrollments, classParam string) relExpect {
 	return func(ctx context.Context, e *Env, t map[string]string) (string, []int, error) {
-		ix, err := e.ixs(ctx, "/enrollments")
+		ix, err := e.ixs(ctx, enrollments)
 		if err != nil {
-			return "/enrollments", nil, err
+			return enrollments, nil, err
 		}
 		en := ix[0]
 		c, known := en.in.lookup(t[classParam])
@@ -135,50 +136,54 @@ func classEnrollments(classParam string) relExpect {
 				want = append(want, i)
 			}
 		}
-		return "/enrollments", want, nil
+		return enrollments, want, nil
 	}
 }
 
-// userClasses lists the classes of a user's enrollments.
-func userClassesOf(ctx context.Context, e *Env, t map[string]string) (string, []int, error) {
-	ix, err := e.ixs(ctx, "/enrollments", "/classes")
-	if err != nil {
-		return "/classes", nil, err
-	}
-	en, cl := ix[0], ix[1]
-	u, known := en.in.lookup(paramOf(t))
-	if !known {
-		return "/classes", nil, nil
-	}
-	cpos := cl.positions()
-	seen := map[int]bool{}
-	var want []int
-	eu, ec := en.slot("user"), en.slot("class")
-	for i := 0; i < en.n; i++ {
-		if en.at(i, eu) != u {
-			continue
-		}
-		if p, ok := cpos[en.at(i, ec)]; ok && !seen[int(p)] {
-			seen[int(p)] = true
-			want = append(want, int(p))
-		}
-	}
-	return "/classes", want, nil
-}
-
-// resourcesOfParent lists the resources a course or class names.
-func resourcesOfParent(parent string) relExpect {
+// userClassesOf lists the classes (of collection classes) of a user's
+// enrollments (of collection enrollments).
+func userClassesOf(enrollments, classes string) relExpect {
 	return func(ctx context.Context, e *Env, t map[string]string) (string, []int, error) {
-		ix, err := e.ixs(ctx, parent, "/resources")
+		ix, err := e.ixs(ctx, enrollments, classes)
 		if err != nil {
-			return "/resources", nil, err
+			return classes, nil, err
+		}
+		en, cl := ix[0], ix[1]
+		u, known := en.in.lookup(paramOf(t))
+		if !known {
+			return classes, nil, nil
+		}
+		cpos := cl.positions()
+		seen := map[int]bool{}
+		var want []int
+		eu, ec := en.slot("user"), en.slot("class")
+		for i := 0; i < en.n; i++ {
+			if en.at(i, eu) != u {
+				continue
+			}
+			if p, ok := cpos[en.at(i, ec)]; ok && !seen[int(p)] {
+				seen[int(p)] = true
+				want = append(want, int(p))
+			}
+		}
+		return classes, want, nil
+	}
+}
+
+// resourcesOfParent lists the resources (of collection resources) a
+// course or class (of collection parent) names.
+func resourcesOfParent(parent, resources string) relExpect {
+	return func(ctx context.Context, e *Env, t map[string]string) (string, []int, error) {
+		ix, err := e.ixs(ctx, parent, resources)
+		if err != nil {
+			return resources, nil, err
 		}
 		pc, rs := ix[0], ix[1]
 		id, known := pc.in.lookup(paramOf(t))
 		p, ok := pc.positions()[id]
 		var want []int
 		if !known || !ok {
-			return "/resources", want, nil
+			return resources, want, nil
 		}
 		rpos := rs.positions()
 		to, fs := pc.refs(int(p))
@@ -190,7 +195,7 @@ func resourcesOfParent(parent string) relExpect {
 				want = append(want, int(q))
 			}
 		}
-		return "/resources", want, nil
+		return resources, want, nil
 	}
 }
 
@@ -282,28 +287,58 @@ var relChecks = []relCheck{
 	{"/schools/{school_id}/classes", "the classes whose school is the school", refersTo("/classes", "school", "")},
 	{"/schools/{school_id}/courses", "the courses whose org is the school", refersTo("/courses", "org", "")},
 	{"/schools/{school_id}/enrollments", "the enrollments whose school is the school", refersTo("/enrollments", "school", "")},
-	{"/schools/{school_id}/classes/{class_id}/enrollments", "the class's enrollments", classEnrollments("class_id")},
-	{"/schools/{school_id}/classes/{class_id}/students", "the users of the class's student enrollments", enrolledUsers("student", "class_id")},
-	{"/schools/{school_id}/classes/{class_id}/teachers", "the users of the class's teacher enrollments", enrolledUsers("teacher", "class_id")},
-	{"/classes/{class_id}/students", "the users of the class's student enrollments", enrolledUsers("student", "class_id")},
-	{"/classes/{class_id}/teachers", "the users of the class's teacher enrollments", enrolledUsers("teacher", "class_id")},
+	{"/schools/{school_id}/classes/{class_id}/enrollments", "the class's enrollments", classEnrollments("/enrollments", "class_id")},
+	{"/schools/{school_id}/classes/{class_id}/students", "the users of the class's student enrollments", enrolledUsers("/enrollments", "/users", "student", "class_id")},
+	{"/schools/{school_id}/classes/{class_id}/teachers", "the users of the class's teacher enrollments", enrolledUsers("/enrollments", "/users", "teacher", "class_id")},
+	{"/classes/{class_id}/students", "the users of the class's student enrollments", enrolledUsers("/enrollments", "/users", "student", "class_id")},
+	{"/classes/{class_id}/teachers", "the users of the class's teacher enrollments", enrolledUsers("/enrollments", "/users", "teacher", "class_id")},
 	{"/terms/{term_id}/classes", "the classes whose terms include the term", refersTo("/classes", "terms", "")},
 	{"/terms/{term_id}/gradingPeriods", "the grading periods whose parent is the term", refersTo("/academicSessions", "parent", "gradingPeriod")},
 	{"/courses/{course_id}/classes", "the classes whose course is the course", refersTo("/classes", "course", "")},
-	{"/students/{student_id}/classes", "the classes of the student's enrollments", userClassesOf},
-	{"/teachers/{teacher_id}/classes", "the classes of the teacher's enrollments", userClassesOf},
-	{"/users/{user_id}/classes", "the classes of the user's enrollments", userClassesOf},
-	{"/courses/{course_id}/resources", "the resources the course names", resourcesOfParent("/courses")},
-	{"/classes/{class_id}/resources", "the resources the class names", resourcesOfParent("/classes")},
+	{"/students/{student_id}/classes", "the classes of the student's enrollments", userClassesOf("/enrollments", "/classes")},
+	{"/teachers/{teacher_id}/classes", "the classes of the teacher's enrollments", userClassesOf("/enrollments", "/classes")},
+	{"/users/{user_id}/classes", "the classes of the user's enrollments", userClassesOf("/enrollments", "/classes")},
+	{"/courses/{course_id}/resources", "the resources the course names", resourcesOfParent("/courses", "/resources")},
+	{"/classes/{class_id}/resources", "the resources the class names", resourcesOfParent("/classes", "/resources")},
 	{"/classes/{class_id}/lineItems", "the line items whose class is the class", refersTo("/lineItems", "class", "")},
 	{"/classes/{class_id}/results", "the results of the class's line items", resultsOfClass("")},
 	{"/classes/{class_id}/lineItems/{li_id}/results", "the results of the line item", lineItemResults},
 	{"/classes/{class_id}/students/{student_id}/results", "the student's results of the class's line items", resultsOfClass("student_id")},
 }
 
+// relChecksV1p2 are the same comparisons over the OneRoster 1.2 rostering
+// and resources reads (their paths under /ims/oneroster, their path
+// parameters as the 1.2 files name them). A 1.2 user relates to an org
+// through roles[].org, and its subtype is its first role's.
+var relChecksV1p2 = []relCheck{
+	{v12r + "/schools", "every org of type school", subtypeOf(v12r+"/orgs", "school")},
+	{v12r + "/students", "every user whose role is student", subtypeOf(v12r+"/users", "student")},
+	{v12r + "/teachers", "every user whose role is teacher", subtypeOf(v12r+"/users", "teacher")},
+	{v12r + "/terms", "every academic session of type term", subtypeOf(v12r+"/academicSessions", "term")},
+	{v12r + "/gradingPeriods", "every academic session of type gradingPeriod", subtypeOf(v12r+"/academicSessions", "gradingPeriod")},
+	{v12r + "/schools/{schoolSourcedId}/students", "the students whose roles[].org include the school", refersTo(v12r+"/users", "roles/org", "student")},
+	{v12r + "/schools/{schoolSourcedId}/teachers", "the teachers whose roles[].org include the school", refersTo(v12r+"/users", "roles/org", "teacher")},
+	{v12r + "/schools/{schoolSourcedId}/classes", "the classes whose school is the school", refersTo(v12r+"/classes", "school", "")},
+	{v12r + "/schools/{schoolSourcedId}/courses", "the courses whose org is the school", refersTo(v12r+"/courses", "org", "")},
+	{v12r + "/schools/{schoolSourcedId}/enrollments", "the enrollments whose school is the school", refersTo(v12r+"/enrollments", "school", "")},
+	{v12r + "/schools/{schoolSourcedId}/classes/{classSourcedId}/enrollments", "the class's enrollments", classEnrollments(v12r+"/enrollments", "classSourcedId")},
+	{v12r + "/schools/{schoolSourcedId}/classes/{classSourcedId}/students", "the users of the class's student enrollments", enrolledUsers(v12r+"/enrollments", v12r+"/users", "student", "classSourcedId")},
+	{v12r + "/schools/{schoolSourcedId}/classes/{classSourcedId}/teachers", "the users of the class's teacher enrollments", enrolledUsers(v12r+"/enrollments", v12r+"/users", "teacher", "classSourcedId")},
+	{v12r + "/classes/{classSourcedId}/students", "the users of the class's student enrollments", enrolledUsers(v12r+"/enrollments", v12r+"/users", "student", "classSourcedId")},
+	{v12r + "/classes/{classSourcedId}/teachers", "the users of the class's teacher enrollments", enrolledUsers(v12r+"/enrollments", v12r+"/users", "teacher", "classSourcedId")},
+	{v12r + "/terms/{termSourcedId}/classes", "the classes whose terms include the term", refersTo(v12r+"/classes", "terms", "")},
+	{v12r + "/terms/{termSourcedId}/gradingPeriods", "the grading periods whose parent is the term", refersTo(v12r+"/academicSessions", "parent", "gradingPeriod")},
+	{v12r + "/courses/{courseSourcedId}/classes", "the classes whose course is the course", refersTo(v12r+"/classes", "course", "")},
+	{v12r + "/students/{studentSourcedId}/classes", "the classes of the student's enrollments", userClassesOf(v12r+"/enrollments", v12r+"/classes")},
+	{v12r + "/teachers/{teacherSourcedId}/classes", "the classes of the teacher's enrollments", userClassesOf(v12r+"/enrollments", v12r+"/classes")},
+	{v12r + "/users/{userSourcedId}/classes", "the classes of the user's enrollments", userClassesOf(v12r+"/enrollments", v12r+"/classes")},
+	{v12s + "/courses/{courseSourcedId}/resources", "the resources the course names", resourcesOfParent(v12r+"/courses", v12s+"/resources")},
+	{v12s + "/classes/{classSourcedId}/resources", "the resources the class names", resourcesOfParent(v12r+"/classes", v12s+"/resources")},
+}
+
 func relationshipChecks() []Check {
 	var out []Check
-	for _, rc := range relChecks {
+	for _, rc := range append(append([]relCheck(nil), relChecks...), relChecksV1p2...) {
 		rc := rc
 		ep, ok := catalogue.Lookup(rc.path)
 		if !ok {
@@ -313,16 +348,21 @@ func relationshipChecks() []Check {
 		if ep.TopLevel() {
 			scope = "in full"
 		}
+		title, src := "", rules[ruleRelMissing].Source
+		if ep.Spec != "" {
+			title = "OneRoster 1.2: "
+			src = v1p2Source(specV1p2Model+": relationship reads are views of the collections (the records whose GUIDRefs name the parent)", ep, ep.Path, ep.Op, ep.Scopes)
+		}
 		out = append(out, Check{
-			ID:       "integrity." + ep.Slug() + ".agrees",
-			Title:    fmt.Sprintf("GET %s lists exactly %s (%s) [MUST]", rc.path, rc.what, scope),
+			ID:       ep.IDPrefix() + "integrity." + ep.Slug() + ".agrees",
+			Title:    fmt.Sprintf("%sGET %s lists exactly %s (%s) [MUST]", title, rc.path, rc.what, scope),
 			Area:     "integrity",
 			Endpoint: rc.path,
 			Level:    MUST,
 			Features: []string{rc.path, FeatureRelationships},
 			Rule:     ruleRelMissing,
 			Service:  ep.Area,
-			Source:   rules[ruleRelMissing].Source,
+			Source:   src,
 			Run:      func(ctx context.Context, e *Env, r *Recorder) { checkAgrees(ctx, e, r, ep, rc) },
 		})
 	}
