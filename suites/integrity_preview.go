@@ -6,6 +6,8 @@ import (
 	"slices"
 	"sort"
 	"strings"
+
+	"github.com/rostercheck/rostercheck/suites/catalogue"
 )
 
 // Import preview: what a consumer would import from the provider (counts
@@ -76,7 +78,7 @@ func (p *Profile) checkPreview() error {
 				return fmt.Errorf("profile %s: preview.drops[%d]: %s has no GUIDRef field %q", p.Name, i, r.Collection, arg)
 			}
 		case "no-enrollment":
-			if r.Collection != "/classes" || arg == "" {
+			if baseName(r.Collection) != "/classes" || arg == "" {
 				return fmt.Errorf("profile %s: preview.drops[%d]: no-enrollment:<role> applies to /classes", p.Name, i)
 			}
 		default:
@@ -124,6 +126,9 @@ func (e *Env) BuildPreview(ctx context.Context, p *Profile) *Preview {
 		return nil
 	}
 	e.init()
+	// The preview's collections live under the profile's version root
+	// (1.1: the base URL; 1.2: /rostering/v1p2).
+	at := previewRoot(p)
 	out := &Preview{Profile: p.Name, Consumer: pc.Consumer}
 	need := append([]string(nil), pc.Imports...)
 	for _, r := range pc.Drops {
@@ -135,10 +140,14 @@ func (e *Env) BuildPreview(ctx context.Context, p *Profile) *Preview {
 				}
 			}
 		} else if k == "no-enrollment" {
-			need = append(need, "/enrollments")
+			need = append(need, at("/enrollments"))
 		}
 	}
-	need = append(need, "/orgs", "/classes", "/lineItems")
+	for _, c := range []string{"/orgs", "/classes", "/lineItems"} {
+		if _, ok := integritySpecs[at(c)]; ok {
+			need = append(need, at(c))
+		}
+	}
 	slices.Sort(need)
 	need = slices.Compact(need)
 	ix := map[string]*collIndex{}
@@ -159,7 +168,7 @@ func (e *Env) BuildPreview(ctx context.Context, p *Profile) *Preview {
 		if ci == nil {
 			continue
 		}
-		match := e.previewMatcher(r, ci, ix, dropped)
+		match := e.previewMatcher(r, ci, ix, dropped, at)
 		if match == nil {
 			continue
 		}
@@ -186,7 +195,7 @@ func (e *Env) BuildPreview(ctx context.Context, p *Profile) *Preview {
 		out.Dropped = append(out.Dropped, d)
 	}
 	// Imported: what no rule dropped, per school and type.
-	schools := e.schoolNames(ix["/orgs"])
+	schools := e.schoolNames(ix[at("/orgs")])
 	counts := map[[2]string]int{}
 	for _, c := range pc.Imports {
 		ci := ix[c]
@@ -197,7 +206,7 @@ func (e *Env) BuildPreview(ctx context.Context, p *Profile) *Preview {
 			if dropped[c][i] {
 				continue
 			}
-			counts[[2]string{schools(schoolOf(c, ci, i, ix)), recordType(c, ci, i)}]++
+			counts[[2]string{schools(schoolOf(at, c, ci, i, ix)), recordType(c, ci, i)}]++
 		}
 	}
 	for k, n := range counts {
@@ -214,7 +223,7 @@ func (e *Env) BuildPreview(ctx context.Context, p *Profile) *Preview {
 }
 
 // previewMatcher returns the condition of a drop rule over record positions.
-func (e *Env) previewMatcher(r PreviewRule, ci *collIndex, ix map[string]*collIndex, dropped map[string][]bool) func(int) bool {
+func (e *Env) previewMatcher(r PreviewRule, ci *collIndex, ix map[string]*collIndex, dropped map[string][]bool, at func(string) string) func(int) bool {
 	kind, arg, _ := strings.Cut(r.When, ":")
 	switch kind {
 	case "always":
@@ -257,14 +266,15 @@ func (e *Env) previewMatcher(r PreviewRule, ci *collIndex, ix map[string]*collIn
 			return false
 		}
 	case "no-enrollment":
-		en := ix["/enrollments"]
+		enPath := at("/enrollments")
+		en := ix[enPath]
 		if en == nil {
 			return nil
 		}
 		role := subOf(arg)
 		has := make(map[uint32]bool)
 		for i := 0; i < en.n; i++ {
-			if en.sub[i] == role && en.flags[i]&flagDeleted == 0 && !dropped["/enrollments"][i] {
+			if en.sub[i] == role && en.flags[i]&flagDeleted == 0 && !dropped[enPath][i] {
 				has[en.ref(i, "class")] = true
 			}
 		}
@@ -291,14 +301,14 @@ func (e *Env) schoolNames(orgs *collIndex) func(uint32) string {
 
 // schoolOf is the school a record belongs to: its school or org GUIDRef,
 // a user's first school org, a result's or line item's class's school.
-func schoolOf(c string, ci *collIndex, i int, ix map[string]*collIndex) uint32 {
-	switch c {
+func schoolOf(at func(string) string, c string, ci *collIndex, i int, ix map[string]*collIndex) uint32 {
+	switch baseName(c) {
 	case "/classes", "/enrollments":
 		return ci.ref(i, "school")
 	case "/courses":
 		return ci.ref(i, "org")
 	case "/users":
-		orgs := ix["/orgs"]
+		orgs := ix[at("/orgs")]
 		if orgs == nil {
 			return 0
 		}
@@ -306,22 +316,23 @@ func schoolOf(c string, ci *collIndex, i int, ix map[string]*collIndex) uint32 {
 		school := subOf("school")
 		to, fs := ci.refs(i)
 		for k, x := range to {
-			if ci.specs[fs[k]].field == "orgs" {
+			// 1.1 orgs, 1.2 roles[].org
+			if f := ci.specs[fs[k]].field; f == "orgs" || f == "roles/org" {
 				if p, ok := pos[x]; ok && orgs.sub[p] == school {
 					return x
 				}
 			}
 		}
 	case "/lineItems":
-		if cl := ix["/classes"]; cl != nil {
+		if cl := ix[at("/classes")]; cl != nil {
 			if p, ok := cl.positions()[ci.ref(i, "class")]; ok {
 				return cl.ref(int(p), "school")
 			}
 		}
 	case "/results":
-		if li := ix["/lineItems"]; li != nil {
+		if li := ix[at("/lineItems")]; li != nil {
 			if p, ok := li.positions()[ci.ref(i, "lineItem")]; ok {
-				return schoolOf("/lineItems", li, int(p), ix)
+				return schoolOf(at, at("/lineItems"), li, int(p), ix)
 			}
 		}
 	case "/orgs":
@@ -335,7 +346,7 @@ func schoolOf(c string, ci *collIndex, i int, ix map[string]*collIndex) uint32 {
 // recordType names a record's type for the preview: a user's role, an
 // org's or session's type, or the collection.
 func recordType(c string, ci *collIndex, i int) string {
-	switch c {
+	switch c = baseName(c); c {
 	case "/users", "/orgs", "/academicSessions":
 		if s := subName(ci.sub[i]); s != "" {
 			return plural(s)
@@ -349,6 +360,7 @@ func recordType(c string, ci *collIndex, i int) string {
 }
 
 func typeName(c string, subs []string) string {
+	c = baseName(c)
 	if len(subs) == 0 {
 		return c[1:]
 	}
@@ -382,4 +394,18 @@ func singular(s string) string {
 		return s[:len(s)-1]
 	}
 	return s
+}
+
+// baseName is a collection's path below its version root:
+// "/rostering/v1p2/users" -> "/users"; a 1.1 path is its own.
+func baseName(c string) string { return strings.TrimPrefix(c, catalogue.RootOf(c)) }
+
+// previewRoot maps a 1.1 collection path to the profile's version: the
+// path itself for 1.1, under /rostering/v1p2 for 1.2 (the gradebook and
+// resources collections a 1.2 preview names are written in full).
+func previewRoot(p *Profile) func(string) string {
+	if p.Spec == SpecV1p2 {
+		return func(c string) string { return v12r + c }
+	}
+	return func(c string) string { return c }
 }
