@@ -175,13 +175,16 @@ func TestDuplicateGETsCounted(t *testing.T) {
 		{URL: srv.URL + "/users?limit=2"},
 		{URL: srv.URL + "/users?limit=1"},                    // duplicate
 		{URL: srv.URL + "/users?limit=1", Auth: Bearer("x")}, // other credentials: not a duplicate
+		{URL: srv.URL + "/users?limit=1", Auth: Bearer("y")}, // another token: not a duplicate either
+		{URL: srv.URL + "/users?limit=2", Auth: Bearer("y")},
+		{URL: srv.URL + "/users?limit=2", Auth: Bearer("y")}, // duplicate
 		{Method: "POST", URL: srv.URL + "/users?limit=1"},    // not a GET
 		{URL: srv.URL + "/users?limit=1"},                    // duplicate
 	} {
 		s.Do(context.Background(), r)
 	}
-	if d := s.Throttling().Duplicates; d != 2 {
-		t.Fatalf("duplicates %d, want 2", d)
+	if d := s.Throttling().Duplicates; d != 3 {
+		t.Fatalf("duplicates %d, want 3", d)
 	}
 }
 

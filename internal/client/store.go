@@ -323,7 +323,7 @@ func (s *Store) Do(ctx context.Context, r Request) *Exchange {
 	defer s.stall.observe(ctx, ex, u, s.cfg.RequestTimeout.String())
 	shape := requestShape(methodOf(r), u)
 	if methodOf(r) == http.MethodGet {
-		s.gets.add(s.authOf(r).Name(), redactURL(r.URL))
+		s.gets.add(credentialKey(r, s.authOf(r)), redactURL(r.URL))
 	}
 	throttles, resets, renewals := 0, 0, 0
 	for attempt := 0; ; attempt++ {
@@ -729,4 +729,17 @@ func redactForm(h http.Header, body []byte) []byte {
 		return body
 	}
 	return []byte(strings.Join(parts, "&"))
+}
+
+// credentialKey names the credentials of a GET for the duplicate count:
+// the auth's name, and for a request's own fixed credentials (a probe
+// with a token of its own) the tokens too, so that one URL read with two
+// different tokens is two requests, not a duplicate. The run's own
+// credentials keep one key across token renewals.
+func credentialKey(r Request, a Auth) string {
+	k := a.Name()
+	if tr, ok := r.Auth.(TokenReporter); ok && r.Auth != nil {
+		k += "\x00" + strings.Join(tr.Tokens(), "\x00")
+	}
+	return k
 }
