@@ -282,12 +282,15 @@ func checkUnion(ctx context.Context, e *Env, ep catalogue.Endpoint, r *Recorder)
 		total, haveTotal := -1, false
 		for i, pg := range w.Pages {
 			switch {
+			// X-Total-Count itself (as the paging sample classifies it), so
+			// that a profile can weigh a missing total apart from a broken
+			// partition.
 			case pg.TotalRaw == "":
-				r.Addf(pg.Ex, "%s has no X-Total-Count header", pg.Where(i))
+				r.AddRule(ruleTotalMissing, pg.Ex, "%s has no X-Total-Count header", pg.Where(i))
 			case !pg.HasTotal:
-				r.Addf(pg.Ex, "%s: X-Total-Count %q is not a non-negative integer", pg.Where(i), pg.TotalRaw)
+				r.AddRule(ruleTotalMissing, pg.Ex, "%s: X-Total-Count %q is not a non-negative integer", pg.Where(i), pg.TotalRaw)
 			case haveTotal && pg.Total != total:
-				r.Addf(pg.Ex, "%s: X-Total-Count %d differs from the first page's %d", pg.Where(i), pg.Total, total)
+				r.AddRule(ruleTotalMissing, pg.Ex, "%s: X-Total-Count %d differs from the first page's %d", pg.Where(i), pg.Total, total)
 			case !haveTotal:
 				total, haveTotal = pg.Total, true
 			}
