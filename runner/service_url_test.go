@@ -1,6 +1,7 @@
 package runner_test
 
 import (
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -112,5 +113,42 @@ func TestServiceURLBadInput(t *testing.T) {
 	}
 	if moved.Load() != 0 {
 		t.Fatalf("%d requests sent despite bad input", moved.Load())
+	}
+}
+
+// --service-url is repeatable on the command line, a list in the
+// configuration file, and comma separated in the environment; a flag
+// replaces the file's list as every flag does.
+func TestServiceURLFromFlagsFileAndEnv(t *testing.T) {
+	const base = "https://sis.example/ims/oneroster/v1p1"
+	common := []string{"--base-url", base, "--token-url", "https://sis.example/oauth/token", "--client-id", "c", "--client-secret", "s3cr3t-value"}
+	file := files(map[string]string{"rc.yaml": "service-url: [rostering=https://sis.example/a/rostering/v1p2, resources=https://sis.example/a/resources/v1p2]\n"})
+	for _, c := range []struct {
+		name string
+		args []string
+		env  map[string]string
+		want map[string]string
+	}{
+		{"flags", []string{"--service-url", "rostering=https://sis.example/x/rostering/v1p2/", "--service-url", "gradebook=https://sis.example/x/gradebook/v1p2"}, nil,
+			map[string]string{"rostering": "https://sis.example/x/rostering/v1p2", "gradebook": "https://sis.example/x/gradebook/v1p2"}},
+		{"file", nil, map[string]string{"ROSTERCHECK_CONFIG": "rc.yaml"},
+			map[string]string{"rostering": "https://sis.example/a/rostering/v1p2", "resources": "https://sis.example/a/resources/v1p2"}},
+		{"env", nil, map[string]string{"ROSTERCHECK_SERVICE_URL": "resources=https://sis.example/e/resources/v1p2"},
+			map[string]string{"resources": "https://sis.example/e/resources/v1p2"}},
+		{"flag beats file", []string{"--service-url", "rostering=https://sis.example/f/rostering/v1p2"}, map[string]string{"ROSTERCHECK_CONFIG": "rc.yaml"},
+			map[string]string{"rostering": "https://sis.example/f/rostering/v1p2"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			cfg, err := runner.Load("run", append(append([]string(nil), common...), c.args...), env(c.env), file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if fmt.Sprint(cfg.ServiceURLs) != fmt.Sprint(c.want) {
+				t.Errorf("service URLs %v, want %v", cfg.ServiceURLs, c.want)
+			}
+			if got := fmt.Sprint(cfg.Redacted()["service-url"]); len(c.want) > 0 && !strings.Contains(got, "=https://sis.example/") {
+				t.Errorf("results.json config service-url %q", got)
+			}
+		})
 	}
 }
