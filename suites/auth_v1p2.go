@@ -25,11 +25,11 @@ import (
 // listed (roster.readonly only, on the relationship reads), the -core
 // token is refused at SHOULD (the files list the full scope only).
 const (
-	ruleV1p2ScopeNotEnforced = "v1p2.scope.not-enforced"
-	ruleV1p2ScopeRefused     = "v1p2.scope.listed-refused"
-	ruleV1p2ScopeCoreBeyond  = "v1p2.scope.core-beyond"
-	srcV1p2Scopes            = "1EdTech OneRoster 1.2 OpenAPI files (https://purl.imsglobal.org/spec/or/v1p2/schema/openapi/): the OAuth2CC security requirement of each operation lists its scopes"
-	srcV1p2ScopesEither      = srcV1p2Scopes + `; reading scopes-either: where one requirement lists two scopes (roster.readonly and roster-core.readonly) either alone authorises the operation, since the scope descriptions make the -core scope the core subset of the full one ("The core set of read operations"), as the Ed-Fi OneRoster 1.2 service (authorizationHandler.js: full or core) and 1EdTech's OneRoster bootcamp (ResourceServerSecurityConfig.java: hasAnyAuthority) implement it`
+	ruleV1p2ReadScopeNotEnforced = "v1p2.scope.not-enforced"
+	ruleV1p2ReadScopeRefused     = "v1p2.scope.listed-refused"
+	ruleV1p2ReadScopeCoreBeyond  = "v1p2.scope.core-beyond"
+	srcV1p2Scopes                = "1EdTech OneRoster 1.2 OpenAPI files (https://purl.imsglobal.org/spec/or/v1p2/schema/openapi/): the OAuth2CC security requirement of each operation lists its scopes"
+	srcV1p2ScopesEither          = srcV1p2Scopes + `; reading scopes-either: where one requirement lists two scopes (roster.readonly and roster-core.readonly) either alone authorises the operation, since the scope descriptions make the -core scope the core subset of the full one ("The core set of read operations"), as the Ed-Fi OneRoster 1.2 service (authorizationHandler.js: full or core) and 1EdTech's OneRoster bootcamp (ResourceServerSecurityConfig.java: hasAnyAuthority) implement it`
 )
 
 // FeatureAuthScopesV1p2: the 1.2 scopes are enforced per operation (the
@@ -39,9 +39,9 @@ const FeatureAuthScopesV1p2 = "v1p2.auth.scopes"
 func init() {
 	RegisterFeatures(FeatureAuthScopesV1p2)
 	RegisterRules(
-		Rule{ruleV1p2ScopeNotEnforced, MUST, "a 1.2 operation serves a token that carries none of the scopes it lists", srcV1p2Scopes + " (RFC 6750 §3.1: insufficient_scope, 403)", "answer 403 (insufficient_scope) or 401 to a token without one of the operation's scopes"},
-		Rule{ruleV1p2ScopeRefused, MUST, "a 1.2 operation refuses a token granted exactly one of the scopes it lists (or the token endpoint does not grant that scope)", srcV1p2ScopesEither, "serve every operation to a token that carries any one of its listed scopes, and grant each 1.2 scope a client may use"},
-		Rule{ruleV1p2ScopeCoreBeyond, SHOULD, "a 1.2 -core scope token is served an operation that lists only the full scope", srcV1p2Scopes + `: the relationship reads list roster.readonly (resource.readonly) only; roster-core.readonly is "The core set of read operations"`, "serve the relationship reads to roster.readonly (resource.readonly) tokens only"},
+		Rule{ruleV1p2ReadScopeNotEnforced, MUST, "a 1.2 operation serves a token that carries none of the scopes it lists", srcV1p2Scopes + " (RFC 6750 §3.1: insufficient_scope, 403)", "answer 403 (insufficient_scope) or 401 to a token without one of the operation's scopes"},
+		Rule{ruleV1p2ReadScopeRefused, MUST, "a 1.2 operation refuses a token granted exactly one of the scopes it lists (or the token endpoint does not grant that scope)", srcV1p2ScopesEither, "serve every operation to a token that carries any one of its listed scopes, and grant each 1.2 scope a client may use"},
+		Rule{ruleV1p2ReadScopeCoreBeyond, SHOULD, "a 1.2 -core scope token is served an operation that lists only the full scope", srcV1p2Scopes + `: the relationship reads list roster.readonly (resource.readonly) only; roster-core.readonly is "The core set of read operations"`, "serve the relationship reads to roster.readonly (resource.readonly) tokens only"},
 	)
 	RegisterChecks(v1p2ScopeChecks)
 }
@@ -52,10 +52,10 @@ func v1p2ScopeChecks() []Check {
 		ep := ep
 		scopes := ep.Scopes
 		title := fmt.Sprintf("OneRoster 1.2: GET %s is served to a token granted any one scope it lists (%s) and refused (401/403) to a token without them", ep.Path, shortScopes(ep.Scopes))
-		src := v1p2Source(rules[ruleV1p2ScopeRefused].Source, ep, ep.Path, ep.Op, scopes)
+		src := v1p2Source(rules[ruleV1p2ReadScopeRefused].Source, ep, ep.Path, ep.Op, scopes)
 		if ep.SingleKey != "" {
 			title = fmt.Sprintf("OneRoster 1.2: GET %s and %s are served to a token granted any one scope they list (%s) and refused (401/403) to a token without them", ep.Path, ep.SinglePath(), shortScopes(ep.Scopes))
-			src = v1p2Source(rules[ruleV1p2ScopeRefused].Source, ep, ep.Path, ep.Op+" and "+ep.SingleOp, scopes)
+			src = v1p2Source(rules[ruleV1p2ReadScopeRefused].Source, ep, ep.Path, ep.Op+" and "+ep.SingleOp, scopes)
 		}
 		out = append(out, Check{
 			ID:       ep.CheckPrefix() + "scopes",
@@ -64,7 +64,7 @@ func v1p2ScopeChecks() []Check {
 			Endpoint: ep.Path,
 			Level:    MUST,
 			Features: []string{ep.Path, FeatureAuthScopesV1p2},
-			Rule:     ruleV1p2ScopeNotEnforced,
+			Rule:     ruleV1p2ReadScopeNotEnforced,
 			Service:  ep.Area,
 			Source:   src,
 			Run:      func(ctx context.Context, e *Env, r *Recorder) { checkV1p2Scopes(ctx, e, r, ep) },
@@ -192,7 +192,7 @@ func checkV1p2Scopes(ctx context.Context, e *Env, r *Recorder, ep catalogue.Endp
 				return
 			}
 			if !ans.ok() {
-				r.AddRule(ruleV1p2ScopeRefused, ans.ex, "asked for %s alone, which %s lists: the token endpoint answered %s%s", sc, op.name, ans.short(), errDescription(ans))
+				r.AddRule(ruleV1p2ReadScopeRefused, ans.ex, "asked for %s alone, which %s lists: the token endpoint answered %s%s", sc, op.name, ans.short(), errDescription(ans))
 				continue
 			}
 			ex := e.apiProbe(ctx, r, op.path, op.q, client.Bearer(ans.token), nil)
@@ -200,11 +200,11 @@ func checkV1p2Scopes(ctx context.Context, e *Env, r *Recorder, ep catalogue.Endp
 				return
 			}
 			if !served(ex) {
-				r.AddRule(ruleV1p2ScopeRefused, ex, "a token granted %s alone was refused %s with %d%s, though the operation lists %s", shortScopes([]string{sc}), op.name, ex.Status, e.bodyHint(ex.Body), shortScopes(op.scopes))
+				r.AddRule(ruleV1p2ReadScopeRefused, ex, "a token granted %s alone was refused %s with %d%s, though the operation lists %s", shortScopes([]string{sc}), op.name, ex.Status, e.bodyHint(ex.Body), shortScopes(op.scopes))
 			}
 		}
 		outside, coreVariant := outsideScopes(c, ep.Area, op.scopes)
-		for _, p := range []struct{ scope, rule string }{{outside, ruleV1p2ScopeNotEnforced}, {coreVariant, ruleV1p2ScopeCoreBeyond}} {
+		for _, p := range []struct{ scope, rule string }{{outside, ruleV1p2ReadScopeNotEnforced}, {coreVariant, ruleV1p2ReadScopeCoreBeyond}} {
 			if p.scope == "" {
 				continue
 			}
