@@ -14,7 +14,8 @@ import (
 	"github.com/rostercheck/rostercheck/suites/catalogue/v1p2"
 )
 
-// OneRoster 1.2 scopes, both ways, per operation: every 1.2 read of the
+// OneRoster 1.2 scopes, both ways, per operation
+// (v1p2.<service>.<endpoint>.read-scopes): every 1.2 read of the
 // covered services (catalogue.V1p2: a row's collection and singleton
 // operations, each with the scopes the OpenAPI files list for it) is read
 // with a token granted exactly one of its scopes (served), and with a
@@ -58,7 +59,7 @@ func v1p2ScopeChecks() []Check {
 			src = v1p2Source(rules[ruleV1p2ReadScopeRefused].Source, ep, ep.Path, ep.Op+" and "+ep.SingleOp, scopes)
 		}
 		out = append(out, Check{
-			ID:       ep.CheckPrefix() + "scopes",
+			ID:       ep.CheckPrefix() + "read-scopes",
 			Title:    title + " [MUST]",
 			Area:     "auth",
 			Endpoint: ep.Path,

@@ -243,8 +243,8 @@ func OperationsOf(c Check) (ops, scopes []string) {
 			}
 		}
 	}
-	// A scopes check reads the row's singleton as well.
-	if strings.HasSuffix(c.ID, ".scopes") {
+	// A read-scopes check reads the row's singleton as well.
+	if strings.HasSuffix(c.ID, ".read-scopes") {
 		if ep, ok := catalogue.Lookup(c.Endpoint); ok && ep.SingleKey != "" && !slices.Contains(ops, ep.SingleOp) {
 			ops = append(ops, ep.SingleOp)
 		}
