@@ -198,15 +198,24 @@ func (w *writer) coll(c string) string {
 // path is a gradebook path in the writer's version ("/lineItems/x" ->
 // "/gradebook/v1p2/lineItems/x").
 func (w *writer) path(p string) string {
-	if w.v == nil || strings.HasPrefix(p, w.v.root+"/") {
+	if w.v == nil || w.v.root == "" || rooted(p) {
 		return p
 	}
 	return w.v.root + p
 }
 
-// writeTargets are the existing objects a write hangs on.
+// rooted reports whether p already starts with a 1.2 service root
+// ("/rostering/v1p2/classes/x").
+func rooted(p string) bool {
+	seg := strings.SplitN(p, "/", 4)
+	return len(seg) >= 3 && seg[2] == "v1p2"
+}
+
+// writeTargets are the existing objects a write hangs on (School and
+// Term: the class's, which 1.2 lineItems and POSTs name).
 type writeTargets struct {
 	Class, Student, Category, GradingPeriod string
+	School, Term                            string
 }
 
 // newID is a fresh UUID (version 4).
@@ -506,6 +515,13 @@ func dlmOf(m map[string]any) (time.Time, bool) {
 // listed pages through a collection path looking for id: found, and ok
 // unless the read failed (404 counts as an empty collection).
 func (w *writer) listed(ctx context.Context, path, key, id string) (found, ok bool, ex *client.Exchange) {
+	return w.scan(ctx, path, key, func(m map[string]any) bool { return m["sourcedId"] == id })
+}
+
+// scan pages through a collection path until match accepts a record:
+// found, and ok unless the read failed (404 counts as an empty
+// collection).
+func (w *writer) scan(ctx context.Context, path, key string, match func(map[string]any) bool) (found, ok bool, ex *client.Exchange) {
 	const pageSize, maxPages = 100, 100
 	seen := map[string]bool{}
 	for page := 0; page < maxPages; page++ {
@@ -525,10 +541,10 @@ func (w *writer) listed(ctx context.Context, path, key, id string) (found, ok bo
 		fresh := 0
 		for _, rec := range recs {
 			m, _ := rec.(map[string]any)
-			sid, _ := m["sourcedId"].(string)
-			if sid == id {
+			if match(m) {
 				return true, true, ex
 			}
+			sid, _ := m["sourcedId"].(string)
 			if !seen[sid] {
 				seen[sid] = true
 				fresh++
