@@ -70,6 +70,7 @@ var v1p2Writes = &writeVersion{
 	},
 	classStudents: "/rostering/v1p2/classes/{classSourcedId}/students", classParam: "classSourcedId",
 	lineItems: gb12Root + "/lineItems", categories: gb12Root + "/categories", gradingPeriods: "/rostering/v1p2/gradingPeriods",
+	strictDelete: true, tobedeleted: ruleV1p2WriteTobedeleted,
 }
 
 func init() {
@@ -335,8 +336,8 @@ func flowLineItemDelete12(ctx context.Context, w *writer) {
 		return
 	}
 	id, ok := w.newLineItem12(ctx)
-	if ok && w.deleted12(ctx, "lineItems", id) {
-		w.notListed12(ctx, w.classLineItems(), "lineItems", id)
+	if ok && w.deleted(ctx, "lineItems", id) {
+		w.mustNotList(ctx, w.classLineItems(), "lineItems", id, ruleWriteNotDeleted)
 	}
 }
 
@@ -415,11 +416,11 @@ func flowResultDelete12(ctx context.Context, w *writer) {
 		return
 	}
 	id, li, sent := w.newResult12(ctx, 75, "fully graded", false, "")
-	if sent == nil || !w.deleted12(ctx, "results", id) {
+	if sent == nil || !w.deleted(ctx, "results", id) {
 		return
 	}
 	for _, p := range w.resultPaths12(li) {
-		w.notListed12(ctx, p, "results", id)
+		w.mustNotList(ctx, p, "results", id, ruleWriteNotDeleted)
 	}
 }
 
@@ -434,75 +435,6 @@ func (w *writer) readBackAs(ctx context.Context, coll, key, id string, sent map[
 	}
 	w.compare(ex, key, sent, got, rule)
 	return got
-}
-
-// deleted12 sends DELETE (204) and checks the object is gone: GET answers
-// 404; a record still served with status tobedeleted is its own finding.
-func (w *writer) deleted12(ctx context.Context, coll, id string) bool {
-	ex := w.del(ctx, coll, id)
-	switch {
-	case ex.Err != nil:
-		w.r.AddRule(ruleV1p2WriteNotDeleted, ex, "DELETE /%s/%s: %s", coll, id, w.e.describeErr(ex))
-		return false
-	case ex.Status/100 != 2:
-		w.r.Add(Violation{Rule: ruleV1p2WriteNotDeleted, RecordID: id, Message: fmt.Sprintf("DELETE answered %d, want 204%s", ex.Status, w.e.bodyHint(ex.Body)), Ex: ex})
-		return false
-	case ex.Status != http.StatusNoContent:
-		w.r.Add(Violation{Rule: ruleV1p2WriteDeleteStatus, RecordID: id, Message: fmt.Sprintf("DELETE answered %d, want 204", ex.Status), Ex: ex})
-	}
-	g := w.get(ctx, "/"+coll+"/"+url.PathEscape(id), nil)
-	switch {
-	case g.Err != nil:
-		w.r.AddRule(ruleV1p2WriteReadFailed, g, "GET /%s/%s: %s", coll, id, w.e.describeErr(g))
-		return false
-	case g.Status == http.StatusNotFound || (g.Status/100 == 2 && !Serves(g.Body, id)):
-		w.e.Tracker.gone(w.coll(coll), id)
-	case g.Status/100 == 2:
-		rule := ruleV1p2WriteNotDeleted
-		if tobedeleted(g.Body, id) {
-			rule = ruleV1p2WriteTobedeleted
-		}
-		w.r.Add(Violation{Rule: rule, RecordID: id, Message: fmt.Sprintf("deleted, but GET /%s/%s still answers %d%s", coll, id, g.Status, statusNote(rule)), Ex: g})
-	default:
-		w.r.Add(Violation{Rule: ruleV1p2WriteReadFailed, RecordID: id, Message: fmt.Sprintf("GET /%s/%s answered %d, want 404", coll, id, g.Status), Ex: g})
-	}
-	return true
-}
-
-func statusNote(rule string) string {
-	if rule == ruleV1p2WriteTobedeleted {
-		return " with the object marked status tobedeleted"
-	}
-	return ""
-}
-
-// tobedeleted reports whether a single-object body serves id with status
-// tobedeleted.
-func tobedeleted(body []byte, id string) bool {
-	doc, err := decodeObject(body)
-	if err != nil {
-		return false
-	}
-	for _, v := range doc {
-		if m, ok := v.(map[string]any); ok && m["sourcedId"] == id {
-			return m["status"] == "tobedeleted"
-		}
-	}
-	return false
-}
-
-// notListed12 checks that a deleted object is out of a collection; one
-// left in with status tobedeleted is the tobedeleted finding.
-func (w *writer) notListed12(ctx context.Context, path, key, id string) {
-	rec, ok, ex := w.find(ctx, path, key, func(m map[string]any) bool { return m["sourcedId"] == id })
-	if !ok || rec == nil {
-		return
-	}
-	rule := ruleV1p2WriteNotDeleted
-	if rec["status"] == "tobedeleted" {
-		rule = ruleV1p2WriteTobedeleted
-	}
-	w.r.Add(Violation{Rule: rule, RecordID: id, Message: fmt.Sprintf("deleted, but still in GET %s%s", path, statusNote(rule)), Ex: ex})
 }
 
 // find pages through a collection path for the first record match
@@ -558,8 +490,8 @@ func flow12(ctx context.Context, w *writer, coll, single string) {
 	if w.replaced(w.put(ctx, coll, id, wrap(single, sent)), single) {
 		w.later(first, w.readBack(ctx, coll, single, id, sent), id)
 	}
-	if w.deleted12(ctx, coll, id) {
-		w.notListed12(ctx, list, coll, id)
+	if w.deleted(ctx, coll, id) {
+		w.mustNotList(ctx, list, coll, id, ruleWriteNotDeleted)
 	}
 }
 
