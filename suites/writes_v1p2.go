@@ -444,7 +444,7 @@ func (w *writer) readBackAs(ctx context.Context, coll, key, id string, sent map[
 	doc, problem := w.e.readObject(ex)
 	got, _ := doc[key].(map[string]any)
 	if got == nil {
-		w.r.Add(Violation{Rule: w.rule(ruleWriteNotStored), RecordID: id, Message: fmt.Sprintf("GET /%s/%s after PUT: %s", coll, id, problem), Ex: ex})
+		w.r.Add(Violation{Rule: w.rule(ruleWriteNotStored), RecordID: id, Message: fmt.Sprintf("GET %s after PUT: %s", w.show(coll, id), problem), Ex: ex})
 		return nil
 	}
 	w.compare(ex, key, sent, got, rule)
