@@ -162,7 +162,8 @@ type writeVersion struct {
 	rules map[string]string
 	// errorBody validates a refusal's body.
 	errorBody func(doc map[string]any) ([]schemas.Violation, error)
-	// echo says whether a PUT answer must carry the stored object.
+	// echo says whether a PUT answer must carry the stored object (1.2's
+	// PUT declares 201 with no body schema: its answer is not judged).
 	echo bool
 	// Where the targets are found: the students of a class (the
 	// relationship row and its class parameter), and the lineItems,
