@@ -111,7 +111,7 @@ func topLevel() []catalogue.Endpoint {
 func qcheck(ep catalogue.Endpoint, behaviour, title, level, feature, rule, source string,
 	run func(ctx context.Context, e *Env, ep catalogue.Endpoint, w *Walk, r *Recorder)) Check {
 	return Check{
-		ID:       ep.Area + "." + ep.Slug() + "." + behaviour,
+		ID:       ep.CheckPrefix() + behaviour,
 		Title:    title + " [" + level + "]",
 		Area:     ep.Area,
 		Endpoint: ep.Path,

@@ -376,7 +376,7 @@ func (k *walker) merge(d *digest) bool {
 // the assembled result.
 func (e *Env) runWalk(ctx context.Context, ep catalogue.Endpoint, path string, keepRefs bool) *Walk {
 	w := &Walk{Path: path, Limit: e.PageSize, SchemaCounts: map[string]int{}, DataCounts: map[string]int{},
-		schemaKept: map[string]int{}, dataKept: map[string]int{}, Cols: newColumns(ep.Entity)}
+		schemaKept: map[string]int{}, dataKept: map[string]int{}, Cols: columnsFor(ep)}
 	// Integrity: a base collection's own walk feeds the index; the others
 	// keep their ids.
 	ix := e.indexFor(ep, path)
