@@ -60,12 +60,21 @@ var queryVersions = map[string]queryVersion{
 
 func queryVersionOf(ep catalogue.Endpoint) queryVersion { return queryVersions[specOf(ep)] }
 
+// columnNames are the query columns a walk of ep keeps (nil: none).
+func columnNames(ep catalogue.Endpoint) []string {
+	if names, ok := queryVersionOf(ep).columns[ep.Entity]; ok {
+		return names
+	}
+	return queryColumns[ep.Entity]
+}
+
 // columnsFor is the query columns a walk of ep keeps.
 func columnsFor(ep catalogue.Endpoint) *Columns {
-	if names, ok := queryVersionOf(ep).columns[ep.Entity]; ok {
-		return &Columns{Names: names, intern: map[string]string{}}
+	names := columnNames(ep)
+	if names == nil {
+		return nil
 	}
-	return newColumns(ep.Entity)
+	return &Columns{Names: names, intern: map[string]string{}}
 }
 
 // The 1.2 query rules.
