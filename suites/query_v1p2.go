@@ -8,8 +8,10 @@ import (
 )
 
 // The query families over the 1.2 rows: the same filter, sort and fields
-// checks as 1.1 (query*.go) on every top-level collection read of the 1.2
-// services the catalogue covers (catalogue.V1p2Services: a service added
+// checks as 1.1 (query*.go) on every collection read of the 1.2 services
+// the catalogue covers, relationship reads included (each on the walks of
+// its sampled parents: every 1.2 collection read declares filter, sort,
+// orderBy and fields) (catalogue.V1p2Services: a service added
 // there gets them at once). What 1.2 judges differently is in
 // queryVersions (query_version.go): its columns, its imsx_StatusInfo
 // refusals, 400 for an unknown fields entry and an unknown sort field.
@@ -23,7 +25,7 @@ const specV1p2Filter = "OneRoster 1.2 OpenAPI files: every collection read takes
 
 func init() { RegisterChecks(v1p2QueryChecks) }
 
-// v1p2Query are the query behaviours over each 1.2 top-level collection.
+// v1p2Query are the query behaviours over each 1.2 collection read.
 var v1p2Query = []struct {
 	behaviour, title, level, feature, rule, source string
 	run                                            func(ctx context.Context, e *Env, ep catalogue.Endpoint, w *Walk, r *Recorder)
@@ -43,9 +45,6 @@ var v1p2Query = []struct {
 func v1p2QueryChecks() []Check {
 	var out []Check
 	for _, ep := range catalogue.V1p2() {
-		if !ep.TopLevel() {
-			continue
-		}
 		for _, b := range v1p2Query {
 			title := fmt.Sprintf(b.title, ep.Path)
 			if b.behaviour == "fields" {
