@@ -55,7 +55,7 @@ func v1p2DiscoveryChecks() []Check {
 		names := v1p2DiscoveryNames(svc)
 		out = append(out, Check{
 			ID: "v1p2." + svc + ".discovery.openapi",
-			Title: fmt.Sprintf("OneRoster 1.2: GET %s/discovery/%s or …/%s, when served, is OpenAPI 3 JSON listing every collection read the provider serves; not served is not supported [SHOULD]",
+			Title: fmt.Sprintf("OneRoster 1.2: GET %s/discovery/%s or …/%s, when served, is OpenAPI 3 JSON listing every collection read the provider serves (relationship reads included); not served is not supported [SHOULD]",
 				root, names[0], names[1]),
 			Area:     svc,
 			Endpoint: root + "/discovery",
@@ -70,6 +70,21 @@ func v1p2DiscoveryChecks() []Check {
 		})
 	}
 	return out
+}
+
+// servedRead reports whether the walks of a collection read answered:
+// one walk (of a sampled parent) without a fatal error.
+func servedRead(ctx context.Context, e *Env, ep catalogue.Endpoint) bool {
+	ws, err := e.Walks(ctx, ep)
+	if err != nil {
+		return false
+	}
+	for _, w := range ws {
+		if w.Fatal == "" {
+			return true
+		}
+	}
+	return false
 }
 
 // paramRE matches a path template parameter.
@@ -122,15 +137,15 @@ func checkV1p2Discovery(ctx context.Context, e *Env, r *Recorder, svc, root stri
 		}
 		var missing []string
 		for _, ep := range catalogue.V1p2() {
-			if ep.Area != svc || !ep.TopLevel() {
+			if ep.Area != svc {
 				continue
 			}
-			rel := strings.TrimPrefix(ep.Path, root)
+			rel := paramRE.ReplaceAllString(strings.TrimPrefix(ep.Path, root), "{}")
 			if listed[rel] {
 				continue
 			}
-			if ws, err := e.Walks(ctx, ep); err != nil || len(ws) == 0 || ws[0].Fatal != "" {
-				continue // not served: nothing the document must list
+			if !servedRead(ctx, e, ep) {
+				continue // not served (or no parent to tell): nothing the document must list
 			}
 			missing = append(missing, "GET "+rel)
 		}

@@ -53,6 +53,10 @@ var queryVersions = map[string]queryVersion{
 		columns: map[string][]string{
 			"user": {"status", "dateLastModified", "username", "givenName", "familyName", "email", "enabledUser", "identifier",
 				"roles.role", "roles.roleType", "primaryOrg.sourcedId"},
+			// The 1.2 gradebook's new entities (the others keep 1.1's).
+			"scoreScale":         {"status", "dateLastModified", "title", "type", "class.sourcedId", "course.sourcedId"},
+			"assessmentLineItem": {"status", "dateLastModified", "title", "class.sourcedId", "resultValueMax"},
+			"assessmentResult":   {"status", "dateLastModified", "scoreStatus", "score", "assessmentLineItem.sourcedId", "student.sourcedId", "scoreDate"},
 		},
 		unknownFilter: ruleV1p2FilterUnknown, refusal: refusalV1p2, unknownSort: unknownSortV1p2, unknownSelection: unknownSelectionV1p2,
 	},
