@@ -152,7 +152,7 @@ func checkV1p2Discovery(ctx context.Context, e *Env, r *Recorder, svc, root stri
 		sort.Strings(missing)
 		if len(missing) > 0 {
 			r.Add(Violation{Rule: ruleV1p2Discovery, Pointer: "/paths", Ex: ex,
-				Message: fmt.Sprintf("GET %s lists %d of the collection reads the provider serves; missing: %s", path, len(listed), strings.Join(missing, ", "))})
+				Message: fmt.Sprintf("GET %s leaves out %d of the collection reads the provider serves (it lists %d GET operations): %s", path, len(missing), len(listed), strings.Join(missing[:min(len(missing), 8)], ", "))})
 		}
 	}
 	if served == 0 && len(absent) == len(names) {
