@@ -36,7 +36,7 @@ var v1p2Query = []struct {
 		MUST, FeatureFilterErrors, ruleV1p2FilterUnknown, specV1p2Query400, checkFilterErrors},
 	{"sort", "GET %s?sort=F&orderBy=asc|desc orders every record by F across page boundaries (a date, sourcedId and a string field), losing and repeating none; an unknown sort field answers 400 with an imsx_StatusInfo",
 		MUST, FeatureSort, ruleSortOrder, specV1p2Filter + "; orderBy asc|desc, \"The sort order should follow the [UNICODE, 16] standard\"", checkSort},
-	{"fields", "GET %s?fields=a,b and GET %s/{sourcedId}?fields=a,b return only those fields (and sourcedId) with the walk's values; an unknown field answers 400 with an imsx_StatusInfo, codeMinor invalid_selection_field, on the collection and the single object",
+	{"fields", "GET %s?fields=a,b%s returns only those fields (and sourcedId) with the walk's values; an unknown field answers 400 with an imsx_StatusInfo, codeMinor invalid_selection_field%s",
 		MUST, FeatureFields, ruleFieldsSelected, specV1p2Query400, checkFields},
 	{"paging.invalid", "GET %s with limit or offset abc, -1 or 0 answers 400, never 200 with other records, 500 or a dropped connection",
 		SHOULD, FeaturePagingInvalid, rulePagingInvalid, "OneRoster 1.2 OpenAPI files: limit is an int32 of minimum 1, offset of minimum 0", checkPagingInvalid},
@@ -48,7 +48,11 @@ func v1p2QueryChecks() []Check {
 		for _, b := range v1p2Query {
 			title := fmt.Sprintf(b.title, ep.Path)
 			if b.behaviour == "fields" {
-				title = fmt.Sprintf(b.title, ep.Path, ep.Path)
+				single, both := "", ""
+				if ep.SingleKey != "" {
+					single, both = " (and GET "+ep.Path+"/{sourcedId}?fields=a,b)", ", on the collection and the single object"
+				}
+				title = fmt.Sprintf(b.title, ep.Path, single, both)
 			}
 			c := qcheck(ep, b.behaviour, "OneRoster 1.2: "+title, b.level, b.feature, b.rule, "", b.run)
 			c.Source = v1p2Source(b.source, ep, ep.Path, ep.Op, ep.Scopes)
