@@ -20,8 +20,10 @@ import (
 // what an unknown sort field or selection field must answer. The families
 // themselves (query*.go) are shared by 1.1 and 1.2.
 type queryVersion struct {
-	// columns replaces queryColumns for an entity of the version.
+	// columns replaces queryColumns for an entity of the version; they are
+	// registered in queryColumns under prefix+entity ("v1p2.user").
 	columns map[string][]string
+	prefix  string
 	// unknownFilter is the rule of a filter on an unknown field answered 2xx.
 	unknownFilter string
 	// refusal judges the 4xx answer to a bad query.
@@ -48,6 +50,7 @@ type refusal struct {
 var queryVersions = map[string]queryVersion{
 	SpecV1p1: {unknownFilter: ruleFilterUnknown, refusal: refusalV1p1, unknownSort: unknownSortV1p1, unknownSelection: unknownSelectionV1p1},
 	SpecV1p2: {
+		prefix: "v1p2.",
 		// A 1.2 user has roles[] (role, roleType, org) and primaryOrg
 		// instead of 1.1's role and orgs.
 		columns: map[string][]string{
@@ -64,21 +67,24 @@ var queryVersions = map[string]queryVersion{
 
 func queryVersionOf(ep catalogue.Endpoint) queryVersion { return queryVersions[specOf(ep)] }
 
-// columnNames are the query columns a walk of ep keeps (nil: none).
-func columnNames(ep catalogue.Endpoint) []string {
-	if names, ok := queryVersionOf(ep).columns[ep.Entity]; ok {
-		return names
+// columnKey is the key of queryColumns that names the query columns a
+// walk of ep keeps: the entity, or for a version with its own columns of
+// the entity, the entity under the version's check-ID prefix
+// ("v1p2.user"), registered below.
+func columnKey(ep catalogue.Endpoint) string {
+	qv := queryVersionOf(ep)
+	if _, ok := qv.columns[ep.Entity]; ok {
+		return qv.prefix + ep.Entity
 	}
-	return queryColumns[ep.Entity]
+	return ep.Entity
 }
 
-// columnsFor is the query columns a walk of ep keeps.
-func columnsFor(ep catalogue.Endpoint) *Columns {
-	names := columnNames(ep)
-	if names == nil {
-		return nil
+func init() {
+	for _, qv := range queryVersions {
+		for entity, names := range qv.columns {
+			queryColumns[qv.prefix+entity] = names
+		}
 	}
-	return &Columns{Names: names, intern: map[string]string{}}
 }
 
 // The 1.2 query rules.
@@ -279,10 +285,14 @@ func unknownSelectionV1p2(ctx context.Context, e *Env, r *Recorder, ep catalogue
 	if ex := expectError(ctx, e, r, w.Path, raw, "unknown field in fields", ruleV1p2FieldsUnknown); ex != nil {
 		refusalV1p2(e, r, ep, ex, refusal{request: "GET " + w.Path + "?" + raw, want: "invalid_selection_field"})
 	}
-	if ep.SingleKey == "" || w.Cols == nil || len(w.Cols.Rows) == 0 {
+	var id string
+	if len(w.Samples) > 0 {
+		id, _ = w.Samples[0]["sourcedId"].(string)
+	}
+	if ep.SingleKey == "" || id == "" {
 		return
 	}
-	one := w.Path + "/" + url.PathEscape(w.Cols.Rows[len(w.Cols.Rows)/2].ID)
+	one := w.Path + "/" + url.PathEscape(id)
 	raw = "fields=sourcedId,rostercheckNoSuchField"
 	if ex := expectError(ctx, e, r, one, raw, "unknown field in fields", ruleV1p2FieldsUnknown); ex != nil {
 		refusalV1p2(e, r, ep, ex, refusal{request: "GET " + one + "?" + raw, want: "invalid_selection_field"})
