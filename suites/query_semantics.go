@@ -3,7 +3,6 @@ package suites
 import (
 	"context"
 	"fmt"
-	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -321,18 +320,11 @@ func codeMinorOf(body []byte) ([]string, string) {
 }
 
 func checkFilterErrors(ctx context.Context, e *Env, ep catalogue.Endpoint, w *Walk, r *Recorder) {
+	qv := queryVersionOf(ep)
 	f := "rostercheckNoSuchField='x'"
-	if ex := expectError(ctx, e, r, w.Path, "filter="+encodeFilter(f, encVerbatim), "unknown filter field", ruleFilterUnknown); ex != nil {
-		if ex.Status != 400 {
-			r.AddRule(ruleFilterErrorCode, ex, "GET %s?filter=%s answered %d, want 400", w.Path, f, ex.Status)
-		}
-		codes, problem := codeMinorOf(ex.Body)
-		switch {
-		case problem != "":
-			r.AddRule(ruleFilterErrorCode, ex, "GET %s?filter=%s: %s", w.Path, f, problem)
-		case !slices.Contains(codes, "invalid_filter_field"):
-			r.AddRule(ruleFilterErrorCode, ex, "GET %s?filter=%s: imsx_codeMinor %q, want invalid_filter_field", w.Path, f, strings.Join(codes, ", "))
-		}
+	raw := "filter=" + encodeFilter(f, encVerbatim)
+	if ex := expectError(ctx, e, r, w.Path, raw, "unknown filter field", qv.unknownFilter); ex != nil {
+		qv.refusal(e, r, ep, ex, refusal{request: "GET " + w.Path + "?filter=" + f, want: "invalid_filter_field", reading: "bad-request-filter-too"})
 	}
 	for _, m := range []struct{ what, f string }{
 		{"a value without its closing quote", "status='active"},

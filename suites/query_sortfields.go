@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/url"
-	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -52,22 +51,8 @@ func checkSort(ctx context.Context, e *Env, ep catalogue.Endpoint, w *Walk, r *R
 		}
 		sortedWalk(ctx, e, r, ep, w, s)
 	}
-	// Unknown sort field: 200, the default order, and a warning.
-	raw := "limit=1&offset=0&sort=rostercheckNoSuchField"
-	ex := r.Evidence(e.get(ctx, r.res.CheckID, e.url(w.Path, nil)+"?"+raw))
-	recs, problem, rule := e.readFiltered(ex, ep.Key, ep.VariantKey(), nil)
-	switch {
-	case problem != "" && rule == ruleQueryBroken:
-		r.AddRule(ruleQueryBroken, ex, "GET %s?%s: %s", w.Path, raw, problem)
-	case problem != "":
-		r.AddRule(ruleSortUnknown, ex, "GET %s?%s: %s; 1.1 answers 200 in the default order with an invalid_sort_field warning", w.Path, raw, problem)
-	case len(recs) == 0:
-		r.AddRule(ruleSortUnknown, ex, "GET %s?%s answered no records; 1.1 answers the data in the default order", w.Path, raw)
-	default:
-		if codes, p := codeMinorOf(ex.Body); p != "" || !slices.Contains(codes, "invalid_sort_field") {
-			r.AddRule(ruleSortUnknown, ex, "GET %s?%s: no statusInfoSet warning with imsx_codeMinor invalid_sort_field next to the data", w.Path, raw)
-		}
-	}
+	// Unknown sort field: what the version answers.
+	queryVersionOf(ep).unknownSort(ctx, e, r, ep, w)
 }
 
 // sortedWalk walks the collection sorted by one field with a limit of
@@ -318,24 +303,7 @@ func checkFields(ctx context.Context, e *Env, ep catalogue.Endpoint, w *Walk, r 
 			}
 		}
 	}
-	// An unknown field: 200, every field, and a warning.
-	raw = "limit=1&offset=0&fields=sourcedId,rostercheckNoSuchField"
-	ex = r.Evidence(e.get(ctx, r.res.CheckID, e.url(w.Path, nil)+"?"+raw))
-	recs, problem, rule = e.readFiltered(ex, ep.Key, ep.VariantKey(), nil)
-	switch {
-	case problem != "" && rule == ruleQueryBroken:
-		r.AddRule(ruleQueryBroken, ex, "GET %s?%s: %s", w.Path, raw, problem)
-	case problem != "":
-		r.AddRule(ruleFieldsUnknown, ex, "GET %s?%s: %s; 1.1 answers 200 with all fields and an invalid_selection_field warning", w.Path, raw, problem)
-	case len(recs) > 0:
-		m, _ := recs[0].(map[string]any)
-		if len(m) < 3 {
-			r.AddRule(ruleFieldsUnknown, ex, "GET %s?%s returned only %s; 1.1 returns all fields when one is unknown", w.Path, raw, keysOf(m))
-		}
-		if codes, p := codeMinorOf(ex.Body); p != "" || !slices.Contains(codes, "invalid_selection_field") {
-			r.AddRule(ruleFieldsUnknown, ex, "GET %s?%s: no statusInfoSet warning with imsx_codeMinor invalid_selection_field next to the data", w.Path, raw)
-		}
-	}
-	// A blank selection.
-	expectError(ctx, e, r, w.Path, "limit=1&offset=0&fields=", "blank fields=", ruleFieldsBlank)
+	// An unknown field (and, for 1.1, a blank selection): what the
+	// version answers.
+	queryVersionOf(ep).unknownSelection(ctx, e, r, ep, w)
 }

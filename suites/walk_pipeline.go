@@ -143,7 +143,7 @@ func (e *Env) digestPageBy(ex *client.Exchange, ep catalogue.Endpoint, o digestO
 		if o.keepRefs && len(d.items) < maxItems {
 			d.items = append(d.items, itemOf(d.ids[i], m))
 		}
-		if names := queryColumns[ep.Entity]; names != nil {
+		if names := queryColumns[columnKey(ep)]; names != nil {
 			d.rows = append(d.rows, rowOf(names, d.ids[i], m))
 		}
 		if t, _ := m["type"].(string); t == "term" && ep.Entity == "academicSession" && len(d.terms) < maxItems {
@@ -176,7 +176,7 @@ func (e *Env) digestStream(d *digest, st *pageStream, ep catalogue.Endpoint, o d
 		first = o.ix.beginPage()
 	}
 	keyPtr := "/" + ep.Key
-	names := queryColumns[ep.Entity]
+	names := queryColumns[columnKey(ep)]
 	addSchema := func(v schemas.Violation, rec map[string]any) {
 		d.schemaN++
 		id, _ := rec["sourcedId"].(string)
@@ -376,7 +376,7 @@ func (k *walker) merge(d *digest) bool {
 // the assembled result.
 func (e *Env) runWalk(ctx context.Context, ep catalogue.Endpoint, path string, keepRefs bool) *Walk {
 	w := &Walk{Path: path, Limit: e.PageSize, SchemaCounts: map[string]int{}, DataCounts: map[string]int{},
-		schemaKept: map[string]int{}, dataKept: map[string]int{}, Cols: newColumns(ep.Entity)}
+		schemaKept: map[string]int{}, dataKept: map[string]int{}, Cols: newColumns(columnKey(ep))}
 	// Integrity: a base collection's own walk feeds the index; the others
 	// keep their ids.
 	ix := e.indexFor(ep, path)
