@@ -358,6 +358,7 @@ func Run(ctx context.Context, cfg *Config, stdout, stderr io.Writer) int {
 		},
 	}
 	setupWrites(cfg, env)
+	setupConsumers(sel, env)
 	// Ginkgo's own stream may split lines across writes: buffer-redact it.
 	ginkgoOut := red.Writer(stderr)
 	var prog *progress
@@ -399,6 +400,7 @@ func Run(ctx context.Context, cfg *Config, stdout, stderr io.Writer) int {
 	}
 	printSummary(out, run, useColour(stdout), cfg.Quiet, cfg.Verbose)
 	printPreviews(out, run)
+	printConsumerLatency(out, env, cfg.Quiet)
 	printLeftovers(out, cfg, run)
 	ciOutputs(run, red, out, errw)
 	if !writeReports(cfg, run, red, out, errw) && code == ExitPass {
@@ -808,7 +810,11 @@ func writesHint(notRun []string, sel *selection, cfg *Config) string {
 	}
 	switch {
 	case writes == len(notRun):
-		return fmt.Sprintf("%d required write check(s) not run: add --allow-writes to run the %d write checks (they PUT and DELETE only objects the harness creates, and clean up)", writes, writes)
+		them := fmt.Sprintf("the %d write checks", writes)
+		if writes == 1 {
+			them = "the write check"
+		}
+		return fmt.Sprintf("%d required write check(s) not run: add --allow-writes to run %s (they PUT and DELETE only objects the harness creates, and clean up)", writes, them)
 	case writes > 0:
 		return fmt.Sprintf("%d required check(s) not run, first %s; add --allow-writes to run the %d write checks among them", len(notRun), notRun[0], writes)
 	}

@@ -130,7 +130,7 @@ func (e *Env) cleanup(ctx context.Context, check string) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout)
 	defer cancel()
 	for _, o := range objs {
-		if ok, _ := DeleteAndVerify(ctx, e.Store, e.BaseURL, "cleanup:"+o.check, "/"+o.coll+"/"+url.PathEscape(o.id)); !ok || t.isUnsure(o) {
+		if ok, _ := DeleteAndVerify(ctx, e.Store, e.baseOf("/"+o.coll), "cleanup:"+o.check, "/"+o.coll+"/"+url.PathEscape(o.id)); !ok || t.isUnsure(o) {
 			t.track(o.check, o.coll, o.id)
 		}
 	}
@@ -159,7 +159,7 @@ func (e *Env) Sweep(ctx context.Context) []Leftover {
 	defer cancel()
 	var left []Leftover
 	for _, o := range objs {
-		if ok, why := DeleteAndVerify(ctx, e.Store, e.BaseURL, "cleanup:"+o.check, "/"+o.coll+"/"+url.PathEscape(o.id)); !ok {
+		if ok, why := DeleteAndVerify(ctx, e.Store, e.baseOf("/"+o.coll), "cleanup:"+o.check, "/"+o.coll+"/"+url.PathEscape(o.id)); !ok {
 			left = append(left, Leftover{Collection: o.coll, ID: o.id, CheckID: o.check, Reason: why})
 		}
 	}
@@ -208,4 +208,11 @@ func Serves(body []byte, id string) bool {
 		}
 	}
 	return false
+}
+
+// baseOf is the base URL a tracked collection's path is under: a 1.2 path
+// ("/gradebook/v1p2/lineItems") under the shared root its service root
+// was derived from, any other under BaseURL.
+func (e *Env) baseOf(path string) string {
+	return strings.TrimSuffix(e.url(path, nil), path)
 }
