@@ -381,7 +381,9 @@ func (g *gc) teacherEmail(ctx context.Context) (string, bool) {
 		if tried++; tried > 10 {
 			break
 		}
-		u := g.e.url("/rostering/v1p2/teachers/"+url.PathEscape(id)+"/classes", nil) + "?limit=" + gcLimit + "&filter=status='active'"
+		// Not one of Classroom's requests (no limit=10000): the search
+		// only picks a teacher; the roster check sends Classroom's.
+		u := g.e.url("/rostering/v1p2/teachers/"+url.PathEscape(id)+"/classes", nil) + "?filter=status='active'"
 		ex := g.e.Store.Do(ctx, client.Request{Method: http.MethodGet, URL: u, CheckID: g.check, Auth: g.auth})
 		var doc struct {
 			Classes []map[string]any `json:"classes"`
