@@ -147,11 +147,75 @@ type writer struct {
 	r     *Recorder
 	check string
 	t     *writeTargets
+	// v is the spec version's write data (nil: OneRoster 1.1).
+	v *writeVersion
 }
 
-// writeTargets are the existing objects a write hangs on.
+// writeVersion is what the write flows need to know of a spec version, as
+// data: where its gradebook collections live, the rules its findings are
+// classified into, and how a refusal's error body is validated.
+type writeVersion struct {
+	// root is the gradebook service root relative to the shared root
+	// ("/gradebook/v1p2"); "" for 1.1 (collections under the 1.1 base).
+	root string
+	// rules maps a 1.1 write rule to the version's.
+	rules map[string]string
+	// errorBody validates a refusal's body.
+	errorBody func(doc map[string]any) ([]schemas.Violation, error)
+	// echo says whether a PUT answer must carry the stored object.
+	echo bool
+	// Where the targets are found: the students of a class (the
+	// relationship row and its class parameter), and the lineItems,
+	// categories and grading periods collections.
+	classStudents, classParam, lineItems, categories, gradingPeriods string
+	// needGradingPeriod: a lineItem requires one (1.1; optional in 1.2).
+	needGradingPeriod bool
+}
+
+// v1p1Writes is OneRoster 1.1's write data.
+var v1p1Writes = &writeVersion{echo: true, classStudents: "/classes/{class_id}/students", classParam: "class_id",
+	lineItems: "/lineItems", categories: "/categories", gradingPeriods: "/gradingPeriods", needGradingPeriod: true}
+
+// rule is the write rule r in the writer's version.
+func (w *writer) rule(r string) string {
+	if w.v != nil {
+		if x, ok := w.v.rules[r]; ok {
+			return x
+		}
+	}
+	return r
+}
+
+// coll is a collection as the tracker and cleanup name it: its path
+// relative to the base ("lineItems", "gradebook/v1p2/lineItems").
+func (w *writer) coll(c string) string {
+	if w.v == nil || w.v.root == "" || strings.Contains(c, "/") {
+		return c
+	}
+	return strings.TrimPrefix(w.v.root, "/") + "/" + c
+}
+
+// path is a gradebook path in the writer's version ("/lineItems/x" ->
+// "/gradebook/v1p2/lineItems/x").
+func (w *writer) path(p string) string {
+	if w.v == nil || w.v.root == "" || rooted(p) {
+		return p
+	}
+	return w.v.root + p
+}
+
+// rooted reports whether p already starts with a 1.2 service root
+// ("/rostering/v1p2/classes/x").
+func rooted(p string) bool {
+	seg := strings.SplitN(p, "/", 4)
+	return len(seg) >= 3 && seg[2] == "v1p2"
+}
+
+// writeTargets are the existing objects a write hangs on (School and
+// Term: the class's, which 1.2 lineItems and POSTs name).
 type writeTargets struct {
 	Class, Student, Category, GradingPeriod string
+	School, Term                            string
 }
 
 // newID is a fresh UUID (version 4).
@@ -169,8 +233,15 @@ func stamp(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000Z
 // prefetched (so no walk sees the harness's objects mid-way), then finds
 // the class, student, category and grading period a lineItem needs.
 func (w *writer) ready(ctx context.Context, needLineItem bool) bool {
-	e := w.e
-	for _, ep := range catalogue.Endpoints {
+	e, v := w.e, w.v
+	if v == nil {
+		v = v1p1Writes
+	}
+	rows := catalogue.Endpoints
+	if v.root != "" {
+		rows = catalogue.V1p2()
+	}
+	for _, ep := range rows {
 		if _, ok := e.prefetchedWalks.Load(ep.Path); ok && ep.Area == "gradebook" {
 			_, _ = e.Walks(ctx, ep)
 		}
@@ -181,16 +252,16 @@ func (w *writer) ready(ctx context.Context, needLineItem bool) bool {
 		return true
 	}
 	if t.Class == "" || t.Student == "" {
-		ep, _ := catalogue.Lookup("/classes/{class_id}/students")
+		ep, _ := catalogue.Lookup(v.classStudents)
 		studentsOf := func(class string) *Walk {
-			return e.walk(ctx, ep, fillEscaped(ep.Path, map[string]string{"class_id": class}))
+			return e.walk(ctx, ep, fillEscaped(ep.Path, map[string]string{v.classParam: class}))
 		}
 		var found *Walk
 		if t.Class != "" {
 			found = studentsOf(t.Class)
 		} else if found = e.findParentWith(ctx, ep, 1); found == nil {
 			// No class from /classes: try the classes of walked lineItems.
-			for _, li := range e.WalkTop(ctx, "/lineItems").Samples {
+			for _, li := range e.WalkTop(ctx, v.lineItems).Samples {
 				c, _ := li["class"].(map[string]any)
 				if id, _ := c["sourcedId"].(string); id != "" {
 					if wk := studentsOf(id); len(wk.Samples) > 0 {
@@ -206,17 +277,17 @@ func (w *writer) ready(ctx context.Context, needLineItem bool) bool {
 		}
 		if t.Class == "" {
 			seg := strings.Split(found.Path, "/")
-			t.Class, _ = url.PathUnescape(seg[2])
+			t.Class, _ = url.PathUnescape(seg[strings.Count(v.classStudents[:strings.Index(v.classStudents, "{")], "/")])
 		}
 		t.Student, _ = found.Samples[0]["sourcedId"].(string)
 	}
 	// An id from the first walk that has one: the collection itself, else
 	// the GUIDRef of a walked lineItem (the provider's own choice).
 	first := func(path, ref string) string {
-		for _, wk := range []*Walk{e.WalkTop(ctx, path), e.WalkTop(ctx, "/lineItems")} {
+		for _, wk := range []*Walk{e.WalkTop(ctx, path), e.WalkTop(ctx, v.lineItems)} {
 			for _, rec := range wk.Samples {
 				id, _ := rec["sourcedId"].(string)
-				if wk.Path == "/lineItems" {
+				if wk.Path == v.lineItems {
 					m, _ := rec[ref].(map[string]any)
 					id, _ = m["sourcedId"].(string)
 				}
@@ -228,13 +299,13 @@ func (w *writer) ready(ctx context.Context, needLineItem bool) bool {
 		return ""
 	}
 	if t.GradingPeriod == "" {
-		t.GradingPeriod = first("/gradingPeriods", "gradingPeriod")
+		t.GradingPeriod = first(v.gradingPeriods, "gradingPeriod")
 	}
 	if t.Category == "" {
-		t.Category = first("/categories", "category")
+		t.Category = first(v.categories, "category")
 	}
 	switch {
-	case t.GradingPeriod == "":
+	case t.GradingPeriod == "" && v.needGradingPeriod:
 		w.r.NotSupported("no grading period to attach a lineItem to: /gradingPeriods is empty (pin one with --write-grading-period)")
 		return false
 	case t.Category == "":
@@ -248,6 +319,7 @@ func (w *writer) ready(ctx context.Context, needLineItem bool) bool {
 // put sends a PUT of body to /coll/{id}, tracking id (and extra ids the
 // body names) before it is sent.
 func (w *writer) put(ctx context.Context, coll, id string, body any, extra ...string) *client.Exchange {
+	coll = w.coll(coll)
 	w.e.Tracker.track(w.check, coll, id)
 	for _, x := range extra {
 		w.e.Tracker.track(w.check, coll, x)
@@ -264,11 +336,12 @@ func (w *writer) put(ctx context.Context, coll, id string, body any, extra ...st
 }
 
 func (w *writer) del(ctx context.Context, coll, id string) *client.Exchange {
+	coll = w.coll(coll)
 	return w.r.Evidence(w.e.Store.Do(ctx, client.Request{Method: http.MethodDelete, URL: w.e.url("/"+coll+"/"+url.PathEscape(id), nil), CheckID: w.check}))
 }
 
 func (w *writer) get(ctx context.Context, path string, q url.Values) *client.Exchange {
-	return w.r.Evidence(w.e.get(ctx, w.check, w.e.url(path, q)))
+	return w.r.Evidence(w.e.get(ctx, w.check, w.e.url(w.path(path), q)))
 }
 
 // lineItemBody is a lineItem as Grade Sync and Google send it: wrapped,
@@ -308,13 +381,13 @@ func (w *writer) title(what string) string {
 func (w *writer) created(ex *client.Exchange, what string, judge bool) bool {
 	switch {
 	case ex.Err != nil:
-		w.r.AddRule(ruleWriteRejected, ex, "PUT %s: %s", what, w.e.describeErr(ex))
+		w.r.AddRule(w.rule(ruleWriteRejected), ex, "PUT %s: %s", what, w.e.describeErr(ex))
 		return false
 	case ex.Status/100 != 2:
-		w.r.AddRule(ruleWriteRejected, ex, "PUT of a new %s answered %d, want 201%s", what, ex.Status, w.e.bodyHint(ex.Body))
+		w.r.AddRule(w.rule(ruleWriteRejected), ex, "PUT of a new %s answered %d, want 201%s", what, ex.Status, w.e.bodyHint(ex.Body))
 		return false
 	case judge && ex.Status != http.StatusCreated:
-		w.r.AddRule(ruleWriteCreateStatus, ex, "PUT of a new %s answered %d, want 201 Created", what, ex.Status)
+		w.r.AddRule(w.rule(ruleWriteCreateStatus), ex, "PUT of a new %s answered %d, want 201 Created", what, ex.Status)
 	}
 	return true
 }
@@ -322,23 +395,26 @@ func (w *writer) created(ex *client.Exchange, what string, judge bool) bool {
 func (w *writer) replaced(ex *client.Exchange, what string) bool {
 	switch {
 	case ex.Err != nil:
-		w.r.AddRule(ruleWriteRejected, ex, "PUT %s: %s", what, w.e.describeErr(ex))
+		w.r.AddRule(w.rule(ruleWriteRejected), ex, "PUT %s: %s", what, w.e.describeErr(ex))
 		return false
 	case ex.Status/100 != 2:
-		w.r.AddRule(ruleWriteRejected, ex, "PUT replacing a %s answered %d, want 200%s", what, ex.Status, w.e.bodyHint(ex.Body))
+		w.r.AddRule(w.rule(ruleWriteRejected), ex, "PUT replacing a %s answered %d, want 200%s", what, ex.Status, w.e.bodyHint(ex.Body))
 		return false
 	case ex.Status != http.StatusOK:
-		w.r.AddRule(ruleWriteUpdateStatus, ex, "PUT replacing a %s answered %d, want 200", what, ex.Status)
+		w.r.AddRule(w.rule(ruleWriteUpdateStatus), ex, "PUT replacing a %s answered %d, want 200", what, ex.Status)
 	}
 	return true
 }
 
 // echoed checks that a PUT answer carries the stored object.
 func (w *writer) echoed(ex *client.Exchange, key string, sent map[string]any) {
+	if w.v != nil && !w.v.echo {
+		return
+	}
 	doc, err := decodeObject(ex.Body)
 	got, _ := doc[key].(map[string]any)
 	if err != nil || got == nil {
-		w.r.AddRule(ruleWriteNoObject, ex, "the PUT answer has no %q object%s", key, w.e.bodyHint(ex.Body))
+		w.r.AddRule(w.rule(ruleWriteNoObject), ex, "the PUT answer has no %q object%s", key, w.e.bodyHint(ex.Body))
 		return
 	}
 	w.compare(ex, key, sent, got, ruleWriteNoObject)
@@ -350,12 +426,12 @@ func (w *writer) readBack(ctx context.Context, coll, key, id string, sent map[st
 	ex := w.get(ctx, "/"+coll+"/"+url.PathEscape(id), nil)
 	doc, problem := w.e.readObject(ex)
 	if doc == nil {
-		w.r.Add(Violation{Rule: ruleWriteNotStored, RecordID: id, Message: fmt.Sprintf("GET /%s/%s after PUT: %s", coll, id, problem), Ex: ex})
+		w.r.Add(Violation{Rule: w.rule(ruleWriteNotStored), RecordID: id, Message: fmt.Sprintf("GET /%s/%s after PUT: %s", coll, id, problem), Ex: ex})
 		return nil
 	}
 	got, _ := doc[key].(map[string]any)
 	if got == nil {
-		w.r.Add(Violation{Rule: ruleWriteNotStored, RecordID: id, Message: fmt.Sprintf("GET /%s/%s has no %q object (keys: %s)", coll, id, key, keysOf(doc)), Ex: ex})
+		w.r.Add(Violation{Rule: w.rule(ruleWriteNotStored), RecordID: id, Message: fmt.Sprintf("GET /%s/%s has no %q object (keys: %s)", coll, id, key, keysOf(doc)), Ex: ex})
 		return nil
 	}
 	w.compare(ex, key, sent, got, ruleWriteNotStored)
@@ -374,11 +450,11 @@ func (w *writer) compare(ex *client.Exchange, key string, sent, got map[string]a
 		g, ok := got[k]
 		ptr := "/" + key + "/" + k
 		if !ok {
-			w.r.Add(Violation{Rule: rule, RecordID: id, Pointer: ptr, Message: fmt.Sprintf("missing; sent %s", w.e.short(want)), Ex: ex})
+			w.r.Add(Violation{Rule: w.rule(rule), RecordID: id, Pointer: ptr, Message: fmt.Sprintf("missing; sent %s", w.e.short(want)), Ex: ex})
 			continue
 		}
 		if !sameValue(k, want, g) {
-			w.r.Add(Violation{Rule: rule, RecordID: id, Pointer: ptr, Message: fmt.Sprintf("%s, but %s was sent", w.e.short(g), w.e.short(want)), Ex: ex})
+			w.r.Add(Violation{Rule: w.rule(rule), RecordID: id, Pointer: ptr, Message: fmt.Sprintf("%s, but %s was sent", w.e.short(g), w.e.short(want)), Ex: ex})
 		}
 	}
 }
@@ -439,6 +515,13 @@ func dlmOf(m map[string]any) (time.Time, bool) {
 // listed pages through a collection path looking for id: found, and ok
 // unless the read failed (404 counts as an empty collection).
 func (w *writer) listed(ctx context.Context, path, key, id string) (found, ok bool, ex *client.Exchange) {
+	return w.scan(ctx, path, key, func(m map[string]any) bool { return m["sourcedId"] == id })
+}
+
+// scan pages through a collection path until match accepts a record:
+// found, and ok unless the read failed (404 counts as an empty
+// collection).
+func (w *writer) scan(ctx context.Context, path, key string, match func(map[string]any) bool) (found, ok bool, ex *client.Exchange) {
 	const pageSize, maxPages = 100, 100
 	seen := map[string]bool{}
 	for page := 0; page < maxPages; page++ {
@@ -452,16 +535,16 @@ func (w *writer) listed(ctx context.Context, path, key, id string) (found, ok bo
 			if problem == "" {
 				problem = fmt.Sprintf("no %q array (keys: %s)", key, keysOf(doc))
 			}
-			w.r.AddRule(ruleWriteReadFailed, ex, "GET %s: %s", path, problem)
+			w.r.AddRule(w.rule(ruleWriteReadFailed), ex, "GET %s: %s", path, problem)
 			return false, false, ex
 		}
 		fresh := 0
 		for _, rec := range recs {
 			m, _ := rec.(map[string]any)
-			sid, _ := m["sourcedId"].(string)
-			if sid == id {
+			if match(m) {
 				return true, true, ex
 			}
+			sid, _ := m["sourcedId"].(string)
 			if !seen[sid] {
 				seen[sid] = true
 				fresh++
@@ -477,13 +560,13 @@ func (w *writer) listed(ctx context.Context, path, key, id string) (found, ok bo
 // mustList / mustNotList record the listing rules.
 func (w *writer) mustList(ctx context.Context, path, key, id string) {
 	if found, ok, ex := w.listed(ctx, path, key, id); ok && !found {
-		w.r.Add(Violation{Rule: ruleWriteNotListed, RecordID: id, Message: fmt.Sprintf("stored, but not in GET %s", path), Ex: ex})
+		w.r.Add(Violation{Rule: w.rule(ruleWriteNotListed), RecordID: id, Message: fmt.Sprintf("stored, but not in GET %s", path), Ex: ex})
 	}
 }
 
 func (w *writer) mustNotList(ctx context.Context, path, key, id, rule string) {
 	if found, ok, ex := w.listed(ctx, path, key, id); ok && found {
-		w.r.Add(Violation{Rule: rule, RecordID: id, Message: fmt.Sprintf("deleted, but still in GET %s", path), Ex: ex})
+		w.r.Add(Violation{Rule: w.rule(rule), RecordID: id, Message: fmt.Sprintf("deleted, but still in GET %s", path), Ex: ex})
 	}
 }
 
@@ -493,13 +576,13 @@ func (w *writer) deleted(ctx context.Context, coll, id string) bool {
 	ex := w.del(ctx, coll, id)
 	switch {
 	case ex.Err != nil:
-		w.r.AddRule(ruleWriteNotDeleted, ex, "DELETE /%s/%s: %s", coll, id, w.e.describeErr(ex))
+		w.r.AddRule(w.rule(ruleWriteNotDeleted), ex, "DELETE /%s/%s: %s", coll, id, w.e.describeErr(ex))
 		return false
 	case ex.Status/100 != 2:
-		w.r.Add(Violation{Rule: ruleWriteNotDeleted, RecordID: id, Message: fmt.Sprintf("DELETE answered %d, want 204%s", ex.Status, w.e.bodyHint(ex.Body)), Ex: ex})
+		w.r.Add(Violation{Rule: w.rule(ruleWriteNotDeleted), RecordID: id, Message: fmt.Sprintf("DELETE answered %d, want 204%s", ex.Status, w.e.bodyHint(ex.Body)), Ex: ex})
 		return false
 	case ex.Status != http.StatusNoContent && ex.Status != http.StatusOK:
-		w.r.Add(Violation{Rule: ruleWriteDeleteStatus, RecordID: id, Message: fmt.Sprintf("DELETE answered %d, want 204 (or 200)", ex.Status), Ex: ex})
+		w.r.Add(Violation{Rule: w.rule(ruleWriteDeleteStatus), RecordID: id, Message: fmt.Sprintf("DELETE answered %d, want 204 (or 200)", ex.Status), Ex: ex})
 	}
 	return w.absent(ctx, coll, id, ruleWriteNotDeleted, "deleted")
 }
@@ -509,7 +592,7 @@ func (w *writer) absent(ctx context.Context, coll, id, rule, what string) bool {
 	ex := w.get(ctx, "/"+coll+"/"+url.PathEscape(id), nil)
 	switch {
 	case ex.Err != nil:
-		w.r.AddRule(ruleWriteReadFailed, ex, "GET /%s/%s: %s", coll, id, w.e.describeErr(ex))
+		w.r.AddRule(w.rule(ruleWriteReadFailed), ex, "GET /%s/%s: %s", coll, id, w.e.describeErr(ex))
 		return false
 	case ex.Status == http.StatusNotFound || ex.Status == http.StatusGone || (ex.Status/100 == 2 && !Serves(ex.Body, id)):
 		// A 2xx that holds no object with the id (a wrong answer to an
@@ -517,9 +600,9 @@ func (w *writer) absent(ctx context.Context, coll, id, rule, what string) bool {
 		w.e.Tracker.gone(coll, id)
 		return true
 	case ex.Status/100 == 2:
-		w.r.Add(Violation{Rule: rule, RecordID: id, Message: fmt.Sprintf("%s, but GET /%s/%s still answers %d", what, coll, id, ex.Status), Ex: ex})
+		w.r.Add(Violation{Rule: w.rule(rule), RecordID: id, Message: fmt.Sprintf("%s, but GET /%s/%s still answers %d", what, coll, id, ex.Status), Ex: ex})
 	default:
-		w.r.Add(Violation{Rule: ruleWriteReadFailed, RecordID: id, Message: fmt.Sprintf("GET /%s/%s answered %d, want 404", coll, id, ex.Status), Ex: ex})
+		w.r.Add(Violation{Rule: w.rule(ruleWriteReadFailed), RecordID: id, Message: fmt.Sprintf("GET /%s/%s answered %d, want 404", coll, id, ex.Status), Ex: ex})
 	}
 	return false
 }
@@ -742,27 +825,31 @@ func flowCategory(ctx context.Context, w *writer) {
 func (w *writer) refused(ex *client.Exchange, what string) bool {
 	switch {
 	case ex.Err != nil:
-		w.r.AddRule(ruleWriteReadFailed, ex, "PUT of %s: %s", what, w.e.describeErr(ex))
+		w.r.AddRule(w.rule(ruleWriteReadFailed), ex, "PUT of %s: %s", what, w.e.describeErr(ex))
 		return false
 	case ex.Status >= 500:
-		w.r.AddRule(ruleWriteBad5xx, ex, "PUT of %s answered %d, want 400 or 422%s", what, ex.Status, w.e.bodyHint(ex.Body))
+		w.r.AddRule(w.rule(ruleWriteBad5xx), ex, "PUT of %s answered %d, want 400 or 422%s", what, ex.Status, w.e.bodyHint(ex.Body))
 		return true
 	case ex.Status/100 != 4:
-		w.r.AddRule(ruleWriteBadAccepted, ex, "PUT of %s answered %d, want 400 or 422", what, ex.Status)
+		w.r.AddRule(w.rule(ruleWriteBadAccepted), ex, "PUT of %s answered %d, want 400 or 422", what, ex.Status)
 		return true
 	}
 	doc, err := decodeObject(ex.Body)
 	if err != nil {
-		w.r.AddRule(ruleWriteBadNoImsx, ex, "the %d answer to %s is not an imsx statusInfoSet: %s", ex.Status, what, w.e.decodeProblem(err, ex.Body))
+		w.r.AddRule(w.rule(ruleWriteBadNoImsx), ex, "the %d answer to %s is not an imsx statusInfoSet: %s", ex.Status, what, w.e.decodeProblem(err, ex.Body))
 		return true
 	}
-	vs, err := schemas.ValidateStatusInfoSet(doc)
+	validate := schemas.ValidateStatusInfoSet
+	if w.v != nil && w.v.errorBody != nil {
+		validate = func(d any) ([]schemas.Violation, error) { m, _ := d.(map[string]any); return w.v.errorBody(m) }
+	}
+	vs, err := validate(doc)
 	if err != nil {
 		w.r.Errorf("harness: schema: %v", err)
 		return true
 	}
 	for _, v := range vs {
-		w.r.Add(Violation{Rule: ruleWriteBadNoImsx, Pointer: v.Pointer, Message: fmt.Sprintf("the %d answer to %s: imsx payload: %s", ex.Status, what, v.Message), Ex: ex})
+		w.r.Add(Violation{Rule: w.rule(ruleWriteBadNoImsx), Pointer: v.Pointer, Message: fmt.Sprintf("the %d answer to %s: imsx payload: %s", ex.Status, what, v.Message), Ex: ex})
 	}
 	return true
 }

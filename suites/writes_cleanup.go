@@ -18,7 +18,7 @@ const cleanupTimeout = 30 * time.Second
 
 // Leftover is an object the harness wrote and could not delete.
 type Leftover struct {
-	Collection string // categories | lineItems | results
+	Collection string // categories | lineItems | results, or a 1.2 path such as gradebook/v1p2/lineItems
 	ID         string
 	CheckID    string
 	Reason     string
@@ -130,7 +130,8 @@ func (e *Env) cleanup(ctx context.Context, check string) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout)
 	defer cancel()
 	for _, o := range objs {
-		if ok, _ := DeleteAndVerify(ctx, e.Store, e.baseOf("/"+o.coll), "cleanup:"+o.check, "/"+o.coll+"/"+url.PathEscape(o.id)); !ok || t.isUnsure(o) {
+		p := "/" + o.coll + "/" + url.PathEscape(o.id)
+		if ok, _ := DeleteAndVerifyAt(ctx, e.Store, e.url(p, nil), "cleanup:"+o.check, p); !ok || t.isUnsure(o) {
 			t.track(o.check, o.coll, o.id)
 		}
 	}
@@ -159,7 +160,8 @@ func (e *Env) Sweep(ctx context.Context) []Leftover {
 	defer cancel()
 	var left []Leftover
 	for _, o := range objs {
-		if ok, why := DeleteAndVerify(ctx, e.Store, e.baseOf("/"+o.coll), "cleanup:"+o.check, "/"+o.coll+"/"+url.PathEscape(o.id)); !ok {
+		p := "/" + o.coll + "/" + url.PathEscape(o.id)
+		if ok, why := DeleteAndVerifyAt(ctx, e.Store, e.url(p, nil), "cleanup:"+o.check, p); !ok {
 			left = append(left, Leftover{Collection: o.coll, ID: o.id, CheckID: o.check, Reason: why})
 		}
 	}
@@ -170,7 +172,12 @@ func (e *Env) Sweep(ctx context.Context) []Leftover {
 // true once a GET answers 404 (or 410). A DELETE that answers success but
 // leaves the object is sent once more. why says what went wrong.
 func DeleteAndVerify(ctx context.Context, store *client.Store, base, checkID, path string) (ok bool, why string) {
-	u := strings.TrimRight(base, "/") + path
+	return DeleteAndVerifyAt(ctx, store, strings.TrimRight(base, "/")+path, checkID, path)
+}
+
+// DeleteAndVerifyAt is DeleteAndVerify of the object at the absolute URL
+// u, whose path (for messages, its last segment the id) is path.
+func DeleteAndVerifyAt(ctx context.Context, store *client.Store, u, checkID, path string) (ok bool, why string) {
 	id, _ := url.PathUnescape(path[strings.LastIndexByte(path, '/')+1:])
 	for attempt := 0; attempt < 2; attempt++ {
 		del := store.Do(ctx, client.Request{Method: http.MethodDelete, URL: u, CheckID: checkID})
@@ -208,11 +215,4 @@ func Serves(body []byte, id string) bool {
 		}
 	}
 	return false
-}
-
-// baseOf is the base URL a tracked collection's path is under: a 1.2 path
-// ("/gradebook/v1p2/lineItems") under the shared root its service root
-// was derived from, any other under BaseURL.
-func (e *Env) baseOf(path string) string {
-	return strings.TrimSuffix(e.url(path, nil), path)
 }

@@ -2,14 +2,14 @@ package catalogue
 
 import (
 	"sort"
+	"strings"
 	"sync"
 
 	"github.com/rostercheck/rostercheck/suites/catalogue/v1p2"
 )
 
-// V1p2Services are the 1.2 services whose reads the generic checks cover
-// (gradebook 1.2 is checked in a later step; its rows are left out).
-var V1p2Services = []string{"rostering", "resources"}
+// V1p2Services are the 1.2 services whose reads the generic checks cover.
+var V1p2Services = []string{"rostering", "resources", "gradebook"}
 
 var (
 	v1p2Once sync.Once
@@ -94,16 +94,42 @@ func v1p2Endpoints(c *v1p2.Catalogue) []Endpoint {
 			}
 			ep.Parent = &Parent{From: root(owner(o.Service, last.From)) + last.From, Params: params}
 		}
+		if p, ok := v1p2Parents[o.Path]; ok {
+			p.From = root(owner(o.Service, p.From)) + p.From
+			if p.Via != "" {
+				p.Via = root(owner(o.Service, p.Via)) + p.Via
+			}
+			p.Fallback = ep.Parent // the collection the path names, where From is not served
+			ep.Parent = &p
+		}
 		out = append(out, ep)
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Path < out[j].Path })
 	return out
 }
 
+// v1p2Parents are the parents taken from where the relationship has
+// records (paths relative to the service root), rather than from the
+// collection the path names: the classes of walked lineItems, results and
+// scoreScales (most classes have none), and a class's student with results
+// through the results themselves, the class through each result's lineItem
+// (1.2 ResultDType.class is optional). The collection the path names is
+// the fallback.
+var v1p2Parents = map[string]Parent{
+	"/classes/{classSourcedId}/lineItems":   {From: "/lineItems", Params: map[string]string{"classSourcedId": "class"}},
+	"/classes/{classSourcedId}/results":     {From: "/results", Via: "/lineItems", Params: map[string]string{"classSourcedId": "lineItem.class"}},
+	"/classes/{classSourcedId}/scoreScales": {From: "/scoreScales", Params: map[string]string{"classSourcedId": "class"}},
+	"/classes/{classSourcedId}/students/{studentSourcedId}/results": {From: "/results", Via: "/lineItems",
+		Params: map[string]string{"classSourcedId": "lineItem.class", "studentSourcedId": "student"}},
+}
+
 // refField is the GUIDRef field naming a record of a collection:
 // "/schools" -> "school".
 func refField(collection string) string {
 	f := collection[1:]
+	if strings.HasSuffix(f, "sses") { // classes -> class
+		return f[:len(f)-2]
+	}
 	if len(f) > 1 && f[len(f)-1] == 's' {
 		f = f[:len(f)-1]
 	}
