@@ -450,3 +450,55 @@ func TestClassroomSecretChars(t *testing.T) {
 		t.Fatalf("--option without a value: exit %d\n%s", r.code, r.stderr)
 	}
 }
+
+// TestClassroomPreview: the Classroom import preview counts, per school,
+// the classes a teacher can link and those ready for grade export; with
+// no categories served, none is ready and each school says why.
+func TestClassroomPreview(t *testing.T) {
+	preview := func(args ...string) reports.ImportPreview {
+		t.Helper()
+		dir := t.TempDir()
+		rostercheck(t, nil, append([]string{"run", "--profile", "google-classroom", "--out", dir}, args...)...)
+		for _, p := range readResults(t, dir).Previews {
+			if p.Profile == "google-classroom" {
+				return p
+			}
+		}
+		t.Fatal("no google-classroom preview")
+		return reports.ImportPreview{}
+	}
+	sum := func(p reports.ImportPreview, typ string) (n int, schools int) {
+		for _, c := range p.Imported {
+			if c.Type == typ {
+				n += c.Count
+				schools++
+			}
+		}
+		return n, schools
+	}
+	clean := preview()
+	link, schools := sum(clean, "classes a teacher can link")
+	ready, _ := sum(clean, "ready for grade export")
+	if schools < 2 || link == 0 || ready == 0 || ready > link || len(clean.Incomplete) > 0 {
+		t.Fatalf("clean preview: %d schools, %d linkable, %d ready, incomplete %v", schools, link, ready, clean.Incomplete)
+	}
+	empty := preview("--defect", "v1p2-class-categories-empty")
+	if l, _ := sum(empty, "classes a teacher can link"); l != link {
+		t.Errorf("linkable classes %d, want %d (categories do not decide linking)", l, link)
+	}
+	if r, _ := sum(empty, "ready for grade export"); r != 0 {
+		t.Errorf("%d classes ready for grade export without categories", r)
+	}
+	without := 0
+	for _, d := range empty.Dropped {
+		if strings.Contains(d.Sentence, "without a category") {
+			without += d.Count
+			if len(d.Examples) == 0 || !strings.Contains(d.Sentence, " in ") {
+				t.Errorf("drop without examples or school: %+v", d)
+			}
+		}
+	}
+	if without != link {
+		t.Errorf("%d classes said to lack a category, want %d", without, link)
+	}
+}
