@@ -502,3 +502,14 @@ func TestClassroomPreview(t *testing.T) {
 		t.Errorf("%d classes said to lack a category, want %d", without, link)
 	}
 }
+
+// TestClassroomDocumentedBaseURL: Google's documented URL ending
+// (…/ims/oneroster/v1p2) names no 1.2 service; the run says to give the
+// shared root instead (exit 2).
+func TestClassroomDocumentedBaseURL(t *testing.T) {
+	r := rostercheck(t, []string{"ROSTERCHECK_CLIENT_SECRET=s"}, "run", "--profile", "google-classroom", "--base-url", "https://sis.example/ims/oneroster/v1p2",
+		"--token-url", "https://sis.example/oauth/token", "--client-id", "c", "--out", "none")
+	if r.code != runner.ExitUsage || !strings.Contains(r.stderr, "give the shared root https://sis.example/ims/oneroster") {
+		t.Fatalf("exit %d\n%s", r.code, r.stderr)
+	}
+}
