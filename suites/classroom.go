@@ -89,8 +89,8 @@ func init() {
 		Rule{ruleGCSecretChars, Ignore, "the client secret holds '+' or '%', which Classroom sends raw in HTTP Basic: refused raw, accepted form-encoded",
 			"RFC 6749 §2.3.1 (Basic credentials are form-encoded first); " + srcGNB + ` cell "Get OAuth Token" uses requests.auth.HTTPBasicAuth, which does not`,
 			"issue Classroom a client secret without '+' or '%' (or also accept the raw form)"},
-		Rule{ruleGCTokenService, MUST, "one token does not read both the rostering and the gradebook service", srcGNB + ": one token is used on /rostering/v1p2 and /gradebook/v1p2",
-			"honour every scope of the token on both services"},
+		Rule{ruleGCTokenService, MUST, "Classroom's one token (four scopes) is refused by a request it sends to the rostering or the gradebook service", srcGNB + ": one token is used on /rostering/v1p2 and /gradebook/v1p2, reads and writes",
+			"grant every scope asked for and honour them all on both services"},
 		Rule{ruleGCNotJSON, MUST, "a response (an error included) has no JSON body", specV1p2Rostering + ": every error response is an imsx_StatusInfo JSON object; " + srcGNB + ": every cell calls response.json() before it checks the status",
 			hintGCJSON},
 		Rule{ruleGCStatus, MUST, "a request Classroom sends is not answered with the status it expects", srcGNB + ": check_status(response, {200}) on every read",
@@ -364,37 +364,55 @@ func gcTokenCheck(ctx context.Context, g *gc) {
 }
 
 // teacherEmail is the teacher Classroom looks up: the configured one, else
-// the first teacher of the walk with an e-mail and an active class with
-// school and terms (the notebook needs one; a district may have teachers
-// without classes).
+// the first of the first 25 teachers with an e-mail that has an active
+// class with school and terms (the notebook needs one; a district may
+// have teachers without classes).
 func (g *gc) teacherEmail(ctx context.Context) (string, bool) {
 	if v := g.e.Values[gcValueTeacherEmail]; v != "" {
 		return v, true
 	}
-	wk := g.e.WalkTop(ctx, "/rostering/v1p2/teachers")
-	tried := 0
-	for _, t := range wk.Samples {
+	// Candidates: the first page of teachers (not one of Classroom's
+	// requests: the search only picks a teacher).
+	list := g.e.Store.Do(ctx, client.Request{Method: http.MethodGet, URL: g.e.url("/rostering/v1p2/teachers", nil) + "?limit=100", CheckID: g.check, Auth: g.auth})
+	var page struct {
+		Users []map[string]any `json:"users"`
+	}
+	if list.Status != http.StatusOK || json.Unmarshal(list.Body, &page) != nil {
+		g.r.NotSupported(fmt.Sprintf("no teacher to look up: GET %s answered %d; give one with --option google.teacher-email=<address>", list.URL, list.Status))
+		return "", false
+	}
+	tried, withEmail := 0, 0
+	var last *client.Exchange
+	for _, t := range page.Users {
 		em, id := gstr(t, "email"), gstr(t, "sourcedId")
-		if em == "" || id == "" || gstr(t, "status") == "tobedeleted" {
+		if id == "" || gstr(t, "status") == "tobedeleted" {
 			continue
 		}
-		if tried++; tried > 10 {
+		if em == "" {
+			continue
+		}
+		withEmail++
+		if tried++; tried > 25 {
 			break
 		}
-		// Not one of Classroom's requests (no limit=10000): the search
-		// only picks a teacher; the roster check sends Classroom's.
 		u := g.e.url("/rostering/v1p2/teachers/"+url.PathEscape(id)+"/classes", nil) + "?filter=status='active'"
-		ex := g.e.Store.Do(ctx, client.Request{Method: http.MethodGet, URL: u, CheckID: g.check, Auth: g.auth})
+		last = g.e.Store.Do(ctx, client.Request{Method: http.MethodGet, URL: u, CheckID: g.check, Auth: g.auth})
 		var doc struct {
 			Classes []map[string]any `json:"classes"`
 		}
-		if ex.Status == http.StatusOK && json.Unmarshal(ex.Body, &doc) == nil && len(doc.Classes) > 0 {
+		if last.Status == http.StatusOK && json.Unmarshal(last.Body, &doc) == nil && len(doc.Classes) > 0 {
 			if c := doc.Classes[0]; refID(c, "school") != "" && firstTerm(c) != "" {
 				return em, true
 			}
 		}
 	}
-	g.r.NotSupported("no teacher e-mail to look up: give one with --option google.teacher-email=<address> (none of the first walked teachers with an e-mail has an active class with school and terms)")
+	if last != nil {
+		// Teachers with e-mails, none with a class Classroom could link.
+		g.r.Evidence(last)
+		g.r.AddRule(ruleGCClassUnusable, last, "none of the first %d teachers with an e-mail has an active class with school and terms: Classroom can link no class of theirs (name a teacher with --option google.teacher-email=<address>)", tried)
+		return "", false
+	}
+	g.r.NotSupported(fmt.Sprintf("no teacher e-mail to look up: %d teachers on the first page, %d with an e-mail; give one with --option google.teacher-email=<address>", len(page.Users), withEmail))
 	return "", false
 }
 
@@ -631,6 +649,9 @@ func (g *gc) put(ctx context.Context, name, coll, id string, body any, create bo
 		g.doc(ex)
 	}
 	switch {
+	case ex.Status == http.StatusUnauthorized || ex.Status == http.StatusForbidden:
+		g.r.AddRule(ruleGCTokenService, ex, "%s: PUT %s with Classroom's token (scopes %s) answered %d", name, ex.URL, strings.Join(gcScopes, " "), ex.Status)
+		return false
 	case ex.Status/100 == 4:
 		g.r.AddRule(ruleGCWriteRefused, ex, "%s: PUT %s with Classroom's body answered %d", name, ex.URL, ex.Status)
 		return false
