@@ -84,7 +84,7 @@ func (e *Env) classroomPreview(ctx context.Context, p *Profile) *Preview {
 		return out
 	}
 	type reason struct{ school, why string }
-	linkable, ready := map[string]int{}, map[string]int{}
+	linkable, ready, unread := map[string]int{}, map[string]int{}, map[string]int{}
 	dropped := map[reason][]string{}
 	reads := 0
 	drop := func(school, why, id string) { dropped[reason{school, why}] = append(dropped[reason{school, why}], id) }
@@ -119,7 +119,11 @@ func (e *Env) classroomPreview(ctx context.Context, p *Profile) *Preview {
 			drop(name, "can't export grades for:whose first term has no grading period", id)
 			ok = false
 		}
-		if reads < maxPreviewCategoryReads {
+		if reads >= maxPreviewCategoryReads {
+			unread[name]++
+			continue
+		}
+		{
 			reads++
 			u := e.url("/gradebook/v1p2/classes/"+url.PathEscape(id)+"/categories", nil) + "?limit=10000"
 			ex := e.Store.Do(ctx, client.Request{Method: http.MethodGet, URL: u, CheckID: check})
@@ -133,9 +137,7 @@ func (e *Env) classroomPreview(ctx context.Context, p *Profile) *Preview {
 			ready[name]++
 		}
 	}
-	if reads == maxPreviewCategoryReads && len(classes) > reads {
-		out.Incomplete = append(out.Incomplete, fmt.Sprintf("categories of the classes after the first %d", reads))
-	}
+
 	var names []string
 	for n := range linkable {
 		names = append(names, n)
@@ -144,6 +146,10 @@ func (e *Env) classroomPreview(ctx context.Context, p *Profile) *Preview {
 	for _, n := range names {
 		out.Imported = append(out.Imported, PreviewCount{School: n, Type: "classes a teacher can link", Count: linkable[n]},
 			PreviewCount{School: n, Type: "ready for grade export", Count: ready[n]})
+		if unread[n] > 0 {
+			// Past the preview's bound on getCategoriesForClass reads.
+			out.Imported = append(out.Imported, PreviewCount{School: n, Type: fmt.Sprintf("unchecked (categories read for the first %d classes only)", maxPreviewCategoryReads), Count: unread[n]})
+		}
 	}
 	var rs []reason
 	for r := range dropped {
