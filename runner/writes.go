@@ -128,16 +128,29 @@ func Cleanup(ctx context.Context, cfg *Config, stdout, stderr io.Writer) int {
 		return ExitUsage
 	}
 	failed := 0
+	v1p1, roots, _ := splitRoots(t.baseURL)
 	for _, l := range run.Leftovers {
+		base := strings.TrimRight(t.baseURL, "/")
 		switch l.Collection {
 		case "categories", "lineItems", "results":
+			if roots != nil {
+				base = v1p1
+			}
+		case "gradebook/v1p2/categories", "gradebook/v1p2/lineItems", "gradebook/v1p2/results", "gradebook/v1p2/scoreScales",
+			"gradebook/v1p2/assessmentLineItems", "gradebook/v1p2/assessmentResults":
+			if roots == nil {
+				failed++
+				fmt.Fprintf(out, "SKIPPED %s %s: --base-url %s is no root a 1.2 service root can be derived from\n", l.Collection, l.ID, t.baseURL)
+				continue
+			}
+			base = strings.TrimSuffix(roots["/gradebook/v1p2"], "/gradebook/v1p2")
 		default: // only what the write checks create is ever deleted
 			failed++
 			fmt.Fprintf(out, "SKIPPED %s %s: not a collection the write checks write\n", l.Collection, l.ID)
 			continue
 		}
 		path := suites.Leftover{Collection: l.Collection, ID: l.ID}.Path()
-		if ok, why := suites.DeleteAndVerify(ctx, store, strings.TrimRight(t.baseURL, "/"), "cleanup", path); ok {
+		if ok, why := suites.DeleteAndVerify(ctx, store, base, "cleanup", path); ok {
 			fmt.Fprintf(out, "deleted %s %s\n", l.Collection, l.ID)
 		} else {
 			failed++

@@ -108,7 +108,7 @@ func writeCheck(id, endpoint, title, rule, source string, features []string, run
 				r.Errorf("harness: write checks need a cleanup tracker")
 				return
 			}
-			w := &writer{e: e, r: r, check: "gradebook." + id}
+			w := &writer{e: e, r: r, check: "gradebook." + id, v: v1p1Writes}
 			defer e.cleanup(ctx, w.check)
 			run(ctx, w)
 		},
@@ -170,6 +170,11 @@ type writeVersion struct {
 	classStudents, classParam, lineItems, categories, gradingPeriods string
 	// needGradingPeriod: a lineItem requires one (1.1; optional in 1.2).
 	needGradingPeriod bool
+	// strictDelete: DELETE answers 204 only (1.1 also takes 200).
+	strictDelete bool
+	// tobedeleted is the rule of a deleted object still served with
+	// status tobedeleted ("": the not-deleted rule).
+	tobedeleted string
 }
 
 // v1p1Writes is OneRoster 1.1's write data.
@@ -565,15 +570,38 @@ func (w *writer) mustList(ctx context.Context, path, key, id string) {
 }
 
 func (w *writer) mustNotList(ctx context.Context, path, key, id, rule string) {
-	if found, ok, ex := w.listed(ctx, path, key, id); ok && found {
-		w.r.Add(Violation{Rule: w.rule(rule), RecordID: id, Message: fmt.Sprintf("deleted, but still in GET %s", path), Ex: ex})
+	var rec map[string]any
+	found, ok, ex := w.scan(ctx, path, key, func(m map[string]any) bool {
+		if m["sourcedId"] == id {
+			rec = m
+			return true
+		}
+		return false
+	})
+	if !ok || !found {
+		return
 	}
+	note := ""
+	if tb := w.tobedeletedRule(); tb != "" && rec["status"] == "tobedeleted" {
+		rule, note = tb, " with status tobedeleted"
+	}
+	w.r.Add(Violation{Rule: w.rule(rule), RecordID: id, Message: fmt.Sprintf("deleted, but still in GET %s%s", path, note), Ex: ex})
+}
+
+// tobedeletedRule is the version's rule for a deleted object still served
+// with status tobedeleted ("": no rule of its own).
+func (w *writer) tobedeletedRule() string {
+	if w.v == nil {
+		return ""
+	}
+	return w.v.tobedeleted
 }
 
 // deleted sends DELETE and checks the status, then that GET answers 404;
 // the tracker forgets an object verified gone.
 func (w *writer) deleted(ctx context.Context, coll, id string) bool {
 	ex := w.del(ctx, coll, id)
+	strict := w.v != nil && w.v.strictDelete
 	switch {
 	case ex.Err != nil:
 		w.r.AddRule(w.rule(ruleWriteNotDeleted), ex, "DELETE /%s/%s: %s", coll, id, w.e.describeErr(ex))
@@ -581,13 +609,18 @@ func (w *writer) deleted(ctx context.Context, coll, id string) bool {
 	case ex.Status/100 != 2:
 		w.r.Add(Violation{Rule: w.rule(ruleWriteNotDeleted), RecordID: id, Message: fmt.Sprintf("DELETE answered %d, want 204%s", ex.Status, w.e.bodyHint(ex.Body)), Ex: ex})
 		return false
+	case strict && ex.Status != http.StatusNoContent:
+		w.r.Add(Violation{Rule: w.rule(ruleWriteDeleteStatus), RecordID: id, Message: fmt.Sprintf("DELETE answered %d, want 204", ex.Status), Ex: ex})
 	case ex.Status != http.StatusNoContent && ex.Status != http.StatusOK:
 		w.r.Add(Violation{Rule: w.rule(ruleWriteDeleteStatus), RecordID: id, Message: fmt.Sprintf("DELETE answered %d, want 204 (or 200)", ex.Status), Ex: ex})
 	}
 	return w.absent(ctx, coll, id, ruleWriteNotDeleted, "deleted")
 }
 
-// absent checks that GET /coll/{id} answers 404.
+// absent checks that GET /coll/{id} answers 404. Where the version has a
+// rule for it, an object still served with status tobedeleted is recorded
+// under that rule and counts as absent for what follows (its lists are
+// checked too).
 func (w *writer) absent(ctx context.Context, coll, id, rule, what string) bool {
 	ex := w.get(ctx, "/"+coll+"/"+url.PathEscape(id), nil)
 	switch {
@@ -597,12 +630,30 @@ func (w *writer) absent(ctx context.Context, coll, id, rule, what string) bool {
 	case ex.Status == http.StatusNotFound || ex.Status == http.StatusGone || (ex.Status/100 == 2 && !Serves(ex.Body, id)):
 		// A 2xx that holds no object with the id (a wrong answer to an
 		// unknown id, which the errors.unknown-id checks report) serves nothing.
-		w.e.Tracker.gone(coll, id)
+		w.e.Tracker.gone(w.coll(coll), id)
+		return true
+	case ex.Status/100 == 2 && w.tobedeletedRule() != "" && rule == ruleWriteNotDeleted && servesTobedeleted(ex.Body, id):
+		w.r.Add(Violation{Rule: w.tobedeletedRule(), RecordID: id, Message: fmt.Sprintf("%s, but GET /%s/%s still answers %d with the object, status tobedeleted", what, coll, id, ex.Status), Ex: ex})
 		return true
 	case ex.Status/100 == 2:
 		w.r.Add(Violation{Rule: w.rule(rule), RecordID: id, Message: fmt.Sprintf("%s, but GET /%s/%s still answers %d", what, coll, id, ex.Status), Ex: ex})
 	default:
 		w.r.Add(Violation{Rule: w.rule(ruleWriteReadFailed), RecordID: id, Message: fmt.Sprintf("GET /%s/%s answered %d, want 404", coll, id, ex.Status), Ex: ex})
+	}
+	return false
+}
+
+// servesTobedeleted reports whether a single-object body serves id with
+// status tobedeleted.
+func servesTobedeleted(body []byte, id string) bool {
+	doc, err := decodeObject(body)
+	if err != nil {
+		return false
+	}
+	for _, v := range doc {
+		if m, ok := v.(map[string]any); ok && m["sourcedId"] == id {
+			return m["status"] == "tobedeleted"
+		}
 	}
 	return false
 }

@@ -51,6 +51,9 @@ const (
 	ruleV1p2WriteBadStored    = "v1p2.write.bad-stored"
 	ruleV1p2WriteReadFailed   = "v1p2.write.read-failed"
 	ruleV1p2WritePairs        = "v1p2.write.sourcedidpairs"
+	ruleV1p2ScopeNotEnforced  = "v1p2.write.scope-not-enforced"
+	ruleV1p2ScopeRefused      = "v1p2.write.scope-refused"
+	scopeV1p2Prefix           = "https://purl.imsglobal.org/spec/or/v1p2/scope/"
 )
 
 // v1p2Writes is OneRoster 1.2's write data.
@@ -70,6 +73,7 @@ var v1p2Writes = &writeVersion{
 	},
 	classStudents: "/rostering/v1p2/classes/{classSourcedId}/students", classParam: "classSourcedId",
 	lineItems: gb12Root + "/lineItems", categories: gb12Root + "/categories", gradingPeriods: "/rostering/v1p2/gradingPeriods",
+	strictDelete: true, tobedeleted: ruleV1p2WriteTobedeleted,
 }
 
 func init() {
@@ -104,6 +108,14 @@ func init() {
 		Rule{ruleV1p2WriteReadFailed, MUST, "reading a 1.2 object after a write failed", src, "serve GET of what the write stored"},
 		Rule{ruleV1p2WritePairs, MUST, "a 1.2 POST does not answer sourcedIdPairs mapping each supplied sourcedId to the allocated one", src + ": the POSTs answer GUIDPairSetDType (sourcedIdPairs[]: suppliedSourcedId, allocatedSourcedId)",
 			"answer 201 {\"sourcedIdPairs\":[{\"suppliedSourcedId\":\"<the client's>\",\"allocatedSourcedId\":\"<yours>\"}]} with one pair per object"},
+	)
+	RegisterRules(
+		Rule{ruleV1p2ScopeNotEnforced, MUST, "a 1.2 gradebook write is served to a token without the scope its operation declares",
+			src + ": putLineItem requires gradebook.createput, deleteLineItem gradebook.delete (OAuth2CC security of each operation)",
+			"answer 403 (insufficient_scope) to a write whose token lacks the operation's scope, and store nothing"},
+		Rule{ruleV1p2ScopeRefused, MUST, "a 1.2 gradebook write is refused to a token granted the scope its operation declares",
+			src + ": putLineItem requires gradebook.createput, deleteLineItem gradebook.delete (OAuth2CC security of each operation)",
+			"serve PUT to a token with gradebook.createput and DELETE to one with gradebook.delete"},
 	)
 	RegisterChecks(v1p2WriteChecks)
 }
@@ -217,6 +229,9 @@ func v1p2WriteChecks() []Check {
 		v1p2WriteCheck("classes-academicsessions-results.post", "/classes/{classSourcedId}/academicSessions/{academicSessionSourcedId}/results",
 			"POST /classes/{id}/academicSessions/{id}/results answers 201 with sourcedIdPairs, one per result sent, each allocated id served as sent and listed in the class",
 			ruleV1p2WritePairs, []string{putLI, delLI, gb12Op("POST", "/classes/{classSourcedId}/academicSessions/{academicSessionSourcedId}/results"), delR}, postSessionResults12),
+		v1p2WriteCheck("lineitems.scopes", "/lineItems/{id}",
+			"PUT /lineItems/{id} is refused (401/403, nothing stored) to a gradebook.readonly token and served to a gradebook.createput one; DELETE is refused to the createput token and served to a gradebook.delete one",
+			ruleV1p2ScopeNotEnforced, []string{putLI, delLI}, writeScopes12),
 		v1p2WriteCheck("lineitems.bad-writes", "/lineItems/{id}",
 			"PUT /lineItems/{id} refuses bad bodies (id mismatch, no title, unknown class, bad dueDate, unwrapped) with 400 or 422 and an imsx_StatusInfo body, and stores nothing",
 			ruleV1p2WriteBadAccepted, []string{putLI, delLI}, badLineItems12),
@@ -335,8 +350,8 @@ func flowLineItemDelete12(ctx context.Context, w *writer) {
 		return
 	}
 	id, ok := w.newLineItem12(ctx)
-	if ok && w.deleted12(ctx, "lineItems", id) {
-		w.notListed12(ctx, w.classLineItems(), "lineItems", id)
+	if ok && w.deleted(ctx, "lineItems", id) {
+		w.mustNotList(ctx, w.classLineItems(), "lineItems", id, ruleWriteNotDeleted)
 	}
 }
 
@@ -415,11 +430,11 @@ func flowResultDelete12(ctx context.Context, w *writer) {
 		return
 	}
 	id, li, sent := w.newResult12(ctx, 75, "fully graded", false, "")
-	if sent == nil || !w.deleted12(ctx, "results", id) {
+	if sent == nil || !w.deleted(ctx, "results", id) {
 		return
 	}
 	for _, p := range w.resultPaths12(li) {
-		w.notListed12(ctx, p, "results", id)
+		w.mustNotList(ctx, p, "results", id, ruleWriteNotDeleted)
 	}
 }
 
@@ -434,75 +449,6 @@ func (w *writer) readBackAs(ctx context.Context, coll, key, id string, sent map[
 	}
 	w.compare(ex, key, sent, got, rule)
 	return got
-}
-
-// deleted12 sends DELETE (204) and checks the object is gone: GET answers
-// 404; a record still served with status tobedeleted is its own finding.
-func (w *writer) deleted12(ctx context.Context, coll, id string) bool {
-	ex := w.del(ctx, coll, id)
-	switch {
-	case ex.Err != nil:
-		w.r.AddRule(ruleV1p2WriteNotDeleted, ex, "DELETE /%s/%s: %s", coll, id, w.e.describeErr(ex))
-		return false
-	case ex.Status/100 != 2:
-		w.r.Add(Violation{Rule: ruleV1p2WriteNotDeleted, RecordID: id, Message: fmt.Sprintf("DELETE answered %d, want 204%s", ex.Status, w.e.bodyHint(ex.Body)), Ex: ex})
-		return false
-	case ex.Status != http.StatusNoContent:
-		w.r.Add(Violation{Rule: ruleV1p2WriteDeleteStatus, RecordID: id, Message: fmt.Sprintf("DELETE answered %d, want 204", ex.Status), Ex: ex})
-	}
-	g := w.get(ctx, "/"+coll+"/"+url.PathEscape(id), nil)
-	switch {
-	case g.Err != nil:
-		w.r.AddRule(ruleV1p2WriteReadFailed, g, "GET /%s/%s: %s", coll, id, w.e.describeErr(g))
-		return false
-	case g.Status == http.StatusNotFound || (g.Status/100 == 2 && !Serves(g.Body, id)):
-		w.e.Tracker.gone(w.coll(coll), id)
-	case g.Status/100 == 2:
-		rule := ruleV1p2WriteNotDeleted
-		if tobedeleted(g.Body, id) {
-			rule = ruleV1p2WriteTobedeleted
-		}
-		w.r.Add(Violation{Rule: rule, RecordID: id, Message: fmt.Sprintf("deleted, but GET /%s/%s still answers %d%s", coll, id, g.Status, statusNote(rule)), Ex: g})
-	default:
-		w.r.Add(Violation{Rule: ruleV1p2WriteReadFailed, RecordID: id, Message: fmt.Sprintf("GET /%s/%s answered %d, want 404", coll, id, g.Status), Ex: g})
-	}
-	return true
-}
-
-func statusNote(rule string) string {
-	if rule == ruleV1p2WriteTobedeleted {
-		return " with the object marked status tobedeleted"
-	}
-	return ""
-}
-
-// tobedeleted reports whether a single-object body serves id with status
-// tobedeleted.
-func tobedeleted(body []byte, id string) bool {
-	doc, err := decodeObject(body)
-	if err != nil {
-		return false
-	}
-	for _, v := range doc {
-		if m, ok := v.(map[string]any); ok && m["sourcedId"] == id {
-			return m["status"] == "tobedeleted"
-		}
-	}
-	return false
-}
-
-// notListed12 checks that a deleted object is out of a collection; one
-// left in with status tobedeleted is the tobedeleted finding.
-func (w *writer) notListed12(ctx context.Context, path, key, id string) {
-	rec, ok, ex := w.find(ctx, path, key, func(m map[string]any) bool { return m["sourcedId"] == id })
-	if !ok || rec == nil {
-		return
-	}
-	rule := ruleV1p2WriteNotDeleted
-	if rec["status"] == "tobedeleted" {
-		rule = ruleV1p2WriteTobedeleted
-	}
-	w.r.Add(Violation{Rule: rule, RecordID: id, Message: fmt.Sprintf("deleted, but still in GET %s%s", path, statusNote(rule)), Ex: ex})
 }
 
 // find pages through a collection path for the first record match
@@ -558,8 +504,8 @@ func flow12(ctx context.Context, w *writer, coll, single string) {
 	if w.replaced(w.put(ctx, coll, id, wrap(single, sent)), single) {
 		w.later(first, w.readBack(ctx, coll, single, id, sent), id)
 	}
-	if w.deleted12(ctx, coll, id) {
-		w.notListed12(ctx, list, coll, id)
+	if w.deleted(ctx, coll, id) {
+		w.mustNotList(ctx, list, coll, id, ruleWriteNotDeleted)
 	}
 }
 
@@ -779,4 +725,69 @@ func (w *writer) badResults12(ctx context.Context) {
 	w.badWrite(ctx, "results", "a result without a lineItem", id, variant(id, func(m map[string]any) { delete(m, "lineItem") }))
 	id = newID()
 	w.badWrite(ctx, "results", "a result whose score is a string", id, variant(id, func(m map[string]any) { m["score"] = "70" }))
+}
+
+// writeScopes12 sends the lineItem writes with tokens of one scope each
+// (RFC 6749 §3.3 client credentials with the scope parameter): each
+// write is served only to the token with the scope its operation
+// declares. The run's own token reads back what happened.
+func writeScopes12(ctx context.Context, w *writer) {
+	e, r := w.e, w.r
+	if !needMode(e, r, "oauth2", "OAuth 2 client credentials (the 1.2 write scopes)") || !w.ready12(ctx) {
+		return
+	}
+	tok := map[string]string{}
+	for _, s := range []string{"gradebook.readonly", "gradebook.createput", "gradebook.delete"} {
+		ans := e.issueAny(ctx, r, clientCredentials(scopeV1p2Prefix+s))
+		if transportFailed(e, r, ans) {
+			return
+		}
+		if !ans.ok() {
+			r.NotSupported(fmt.Sprintf("the token endpoint issued no token for the scope %s alone (%s): the write scopes cannot be told apart", s, ans.short()))
+			return
+		}
+		tok[s] = ans.token
+	}
+	send := func(method, id, scope string, body any) *client.Exchange {
+		req := client.Request{Method: method, URL: e.url(w.path("/lineItems/"+url.PathEscape(id)), nil), Auth: client.Bearer(tok[scope]), CheckID: w.check}
+		if body != nil {
+			req.Body, _ = json.Marshal(body)
+			req.Header = http.Header{"Content-Type": {"application/json"}, "Accept": {"application/json"}}
+			e.Tracker.track(w.check, w.coll("lineItems"), id)
+		}
+		return r.Evidence(e.Store.Do(ctx, req))
+	}
+	refused := func(ex *client.Exchange) bool {
+		return ex.Status == http.StatusUnauthorized || ex.Status == http.StatusForbidden
+	}
+	now := time.Now()
+
+	// A read-only token may not create.
+	ro := newID()
+	ex := send(http.MethodPut, ro, "gradebook.readonly", wrap("lineItem", w.lineItem12(ro, w.title("lineItem"), now)))
+	switch {
+	case ex.Err != nil:
+		r.AddRule(ruleV1p2WriteReadFailed, ex, "PUT /lineItems/%s: %s", ro, e.describeErr(ex))
+		return
+	case !refused(ex):
+		r.AddRule(ruleV1p2ScopeNotEnforced, ex, "PUT /lineItems/%s with a token granted gradebook.readonly only answered %d, want 401 or 403", ro, ex.Status)
+	}
+	w.absent(ctx, "lineItems", ro, ruleV1p2ScopeNotEnforced, "PUT with a gradebook.readonly token")
+
+	// gradebook.createput creates; it may not delete; gradebook.delete does.
+	id := newID()
+	ex = send(http.MethodPut, id, "gradebook.createput", wrap("lineItem", w.lineItem12(id, w.title("lineItem"), now)))
+	if ex.Err != nil || ex.Status/100 != 2 {
+		r.AddRule(ruleV1p2ScopeRefused, ex, "PUT /lineItems/%s with a token granted gradebook.createput answered %d, want 201%s", id, ex.Status, e.bodyHint(ex.Body))
+		return
+	}
+	ex = send(http.MethodDelete, id, "gradebook.createput", nil)
+	if !refused(ex) {
+		r.AddRule(ruleV1p2ScopeNotEnforced, ex, "DELETE /lineItems/%s with a token granted gradebook.createput only answered %d, want 401 or 403", id, ex.Status)
+		return // (it may be gone: the delete scope has nothing left to delete)
+	}
+	ex = send(http.MethodDelete, id, "gradebook.delete", nil)
+	if ex.Err != nil || ex.Status/100 != 2 {
+		r.AddRule(ruleV1p2ScopeRefused, ex, "DELETE /lineItems/%s with a token granted gradebook.delete answered %d, want 204%s", id, ex.Status, e.bodyHint(ex.Body))
+	}
 }
