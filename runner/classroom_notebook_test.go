@@ -326,6 +326,7 @@ func TestClassroomNotebookReplay(t *testing.T) {
 	}
 
 	// The harness, as a vendor runs it, over the same provider.
+	before := gradebookCounts(t, origin, rp.token)
 	spy.mu.Lock()
 	spy.log = nil
 	spy.mu.Unlock()
@@ -337,6 +338,10 @@ func TestClassroomNotebookReplay(t *testing.T) {
 		t.Fatalf("google-classroom: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
 	}
 	run := readResults(t, dir)
+	// A clean run leaves nothing behind, checked at the provider.
+	if after := gradebookCounts(t, origin, rp.token); after != before || len(run.Leftovers) > 0 {
+		t.Errorf("gradebook after the run %s, before %s; leftovers %v", after, before, run.Leftovers)
+	}
 	p, err := suites.LoadProfile("google-classroom")
 	if err != nil {
 		t.Fatal(err)
@@ -512,4 +517,24 @@ func TestClassroomDocumentedBaseURL(t *testing.T) {
 	if r.code != runner.ExitUsage || !strings.Contains(r.stderr, "give the shared root https://sis.example/ims/oneroster") {
 		t.Fatalf("exit %d\n%s", r.code, r.stderr)
 	}
+}
+
+// gradebookCounts counts the provider's 1.2 lineItems and results.
+func gradebookCounts(t *testing.T, origin, token string) string {
+	t.Helper()
+	var out []string
+	for _, c := range []string{"lineItems", "results"} {
+		req, _ := http.NewRequest(http.MethodGet, origin+"/ims/oneroster/gradebook/v1p2/"+c+"?limit=1", nil)
+		req.Header.Set("Authorization", "Bearer "+token)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.Header.Get("X-Total-Count") == "" {
+			t.Fatalf("GET %s: no X-Total-Count (%d)", c, resp.StatusCode)
+		}
+		out = append(out, c+"="+resp.Header.Get("X-Total-Count"))
+	}
+	return strings.Join(out, " ")
 }
