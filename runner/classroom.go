@@ -6,8 +6,25 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/rostercheck/rostercheck/reports"
 	"github.com/rostercheck/rostercheck/suites"
 )
+
+// consumerLatency is the consumer's latency table for results.json (nil
+// when no check kept one).
+func consumerLatency(env *suites.Env, red func(string) string) *reports.ConsumerLatency {
+	rows := env.Latency.Rows()
+	if len(rows) == 0 {
+		return nil
+	}
+	out := &reports.ConsumerLatency{Consumer: env.Latency.Consumer,
+		Note: "consumerMs is what the consumer's own report prints (Google Classroom: response.elapsed.microseconds / 1000, whole seconds dropped); ms is the latency"}
+	for _, r := range rows {
+		out.Rows = append(out.Rows, reports.ConsumerLatencyRow{Test: r.Name, Check: r.Check, Method: r.Method, URL: red(r.URL), Status: r.Status,
+			Ms: r.Millis(), ConsumerMs: r.ConsumerMillis()})
+	}
+	return out
+}
 
 // setupConsumers hands the checks the valued profile options of the run
 // (google-classroom's teacher-email) and, when google-classroom is

@@ -359,6 +359,9 @@ func TestClassroomNotebookReplay(t *testing.T) {
 	if !strings.Contains(r.stdout, "Google Classroom latency report") {
 		t.Errorf("console lacks Classroom's latency report:\n%s", r.stdout)
 	}
+	if cl := run.ConsumerLatency; cl == nil || len(cl.Rows) < len(nb.Requests) {
+		t.Errorf("results.json consumerLatency: %+v", cl)
+	}
 	spy.mu.Lock()
 	log := append([]seen(nil), spy.log...)
 	spy.mu.Unlock()

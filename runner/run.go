@@ -401,6 +401,7 @@ func Run(ctx context.Context, cfg *Config, stdout, stderr io.Writer) int {
 	printSummary(out, run, useColour(stdout), cfg.Quiet, cfg.Verbose)
 	printPreviews(out, run)
 	printConsumerLatency(out, env, cfg.Quiet)
+	run.ConsumerLatency = consumerLatency(env, red.String)
 	printLeftovers(out, cfg, run)
 	ciOutputs(run, red, out, errw)
 	if !writeReports(cfg, run, red, out, errw) && code == ExitPass {
