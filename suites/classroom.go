@@ -168,6 +168,15 @@ type gc struct {
 	email, teacher, class, school, term, student, category string
 }
 
+// gcShared is what Classroom's checks share in a run, as the notebook
+// shares one token and its carried values across its cells.
+type gcShared struct {
+	tokenOnce sync.Once
+	auth      client.Auth
+	mu        sync.Mutex
+	carried   *gc // the roster check's values, once it found them all
+}
+
 // ConsumerLatency is a consumer's per-request latency table (Google
 // Classroom's latency_report), filled by its checks.
 type ConsumerLatency struct {
@@ -587,13 +596,31 @@ func (g *gc) gradingPeriods(ctx context.Context) {
 	}
 }
 
+// sharedToken is the run's one Classroom token for the checks that do not
+// judge the token request (the token check sends its own).
+func (g *gc) sharedToken(ctx context.Context) {
+	sh := &g.e.classroom
+	sh.tokenOnce.Do(func() {
+		if g.token(ctx, false) {
+			sh.auth = g.auth
+		}
+	})
+	g.auth = sh.auth
+}
+
 func gcRosterCheck(ctx context.Context, g *gc) {
-	g.token(ctx, false)
-	g.roster(ctx, true)
+	g.sharedToken(ctx)
+	if g.roster(ctx, true) && g.r.res.ViolationsTotal == 0 {
+		sh := &g.e.classroom
+		sh.mu.Lock()
+		c := *g
+		sh.carried = &c
+		sh.mu.Unlock()
+	}
 }
 
 func gcErrorsCheck(ctx context.Context, g *gc) {
-	g.token(ctx, false)
+	g.sharedToken(ctx)
 	unknown := "rostercheck-unknown-" + newID()
 	for _, p := range []struct{ name, path, q string }{
 		{"GetClassesForTeacher", "/rostering/v1p2/teachers/" + unknown + "/classes", "limit=" + gcLimit + "&filter=status='active'"},
@@ -701,8 +728,17 @@ func (g *gc) find(ctx context.Context, name, path, key, id string) (*client.Exch
 }
 
 func gcWritesCheck(ctx context.Context, g *gc) {
-	g.token(ctx, false)
-	if !g.roster(ctx, false) {
+	g.sharedToken(ctx)
+	sh := &g.e.classroom
+	sh.mu.Lock()
+	carried := sh.carried
+	sh.mu.Unlock()
+	if carried != nil {
+		// The roster check found Classroom's class (reads run before
+		// writes): its values, as the notebook carries them.
+		g.email, g.teacher, g.class, g.school, g.term, g.student, g.category = carried.email, carried.teacher,
+			carried.class, carried.school, carried.term, carried.student, carried.category
+	} else if !g.roster(ctx, false) {
 		return
 	}
 	lis := "/gradebook/v1p2/classes/" + url.PathEscape(g.class) + "/lineItems"

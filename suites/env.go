@@ -64,6 +64,9 @@ type Env struct {
 	// report has one (Google Classroom's latency_report), nil until a
 	// check adds to it.
 	Latency *ConsumerLatency
+	// classroom is what Google Classroom's checks share: one token, and
+	// what the roster check carried forward (classroom.go).
+	classroom gcShared
 
 	// Workers bounds the checks Schedule runs at once (0: 4 × Concurrency).
 	Workers int
