@@ -162,7 +162,8 @@ type writeVersion struct {
 	rules map[string]string
 	// errorBody validates a refusal's body.
 	errorBody func(doc map[string]any) ([]schemas.Violation, error)
-	// echo says whether a PUT answer must carry the stored object.
+	// echo says whether a PUT answer must carry the stored object (1.2's
+	// PUT declares 201 with no body schema: its answer is not judged).
 	echo bool
 	// Where the targets are found: the students of a class (the
 	// relationship row and its class parameter), and the lineItems,
@@ -208,6 +209,10 @@ func (w *writer) path(p string) string {
 	}
 	return w.v.root + p
 }
+
+// show is the path of an object as messages name it
+// ("/gradebook/v1p2/lineItems/x" in 1.2).
+func (w *writer) show(coll, id string) string { return w.path("/" + coll + "/" + id) }
 
 // rooted reports whether p already starts with a 1.2 service root
 // ("/rostering/v1p2/classes/x").
@@ -431,12 +436,12 @@ func (w *writer) readBack(ctx context.Context, coll, key, id string, sent map[st
 	ex := w.get(ctx, "/"+coll+"/"+url.PathEscape(id), nil)
 	doc, problem := w.e.readObject(ex)
 	if doc == nil {
-		w.r.Add(Violation{Rule: w.rule(ruleWriteNotStored), RecordID: id, Message: fmt.Sprintf("GET /%s/%s after PUT: %s", coll, id, problem), Ex: ex})
+		w.r.Add(Violation{Rule: w.rule(ruleWriteNotStored), RecordID: id, Message: fmt.Sprintf("GET %s after PUT: %s", w.show(coll, id), problem), Ex: ex})
 		return nil
 	}
 	got, _ := doc[key].(map[string]any)
 	if got == nil {
-		w.r.Add(Violation{Rule: w.rule(ruleWriteNotStored), RecordID: id, Message: fmt.Sprintf("GET /%s/%s has no %q object (keys: %s)", coll, id, key, keysOf(doc)), Ex: ex})
+		w.r.Add(Violation{Rule: w.rule(ruleWriteNotStored), RecordID: id, Message: fmt.Sprintf("GET %s has no %q object (keys: %s)", w.show(coll, id), key, keysOf(doc)), Ex: ex})
 		return nil
 	}
 	w.compare(ex, key, sent, got, ruleWriteNotStored)
@@ -604,7 +609,7 @@ func (w *writer) deleted(ctx context.Context, coll, id string) bool {
 	strict := w.v != nil && w.v.strictDelete
 	switch {
 	case ex.Err != nil:
-		w.r.AddRule(w.rule(ruleWriteNotDeleted), ex, "DELETE /%s/%s: %s", coll, id, w.e.describeErr(ex))
+		w.r.AddRule(w.rule(ruleWriteNotDeleted), ex, "DELETE %s: %s", w.show(coll, id), w.e.describeErr(ex))
 		return false
 	case ex.Status/100 != 2:
 		w.r.Add(Violation{Rule: w.rule(ruleWriteNotDeleted), RecordID: id, Message: fmt.Sprintf("DELETE answered %d, want 204%s", ex.Status, w.e.bodyHint(ex.Body)), Ex: ex})
@@ -625,7 +630,7 @@ func (w *writer) absent(ctx context.Context, coll, id, rule, what string) bool {
 	ex := w.get(ctx, "/"+coll+"/"+url.PathEscape(id), nil)
 	switch {
 	case ex.Err != nil:
-		w.r.AddRule(w.rule(ruleWriteReadFailed), ex, "GET /%s/%s: %s", coll, id, w.e.describeErr(ex))
+		w.r.AddRule(w.rule(ruleWriteReadFailed), ex, "GET %s: %s", w.show(coll, id), w.e.describeErr(ex))
 		return false
 	case ex.Status == http.StatusNotFound || ex.Status == http.StatusGone || (ex.Status/100 == 2 && !Serves(ex.Body, id)):
 		// A 2xx that holds no object with the id (a wrong answer to an
@@ -633,12 +638,12 @@ func (w *writer) absent(ctx context.Context, coll, id, rule, what string) bool {
 		w.e.Tracker.gone(w.coll(coll), id)
 		return true
 	case ex.Status/100 == 2 && w.tobedeletedRule() != "" && rule == ruleWriteNotDeleted && servesTobedeleted(ex.Body, id):
-		w.r.Add(Violation{Rule: w.tobedeletedRule(), RecordID: id, Message: fmt.Sprintf("%s, but GET /%s/%s still answers %d with the object, status tobedeleted", what, coll, id, ex.Status), Ex: ex})
+		w.r.Add(Violation{Rule: w.tobedeletedRule(), RecordID: id, Message: fmt.Sprintf("%s, but GET %s still answers %d with the object, status tobedeleted", what, w.show(coll, id), ex.Status), Ex: ex})
 		return true
 	case ex.Status/100 == 2:
-		w.r.Add(Violation{Rule: w.rule(rule), RecordID: id, Message: fmt.Sprintf("%s, but GET /%s/%s still answers %d", what, coll, id, ex.Status), Ex: ex})
+		w.r.Add(Violation{Rule: w.rule(rule), RecordID: id, Message: fmt.Sprintf("%s, but GET %s still answers %d", what, w.show(coll, id), ex.Status), Ex: ex})
 	default:
-		w.r.Add(Violation{Rule: w.rule(ruleWriteReadFailed), RecordID: id, Message: fmt.Sprintf("GET /%s/%s answered %d, want 404", coll, id, ex.Status), Ex: ex})
+		w.r.Add(Violation{Rule: w.rule(ruleWriteReadFailed), RecordID: id, Message: fmt.Sprintf("GET %s answered %d, want 404", w.show(coll, id), ex.Status), Ex: ex})
 	}
 	return false
 }
