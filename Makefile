@@ -17,7 +17,7 @@ build:
 # The main job: the built-in reference provider (it serves OneRoster 1.1 and
 # 1.2), every profile of both versions in one run, all reports.
 demo: build
-	./$(BIN) run --profile oneroster-1.1,oneroster-1.2,oneroster-1.2-core,sds,sds-classic,gradesync,datasync,asm --allow-writes --out $(OUT)
+	./$(BIN) run --profile oneroster-1.1,oneroster-1.2,oneroster-1.2-core,sds,sds-classic,gradesync,datasync,asm,google-classroom --allow-writes --out $(OUT)
 	@echo "open $(OUT)/report.html (JUnit: $(OUT)/junit.xml, JSON: $(OUT)/results.json, badges: $(OUT)/badge-*.svg)"
 
 # All tests: formatting, vet, unit tests, and the self-test that runs the

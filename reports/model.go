@@ -100,6 +100,9 @@ type Run struct {
 	Latency *Latency `json:"latency,omitempty"`
 	// Previews are the import previews of the profiles that define one.
 	Previews []ImportPreview `json:"previews,omitempty"`
+	// ConsumerLatency is a consumer's own per-request latency table
+	// (Google Classroom's latency_report), when its profile ran.
+	ConsumerLatency *ConsumerLatency `json:"consumerLatency,omitempty"`
 	// Groups are the failures by root cause, most impact first, each with
 	// a repro script (computed from Checks when results.json is written).
 	Groups []GroupResult `json:"groups,omitempty"`

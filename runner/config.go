@@ -585,6 +585,15 @@ func (c *Config) profiles() ([]*suites.Profile, error) {
 		key, val, hasVal := strings.Cut(o, "=")
 		pname, oname, ok := strings.Cut(key, ".")
 		on := true
+		if i := slices.IndexFunc(out, func(p *suites.Profile) bool { return p.Named(pname) }); ok && i >= 0 && out[i].Options[oname].Takes != "" {
+			if !hasVal || val == "" {
+				return nil, usageErr("--option %s: want %s.%s=<%s>", o, pname, oname, out[i].Options[oname].Takes)
+			}
+			if err := out[i].SetOptionValue(oname, val); err != nil {
+				return nil, usageErr("--option %s: %v", o, err)
+			}
+			continue
+		}
 		if hasVal {
 			b, err := strconv.ParseBool(val)
 			if err != nil {
@@ -595,7 +604,7 @@ func (c *Config) profiles() ([]*suites.Profile, error) {
 		if !ok {
 			return nil, usageErr("--option %s: want PROFILE.OPTION, e.g. asm.federated", o)
 		}
-		i := slices.IndexFunc(out, func(p *suites.Profile) bool { return p.Name == pname })
+		i := slices.IndexFunc(out, func(p *suites.Profile) bool { return p.Named(pname) })
 		if i < 0 {
 			return nil, usageErr("--option %s: profile %s is not selected (--profile)", o, pname)
 		}

@@ -170,6 +170,14 @@ func List(cfg *Config, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stdout, "profile %s: %s\n  source:   %s\n  services: %s; auth: %s\n", p.Name, p.Title, p.Source, strings.Join(p.Services, ", "), strings.Join(p.Auth, ", "))
 		for _, name := range slices.Sorted(maps.Keys(p.Options)) {
 			o := p.Options[name]
+			if o.Takes != "" {
+				state := "unset"
+				if o.Value != "" {
+					state = o.Value
+				}
+				fmt.Fprintf(stdout, "  option:   %s.%s=<%s> (%s) %s\n", p.Name, name, o.Takes, state, o.About)
+				continue
+			}
 			fmt.Fprintf(stdout, "  option:   %s.%s (%s) %s\n", p.Name, name, onOff(o.On), o.About)
 		}
 	}

@@ -84,6 +84,12 @@ func checkBaseURL(cfg *Config, ps []*suites.Profile) error {
 		return nil
 	}
 	if _, _, ok := splitRoots(cfg.BaseURL); !ok && cfg.ServiceURLs["rostering"] == "" {
+		if _, v12 := specsOf(ps); v12 && strings.HasSuffix(strings.TrimRight(cfg.BaseURL, "/"), "/ims/oneroster/v1p2") {
+			// Google's notebook README asks for a URL "ending in
+			// /ims/oneroster/v1p2", but its code appends /rostering/v1p2/…
+			// to it: only the shared root works there, as here.
+			return usageErr("--base-url %s: no OneRoster 1.2 service lives at …/ims/oneroster/v1p2 (Google Classroom's notebook documents that ending, but its code appends /rostering/v1p2 and /gradebook/v1p2 to the URL): give the shared root %s", cfg.BaseURL, strings.TrimSuffix(strings.TrimRight(cfg.BaseURL, "/"), "/v1p2"))
+		}
 		if _, v12 := specsOf(ps); v12 {
 			return usageErr("--base-url %s: a OneRoster 1.2 profile is selected, but no 1.2 service root can be derived from this URL: give the shared root (…/ims/oneroster), the 1.1 root (…/ims/oneroster/v1p1) or a 1.2 service root (…/ims/oneroster/rostering/v1p2), or the rostering root with --service-url rostering=URL", cfg.BaseURL)
 		}

@@ -358,6 +358,7 @@ func Run(ctx context.Context, cfg *Config, stdout, stderr io.Writer) int {
 		},
 	}
 	setupWrites(cfg, env)
+	setupConsumers(sel, env)
 	// Ginkgo's own stream may split lines across writes: buffer-redact it.
 	ginkgoOut := red.Writer(stderr)
 	var prog *progress
@@ -399,6 +400,8 @@ func Run(ctx context.Context, cfg *Config, stdout, stderr io.Writer) int {
 	}
 	printSummary(out, run, useColour(stdout), cfg.Quiet, cfg.Verbose)
 	printPreviews(out, run)
+	printConsumerLatency(out, env, cfg.Quiet)
+	run.ConsumerLatency = consumerLatency(env, red.String)
 	printLeftovers(out, cfg, run)
 	ciOutputs(run, red, out, errw)
 	if !writeReports(cfg, run, red, out, errw) && code == ExitPass {
@@ -782,7 +785,7 @@ func verdicts(run *reports.Run, sel *selection, cfg *Config) []reports.ProfileVe
 		case len(errored) > 0:
 			pv.Verdict, pv.Reason = "error", fmt.Sprintf("%d required check(s) could not decide, first %s", len(errored), errored[0])
 		case len(notRun) > 0:
-			pv.Verdict, pv.Reason = "partial", fmt.Sprintf("%d required check(s) not run, first %s", len(notRun), notRun[0])
+			pv.Verdict, pv.Reason = "partial", writesHint(notRun, sel, cfg)
 		case run.Partial != "":
 			pv.Verdict, pv.Reason = "partial", run.Partial
 		default:
@@ -791,6 +794,32 @@ func verdicts(run *reports.Run, sel *selection, cfg *Config) []reports.ProfileVe
 		out = append(out, pv)
 	}
 	return out
+}
+
+// writesHint says why required checks were not run, and how to run
+// them: a profile whose required checks are writes is partial without
+// --allow-writes, and the reason names the flag and how many write checks
+// it would run.
+func writesHint(notRun []string, sel *selection, cfg *Config) string {
+	writes := 0
+	if !cfg.AllowWrites {
+		for _, c := range sel.notRun {
+			if c.Writes && slices.Contains(notRun, c.ID) {
+				writes++
+			}
+		}
+	}
+	switch {
+	case writes == len(notRun):
+		them := fmt.Sprintf("the %d write checks", writes)
+		if writes == 1 {
+			them = "the write check"
+		}
+		return fmt.Sprintf("%d required write check(s) not run: add --allow-writes to run %s (they PUT and DELETE only objects the harness creates, and clean up)", writes, them)
+	case writes > 0:
+		return fmt.Sprintf("%d required check(s) not run, first %s; add --allow-writes to run the %d write checks among them", len(notRun), notRun[0], writes)
+	}
+	return fmt.Sprintf("%d required check(s) not run, first %s", len(notRun), notRun[0])
 }
 
 // exitCode: 0 when every profile passes, or when a --check filtered run

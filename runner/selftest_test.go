@@ -241,6 +241,28 @@ func TestEveryDefectFailsExactlyItsChecks(t *testing.T) {
 						}
 					}
 				}
+				// A consumer's own checks (outside Strict) are judged by the
+				// consumer profile the defect names: exactly those it declares
+				// must not pass there.
+				for _, p := range append(append([]string(nil), d.Fails...), d.Passes...) {
+					for _, c := range run.Checks {
+						o := outcomeIn(c, p)
+						if o == "" || outcomeIn(c, strict) != "" {
+							continue
+						}
+						want := d.ExpectsIn(p, c.ID)
+						got := o == reports.Fail || o == reports.Advisory || o == reports.Error || o == reports.NotSupported
+						switch {
+						case want && !got:
+							missing = append(missing, c.ID+" in "+p)
+						case got && !want:
+							extra = append(extra, c.ID+" in "+p+" ("+c.Message+")")
+						}
+						if o == reports.Error {
+							t.Errorf("%s in %s: outcome error (%s): the provider is at fault, not the harness", c.ID, p, c.Message)
+						}
+					}
+				}
 				if hint, ok := hostileHints[d.Name]; ok {
 					said := false
 					for _, c := range run.Checks {

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/rostercheck/rostercheck/fixtures/district"
@@ -39,6 +41,15 @@ func resolveTarget(cfg *Config) (*target, error) {
 		// credentials: the built-in provider always exercises that
 		// encoding (auth.token.basic-encoding).
 		secret = randomSecret() + "+/="
+		if slices.Contains(cfg.Profiles, "google-classroom") {
+			// Google Classroom sends its secret raw in HTTP Basic, not
+			// form-encoded (notebook cell "Get OAuth Token",
+			// requests.auth.HTTPBasicAuth): a '+' in it reaches an RFC 6749
+			// provider as a space. A vendor issues Classroom a secret
+			// without '+' or '%' (classroom.token.secret-chars); '/' and '='
+			// still make the two encodings differ.
+			secret = strings.TrimSuffix(secret, "+/=") + "/="
+		}
 	}
 	user, password := cfg.Username, cfg.Password
 	if user == "" {

@@ -178,6 +178,13 @@ func TestNoWritesWithoutAllowWrites(t *testing.T) {
 			t.Errorf("profile %s: verdict %s, want partial", p, v)
 		}
 	}
+	// The console says how to run the write checks, for each partial profile.
+	for _, want := range []string{"gradesync: 5 required write check(s) not run: add --allow-writes to run the 5 write checks",
+		"oneroster-1.1: 7 required write check(s) not run: add --allow-writes to run the 7 write checks"} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("console lacks %q:\n%s", want, r.stdout)
+		}
+	}
 
 	dir = t.TempDir()
 	r = rostercheck(t, nil, append([]string{"run", "--profile", "oneroster-1.1,gradesync,datasync", "--allow-writes", "--out", dir}, targetArgs(base)...)...)

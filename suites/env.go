@@ -57,6 +57,17 @@ type Env struct {
 	// Auth is what the authentication checks need (auth_env.go).
 	Auth *AuthEnv
 
+	// Values are the valued profile options of the run, keyed
+	// "<profile>.<option>" ("google-classroom.teacher-email").
+	Values map[string]string
+	// Latency collects the per-request table of a consumer whose own
+	// report has one (Google Classroom's latency_report), nil until a
+	// check adds to it.
+	Latency *ConsumerLatency
+	// classroom is what Google Classroom's checks share: one token, and
+	// what the roster check carried forward (classroom.go).
+	classroom gcShared
+
 	// Workers bounds the checks Schedule runs at once (0: 4 × Concurrency).
 	Workers int
 

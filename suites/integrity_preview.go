@@ -19,9 +19,13 @@ import (
 // collections it imports and its drop rules, applied in order (a record is
 // dropped by the first rule that matches it).
 type PreviewConfig struct {
-	Consumer string        `yaml:"consumer"`
-	Imports  []string      `yaml:"imports"`
-	Drops    []PreviewRule `yaml:"drops"`
+	Consumer string `yaml:"consumer"`
+	// Flow names a consumer's own preview instead of the drop rules
+	// (classroom: which classes a teacher can link and which would fail
+	// grade export, per school; classroom_preview.go).
+	Flow    string        `yaml:"flow"`
+	Imports []string      `yaml:"imports"`
+	Drops   []PreviewRule `yaml:"drops"`
 }
 
 // PreviewRule is one reason a consumer drops records.
@@ -53,6 +57,15 @@ func (p *Profile) checkPreview() error {
 	}
 	if pc.Consumer == "" {
 		return fmt.Errorf("profile %s: preview.consumer is missing", p.Name)
+	}
+	switch pc.Flow {
+	case "":
+	case previewFlowClassroom:
+		if len(pc.Imports)+len(pc.Drops) > 0 {
+			return fmt.Errorf("profile %s: preview.flow %s takes no imports or drops", p.Name, pc.Flow)
+		}
+	default:
+		return fmt.Errorf("profile %s: preview.flow %q, want %s", p.Name, pc.Flow, previewFlowClassroom)
 	}
 	for _, c := range pc.Imports {
 		if _, ok := integritySpecs[c]; !ok {
@@ -124,6 +137,9 @@ func (e *Env) BuildPreview(ctx context.Context, p *Profile) *Preview {
 	pc := p.Preview
 	if pc == nil {
 		return nil
+	}
+	if pc.Flow == previewFlowClassroom {
+		return e.classroomPreview(ctx, p)
 	}
 	e.init()
 	// The preview's collections live under the profile's version root

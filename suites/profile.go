@@ -18,7 +18,9 @@ var profileFS embed.FS
 
 // Profile is one consumer's (or the spec's) slice of OneRoster, as data.
 type Profile struct {
-	Name   string `yaml:"name"`
+	Name string `yaml:"name"`
+	// Alias is a short name --option accepts for the profile (google).
+	Alias  string `yaml:"alias"`
 	Title  string `yaml:"title"`
 	Spec   string `yaml:"spec"`
 	Source string `yaml:"source"`
@@ -50,10 +52,37 @@ type Profile struct {
 }
 
 // Option is a consumer setting: while On, its Rules override the profile's.
+// An option that Takes a value (google-classroom's teacher-email) is set
+// with PROFILE.OPTION=VALUE and hands the value to the checks (Env.Values).
 type Option struct {
 	About string            `yaml:"about"`
 	On    bool              `yaml:"default"`
 	Rules map[string]string `yaml:"rules"`
+	// Takes names the kind of value the option takes ("e-mail"); "" for
+	// an on/off option.
+	Takes string `yaml:"takes"`
+	// Value is the value set for the run.
+	Value string `yaml:"-"`
+}
+
+// SetOptionValue sets the value of an option that takes one.
+func (p *Profile) SetOptionValue(name, value string) error {
+	o, ok := p.Options[name]
+	if !ok {
+		return fmt.Errorf("profile %s has no option %q", p.Name, name)
+	}
+	if o.Takes == "" {
+		return fmt.Errorf("option %s.%s is on or off, it takes no value", p.Name, name)
+	}
+	o.On, o.Value = value != "", value
+	p.Options[name] = o
+	return nil
+}
+
+// Named reports whether the profile goes by name: its own, or its Alias
+// (--option google.teacher-email addresses google-classroom).
+func (p *Profile) Named(name string) bool {
+	return name == p.Name || (p.Alias != "" && name == p.Alias)
 }
 
 // SetOption switches a profile option on or off.
@@ -136,7 +165,11 @@ func (p *Profile) Judge(res *Result, tier Tier, strict bool) string {
 var authModes = map[string]bool{"oauth2": true, "oauth2-password": true, "oauth1": true}
 
 // knownOptions is the closed set of profile options.
-var knownOptions = map[string]bool{"federated": true}
+var knownOptions = map[string]bool{"federated": true, OptionTeacherEmail: true}
+
+// OptionTeacherEmail is google-classroom's teacher e-mail: the teacher
+// Classroom's notebook looks up with filter=email='…'.
+const OptionTeacherEmail = "teacher-email"
 
 // Tier tells how a check counts for a profile.
 type Tier int
