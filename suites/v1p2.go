@@ -7,6 +7,7 @@ import (
 
 	"github.com/rostercheck/rostercheck/schemas"
 	"github.com/rostercheck/rostercheck/suites/catalogue"
+	v1p2cat "github.com/rostercheck/rostercheck/suites/catalogue/v1p2"
 )
 
 // OneRoster 1.2 is data, not a fork: the 1.2 endpoint rows
@@ -218,7 +219,35 @@ func v1p2Source(ruleSource string, ep catalogue.Endpoint, op, opID string, scope
 // getAllUsers, the singleton ".../{id}": getUser). A 1.1 check has none
 // (1.1 has no machine-readable catalogue of operationIds and scopes).
 func OperationsOf(c Check) (ops, scopes []string) {
+	add := func(op string, sc []string) {
+		if op == "" {
+			return
+		}
+		if !slices.Contains(ops, op) {
+			ops = append(ops, op)
+		}
+		for _, s := range sc {
+			if s = s[strings.LastIndexByte(s, '/')+1:]; !slices.Contains(scopes, s) {
+				scopes = append(scopes, s)
+			}
+		}
+	}
 	for _, f := range c.Features {
+		// A write feature names its method: "PUT /gradebook/v1p2/lineItems/{id}".
+		if method, path, ok := strings.Cut(f, " /"); ok && (method == "PUT" || method == "POST" || method == "DELETE") {
+			path = "/" + path
+			root := catalogue.RootOf(path)
+			if root == "" {
+				continue
+			}
+			if cat, err := v1p2cat.Load(); err == nil {
+				rel := strings.ReplaceAll(strings.TrimPrefix(path, root), "{id}", "{sourcedId}")
+				if o, ok := cat.Operation(strings.Split(root, "/")[1], method, rel); ok {
+					add(o.OperationID, o.Scopes)
+				}
+			}
+			continue
+		}
 		for _, ep := range catalogue.V1p2() {
 			var op string
 			var sc []string
@@ -233,14 +262,7 @@ func OperationsOf(c Check) (ops, scopes []string) {
 			default:
 				continue
 			}
-			if !slices.Contains(ops, op) {
-				ops = append(ops, op)
-			}
-			for _, s := range sc {
-				if s = s[strings.LastIndexByte(s, '/')+1:]; !slices.Contains(scopes, s) {
-					scopes = append(scopes, s)
-				}
-			}
+			add(op, sc)
 		}
 	}
 	// A read-scopes check reads the row's singleton as well.
