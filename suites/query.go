@@ -123,7 +123,7 @@ func qcheck(ep catalogue.Endpoint, behaviour, title, level, feature, rule, sourc
 		Run: func(ctx context.Context, e *Env, r *Recorder) {
 			ws := walksOrFail(ctx, e, ep, r, true)
 			for _, w := range ws {
-				if w.Cols == nil || len(w.Cols.Rows) == 0 {
+				if w.Cols == nil || w.Cols.Len() == 0 {
 					r.NotSupported(fmt.Sprintf("GET %s returned no records to build filters from", w.Path))
 					continue
 				}
@@ -167,7 +167,7 @@ func lastModified(w *Walk) []time.Time {
 	i := w.Cols.col("dateLastModified")
 	seen := map[int64]bool{}
 	var out []time.Time
-	for _, row := range w.Cols.Rows {
+	for _, row := range w.Cols.All() {
 		for _, v := range row.values(i) {
 			if t, ok := instant(v); ok && !seen[t.UnixNano()] {
 				seen[t.UnixNano()] = true
@@ -285,7 +285,7 @@ func onboardingChecks() []Check {
 func mostCommon(w *Walk, col string) string {
 	i := w.Cols.col(col)
 	n := map[string]int{}
-	for _, row := range w.Cols.Rows {
+	for _, row := range w.Cols.All() {
 		for _, v := range row.values(i) {
 			if probeable(v) {
 				n[v]++
@@ -354,9 +354,9 @@ func pickValue(w *Walk, col string, ok func(string) bool) string {
 	if i < 0 {
 		return ""
 	}
-	n := len(w.Cols.Rows)
+	n := w.Cols.Len()
 	for k := 0; k < n; k++ {
-		row := w.Cols.Rows[(n/2+k)%n]
+		row := w.Cols.Row((n/2 + k) % n)
 		for _, v := range row.values(i) {
 			if v != "" && probeable(v) && ok(v) {
 				return v

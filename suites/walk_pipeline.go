@@ -34,7 +34,7 @@ type digest struct {
 	schemaN      int
 	items        []Item
 	terms        []Span
-	rows         []Row            // the query columns of every record (Walk.Cols)
+	rows         []pendRow        // the query columns of every record (Walk.Cols)
 	first        []map[string]any // the first records, for singleton samples
 	last         map[string]any
 }
