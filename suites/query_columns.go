@@ -34,8 +34,13 @@ type Columns struct {
 	dup     []bool
 }
 
-// maxInternedValues bounds the distinct values one column shares.
-const maxInternedValues = 1 << 18
+// maxInternedValues bounds the distinct values one column shares;
+// minUnique is how many distinct values a column has before it is judged
+// mostly unique.
+const (
+	maxInternedValues = 1 << 18
+	minUnique         = 4096
+)
 
 // Row is one walked record: its id and, through its columns, one string
 // per column (multiple values joined by valueSep; "" when absent).
@@ -94,18 +99,41 @@ func (c *Columns) addRow(row pendRow) {
 	}
 }
 
+// reserve sizes the handles for total rows (the walk's X-Total-Count,
+// bounded: a provider that claims more costs at most 72 MB of handles it
+// never fills), so that they are not grown by doubling.
+func (c *Columns) reserve(total int) {
+	if c == nil {
+		return
+	}
+	total = min(total, 2<<20)
+	c.ids = slices.Grow(c.ids, total-len(c.ids))
+	for i := range c.v {
+		c.v[i] = slices.Grow(c.v[i], total-len(c.v[i]))
+	}
+}
+
 // handle stores v for column i, sharing the handle of an equal value.
 func (c *Columns) handle(i int, v string) uint32 {
 	if v == "" {
 		return 0
 	}
+	m := c.intern[i]
+	if m == nil {
+		return c.vals.put(v)
+	}
 	h := fnv64(v)
-	if n, ok := c.intern[i][h]; ok && c.vals.equal(n, v) {
+	if n, ok := m[h]; ok && c.vals.equal(n, v) {
 		return n
 	}
 	n := c.vals.put(v)
-	if len(c.intern[i]) < maxInternedValues {
-		c.intern[i][h] = n
+	switch {
+	case len(m) >= minUnique && len(m) > len(c.ids)/2:
+		// A column of mostly unique values (dates, ids) shares nothing:
+		// its map is dropped.
+		c.intern[i] = nil
+	case len(m) < maxInternedValues:
+		m[h] = n
 	}
 	return n
 }

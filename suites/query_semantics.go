@@ -403,7 +403,7 @@ func threeAndWindow(w *Walk) (expr, bool) {
 	if len(ts) < 4 {
 		return expr{}, false
 	}
-	hi, lo := ts[len(ts)/2].UTC().Format(msLayout), ts[len(ts)/4].UTC().Format(msLayout)
+	hi, lo := ts.at(len(ts)/2).Format(msLayout), ts.at(len(ts)/4).Format(msLayout)
 	st := mostCommon(w, "status")
 	if st == "" {
 		return expr{}, false

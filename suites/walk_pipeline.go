@@ -425,6 +425,7 @@ func (e *Env) runWalk(ctx context.Context, ep catalogue.Endpoint, path string, k
 			// X-Total-Count gives the number of pages: fetch the rest at
 			// once, advancing by what the first page held (a visible cap).
 			w.Concurrent = true
+			w.Cols.reserve(pg.Total)
 			if !e.fetchPlanned(ctx, k, pageURL, pg.Count, pg.Total) {
 				return w
 			}

@@ -3,11 +3,13 @@ package client
 import (
 	"context"
 	"errors"
+	"fmt"
 	"hash/fnv"
 	"io"
 	"math/rand/v2"
 	"net/http"
 	"net/url"
+	"os"
 	"sort"
 	"strings"
 	"sync"
@@ -93,8 +95,30 @@ func (s *shapeSet) has(shape string) bool {
 	return s.m[shape]
 }
 
-// getLog remembers a hash of every GET sent (its authentication and its
-// URL without oauth_* parameters) and counts the ones sent again.
+// headerKey is the request headers a GET adds, in a fixed order: the
+// same URL asked with another Accept is another request.
+func headerKey(h http.Header) string {
+	if len(h) == 0 {
+		return ""
+	}
+	keys := make([]string, 0, len(h))
+	for k := range h {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var b strings.Builder
+	for _, k := range keys {
+		b.WriteString(k)
+		b.WriteByte(':')
+		b.WriteString(strings.Join(h[k], ","))
+		b.WriteByte('\n')
+	}
+	return b.String()
+}
+
+// getLog remembers a hash of every GET sent with the run's credentials
+// (its added headers and its URL without oauth_* parameters) and counts
+// the ones sent again.
 type getLog struct {
 	mu   sync.Mutex
 	seen map[uint64]struct{}
@@ -114,6 +138,9 @@ func (g *getLog) add(auth, u string) {
 	}
 	if _, dup := g.seen[k]; dup {
 		g.dups++
+		if os.Getenv("ROSTERCHECK_DEBUG_DUPS") != "" {
+			fmt.Fprintf(os.Stderr, "rostercheck: GET sent again: %s\n", u)
+		}
 		return
 	}
 	g.seen[k] = struct{}{}

@@ -165,7 +165,8 @@ func TestResetRetriedOnceThenDropped(t *testing.T) {
 	}
 }
 
-// Every GET sent again with the same URL and authentication is counted.
+// Every GET sent again with the same URL, headers and the run's
+// credentials is counted.
 func TestDuplicateGETsCounted(t *testing.T) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { _, _ = io.WriteString(w, "{}") }))
 	defer srv.Close()
@@ -173,10 +174,12 @@ func TestDuplicateGETsCounted(t *testing.T) {
 	for _, r := range []Request{
 		{URL: srv.URL + "/users?limit=1"},
 		{URL: srv.URL + "/users?limit=2"},
-		{URL: srv.URL + "/users?limit=1"},                    // duplicate
-		{URL: srv.URL + "/users?limit=1", Auth: Bearer("x")}, // other credentials: not a duplicate
-		{Method: "POST", URL: srv.URL + "/users?limit=1"},    // not a GET
-		{URL: srv.URL + "/users?limit=1"},                    // duplicate
+		{URL: srv.URL + "/users?limit=1"},                                               // duplicate
+		{URL: srv.URL + "/users?limit=1", Auth: Bearer("x")},                            // other credentials: not a duplicate
+		{URL: srv.URL + "/users?limit=1", Auth: Bearer("x")},                            // a probe of credentials: never a duplicate
+		{URL: srv.URL + "/users?limit=1", Header: http.Header{"Accept": {"text/html"}}}, // another request
+		{Method: "POST", URL: srv.URL + "/users?limit=1"},                               // not a GET
+		{URL: srv.URL + "/users?limit=1"},                                               // duplicate
 	} {
 		s.Do(context.Background(), r)
 	}

@@ -322,8 +322,11 @@ func (s *Store) Do(ctx context.Context, r Request) *Exchange {
 	}
 	defer s.stall.observe(ctx, ex, u, s.cfg.RequestTimeout.String())
 	shape := requestShape(methodOf(r), u)
-	if methodOf(r) == http.MethodGet {
-		s.gets.add(s.authOf(r).Name(), redactURL(r.URL))
+	if methodOf(r) == http.MethodGet && r.Auth == nil {
+		// A GET with credentials of its own probes those credentials (a
+		// token just issued, a signature variant, none at all): declared
+		// by its Auth, never a duplicate read of the run's data.
+		s.gets.add(headerKey(r.Header), redactURL(r.URL))
 	}
 	throttles, resets, renewals := 0, 0, 0
 	for attempt := 0; ; attempt++ {
