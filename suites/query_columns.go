@@ -99,6 +99,13 @@ func (c *Columns) addRow(row pendRow) {
 	}
 }
 
+// seal ends the rows (the walk is over): the maps that shared values go.
+func (c *Columns) seal() {
+	if c != nil {
+		c.intern = nil
+	}
+}
+
 // reserve sizes the handles for total rows (the walk's X-Total-Count,
 // bounded: a provider that claims more costs at most 72 MB of handles it
 // never fills), so that they are not grown by doubling.
@@ -118,7 +125,10 @@ func (c *Columns) handle(i int, v string) uint32 {
 	if v == "" {
 		return 0
 	}
-	m := c.intern[i]
+	var m map[uint64]uint32
+	if c.intern != nil {
+		m = c.intern[i]
+	}
 	if m == nil {
 		return c.vals.put(v)
 	}
@@ -128,9 +138,10 @@ func (c *Columns) handle(i int, v string) uint32 {
 	}
 	n := c.vals.put(v)
 	switch {
-	case len(m) >= minUnique && len(m) > len(c.ids)/2:
-		// A column of mostly unique values (dates, ids) shares nothing:
-		// its map is dropped.
+	case len(m) >= minUnique && len(m) > len(c.ids)/2 && !strings.HasSuffix(c.Names[i], ".sourcedId"):
+		// A column of mostly unique values (dates, names) shares
+		// nothing: its map is dropped. A reference column keeps it: its
+		// first rows name new targets, later ones the same again.
 		c.intern[i] = nil
 	case len(m) < maxInternedValues:
 		m[h] = n

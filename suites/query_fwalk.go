@@ -430,65 +430,107 @@ func (e *Env) readFiltered(ex *client.Exchange, key, variant string, keys []stri
 }
 
 // streamFiltered reads the records of a valid JSON object whose key holds
-// an array of objects one record at a time, keeping only keys of each:
-// a page of 5000 records is never held decoded, nor copied whole. ok is
-// false for any other body, which readFiltered then reads (and explains)
-// as a whole document.
+// an array of objects one record at a time, decoding only keys of each
+// (a byte scan finds the values; only theirs are decoded): a page of
+// 5000 records is never held decoded, nor copied. ok is false for any
+// other body, which readFiltered then reads (and explains) as a whole
+// document.
 func streamFiltered(body []byte, key string, keys []string) (recs []any, ok bool) {
 	if !json.Valid(body) {
 		return nil, false
 	}
-	dec := json.NewDecoder(bytes.NewReader(body))
-	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+	i := skipSpace(body, 0)
+	if body[i] != '{' {
 		return nil, false
 	}
 	seen := map[string]bool{}
 	found := false
-	for dec.More() {
-		t, err := dec.Token()
-		if err != nil {
-			return nil, false
-		}
-		name, _ := t.(string)
+	err := eachMember(body, i, func(name string, v []byte) bool {
 		if seen[name] {
-			return nil, false // a repeated key: the whole-document reading decides which counts
+			return false // a repeated key: the whole-document reading decides which counts
 		}
 		seen[name] = true
 		if name != key {
-			var skip json.RawMessage
-			if dec.Decode(&skip) != nil {
-				return nil, false
-			}
-			continue
+			return true
 		}
-		if t, err := dec.Token(); err != nil || t != json.Delim('[') {
-			return nil, false
+		if v[0] != '[' {
+			return false
 		}
 		found = true
-		recs = []any{}
-		for dec.More() {
-			var sm map[string]json.RawMessage
-			if err := dec.Decode(&sm); err != nil || sm == nil {
-				return nil, false
-			}
-			m := make(map[string]any, len(keys))
-			for _, k := range keys {
-				if rv, ok := sm[k]; ok {
-					vd := json.NewDecoder(bytes.NewReader(rv))
-					vd.UseNumber()
-					var v any
-					if vd.Decode(&v) == nil {
-						m[k] = v
-					}
-				}
-			}
-			recs = append(recs, m)
-		}
-		if _, err := dec.Token(); err != nil {
+		recs, ok = scanRecords(v, keys)
+		return ok
+	})
+	if !err || !found {
+		return nil, false
+	}
+	return recs, true
+}
+
+// scanRecords reads the objects of a JSON array (valid JSON), keeping keys
+// of each; ok is false when an element is not an object.
+func scanRecords(arr []byte, keys []string) ([]any, bool) {
+	recs := []any{}
+	i := 1
+	for {
+		i = skipSpace(arr, i)
+		switch arr[i] {
+		case ']':
+			return recs, true
+		case ',':
+			i++
+			continue
+		case '{':
+		default:
 			return nil, false
 		}
+		end := skipJSON(arr, i)
+		m := make(map[string]any, len(keys))
+		eachMember(arr[i:end], 0, func(name string, v []byte) bool {
+			if slices.Contains(keys, name) {
+				dec := json.NewDecoder(bytes.NewReader(v))
+				dec.UseNumber()
+				var x any
+				if dec.Decode(&x) == nil {
+					m[name] = x
+				}
+			}
+			return true
+		})
+		recs = append(recs, m)
+		i = end
 	}
-	return recs, found
+}
+
+// eachMember calls f with each member of the (valid) JSON object at
+// b[i], its name decoded and its value's bytes; false from f stops, and
+// eachMember then returns false.
+func eachMember(b []byte, i int, f func(name string, v []byte) bool) bool {
+	i++ // '{'
+	for {
+		i = skipSpace(b, i)
+		switch b[i] {
+		case '}':
+			return true
+		case ',':
+			i++
+			continue
+		}
+		kEnd := skipJSON(b, i)
+		raw := b[i+1 : kEnd-1]
+		var name string
+		if bytes.IndexByte(raw, '\\') < 0 {
+			name = string(raw)
+		} else if json.Unmarshal(b[i:kEnd], &name) != nil {
+			return false
+		}
+		i = skipSpace(b, kEnd) + 1 // ':'
+		i = skipSpace(b, i)
+		vEnd := skipJSON(b, i)
+		if !f(name, b[i:vEnd]) {
+			return false
+		}
+		i = vEnd
+	}
 }
 
 // heads returns sourcedId and the top-level names of field paths.

@@ -406,6 +406,7 @@ func (e *Env) runWalk(ctx context.Context, ep catalogue.Endpoint, path string, k
 	_, base := integritySpecs[ep.Path]
 	k := &walker{e: e, ep: ep, w: w, keepRefs: keepRefs, keepIDs: !base || !ep.TopLevel(), ix: ix, seenPage: map[string]bool{}}
 	defer func() {
+		w.Cols.seal()
 		// The last record of the walk is the final singleton sample.
 		if k.last != nil && e.Samples > 1 && w.N > len(w.Samples) {
 			w.Samples = append(w.Samples, k.last)
