@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/rostercheck/rostercheck/internal/client"
 	"github.com/rostercheck/rostercheck/suites/catalogue"
@@ -486,7 +487,12 @@ func scanRecords(arr []byte, keys []string) ([]any, bool) {
 		end := skipJSON(arr, i)
 		m := make(map[string]any, len(keys))
 		eachMember(arr[i:end], 0, func(name string, v []byte) bool {
-			if slices.Contains(keys, name) {
+			if !slices.Contains(keys, name) {
+				return true
+			}
+			if len(v) >= 2 && v[0] == '"' && bytes.IndexByte(v, '\\') < 0 && utf8.Valid(v) {
+				m[name] = string(v[1 : len(v)-1]) // a plain string: nothing to decode
+			} else {
 				dec := json.NewDecoder(bytes.NewReader(v))
 				dec.UseNumber()
 				var x any
