@@ -204,3 +204,33 @@ func TestPacerSpacesStarts(t *testing.T) {
 		t.Fatalf("five starts reserved %s, want at least 5 slots of 1ms", got)
 	}
 }
+
+// After a throttled answer the learner holds every start for the wait
+// asked, then spaces starts to 9/10 of the rate the provider refused;
+// the spacing is bounded, and nothing is learned from one start.
+func TestRateLearnerLearnsTheLimit(t *testing.T) {
+	var l rateLearner
+	now := time.Now()
+	for i := range 41 { // 41 starts within the last second, the 41st refused
+		l.starts = append(l.starts, now.Add(-time.Duration(i)*time.Millisecond))
+	}
+	l.throttled(time.Second)
+	if want := time.Second * 10 / (9 * 40); l.gap != want {
+		t.Errorf("gap %v, want %v (36 requests/s)", l.gap, want)
+	}
+	if !l.next.After(now.Add(900 * time.Millisecond)) {
+		t.Errorf("no hold: next start %v after the refusal", l.next.Sub(now))
+	}
+	var one rateLearner
+	one.starts = []time.Time{time.Now()}
+	one.throttled(0)
+	if one.gap != 0 {
+		t.Errorf("learned %v from one start", one.gap)
+	}
+	var few rateLearner
+	few.starts = []time.Time{time.Now(), time.Now()}
+	few.throttled(0)
+	if few.gap != maxLearnedGap {
+		t.Errorf("gap %v, want the bound %v", few.gap, maxLearnedGap)
+	}
+}

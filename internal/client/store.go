@@ -111,6 +111,7 @@ type Store struct {
 	ctr    counters
 	budget *budget
 	pace   *pacer
+	learn  rateLearner
 	// renewed counts requests answered 401 that were retried once with a
 	// fresh token.
 	renewed atomic.Int64
@@ -331,7 +332,7 @@ func (s *Store) Do(ctx context.Context, r Request) *Exchange {
 	throttles, resets, renewals := 0, 0, 0
 	for attempt := 0; ; attempt++ {
 		ex.Attempts = attempt + 1
-		if !s.pace.wait(ctx) {
+		if !s.pace.wait(ctx) || !s.learn.wait(ctx) {
 			if ex.Status == 0 && ex.Err == nil {
 				ex.Err = ctx.Err()
 			}
@@ -373,6 +374,7 @@ func (s *Store) Do(ctx context.Context, r Request) *Exchange {
 				return ex // keep the throttled exchange as evidence
 			}
 			s.ctr.throttled.Add(1)
+			s.learn.throttled(wait)
 			start := time.Now()
 			ok := sleep(ctx, wait)
 			s.ctr.waited.Add(int64(time.Since(start)))
