@@ -146,6 +146,13 @@ func (g *getLog) add(auth, u string) {
 	g.seen[k] = struct{}{}
 }
 
+// forget drops the GETs remembered so far (a write was sent).
+func (g *getLog) forget() {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.seen = nil
+}
+
 func (g *getLog) duplicates() int64 {
 	g.mu.Lock()
 	defer g.mu.Unlock()

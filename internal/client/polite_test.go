@@ -178,13 +178,15 @@ func TestDuplicateGETsCounted(t *testing.T) {
 		{URL: srv.URL + "/users?limit=1", Auth: Bearer("x")},                            // other credentials: not a duplicate
 		{URL: srv.URL + "/users?limit=1", Auth: Bearer("x")},                            // a probe of credentials: never a duplicate
 		{URL: srv.URL + "/users?limit=1", Header: http.Header{"Accept": {"text/html"}}}, // another request
-		{Method: "POST", URL: srv.URL + "/users?limit=1"},                               // not a GET
+		{URL: srv.URL + "/users?limit=2"},                                               // duplicate
+		{Method: "PUT", URL: srv.URL + "/users/u1"},                                     // a write: what follows reads anew
+		{URL: srv.URL + "/users?limit=1"},                                               // a read-back: not a duplicate
 		{URL: srv.URL + "/users?limit=1"},                                               // duplicate
 	} {
 		s.Do(context.Background(), r)
 	}
-	if d := s.Throttling().Duplicates; d != 2 {
-		t.Fatalf("duplicates %d, want 2", d)
+	if d := s.Throttling().Duplicates; d != 3 {
+		t.Fatalf("duplicates %d, want 3", d)
 	}
 }
 

@@ -323,11 +323,18 @@ func (s *Store) Do(ctx context.Context, r Request) *Exchange {
 	}
 	defer s.stall.observe(ctx, ex, u, s.cfg.RequestTimeout.String())
 	shape := requestShape(methodOf(r), u)
-	if methodOf(r) == http.MethodGet && r.Auth == nil {
+	switch m := methodOf(r); {
+	case m == http.MethodGet && r.Auth == nil:
 		// A GET with credentials of its own probes those credentials (a
 		// token just issued, a signature variant, none at all): declared
 		// by its Auth, never a duplicate read of the run's data.
 		s.gets.add(headerKey(r.Header), redactURL(r.URL))
+	case m == http.MethodPut || m == http.MethodPatch || m == http.MethodDelete:
+		// A write may change what any GET returns: a GET after it (a
+		// read-back) is a new read, not a duplicate of one before it.
+		// (A POST is a token request as often as a write: it forgets
+		// nothing.)
+		s.gets.forget()
 	}
 	throttles, resets, renewals := 0, 0, 0
 	for attempt := 0; ; attempt++ {
