@@ -35,6 +35,32 @@ type benchRow struct {
 	delay    time.Duration
 	profile  string
 	pageSize int
+	// rps, when set, is the provider's rate limit: a request beyond rps
+	// requests in a second is answered 429 with Retry-After: 1.
+	rps int
+}
+
+// name is how ROSTERCHECK_BENCH_ROWS picks rows (a substring of it).
+func (r benchRow) name() string {
+	return fmt.Sprintf("%s %s@%d %v %drps", r.size, r.profile, r.pageSize, r.delay, r.rps)
+}
+
+// rateLimiter answers whether a request may be served now: at most rps
+// in each one-second window.
+type rateLimiter struct {
+	mu     sync.Mutex
+	window time.Time
+	n      int
+}
+
+func (l *rateLimiter) allow(rps int) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if now := time.Now(); now.Sub(l.window) >= time.Second {
+		l.window, l.n = now, 0
+	}
+	l.n++
+	return l.n <= rps
 }
 
 // BenchmarkTable prints the figures users feel (issues 11 and 16), each
@@ -52,14 +78,17 @@ type benchRow struct {
 //
 //	make bench    (or: go test -run '^$' -bench Table -benchtime 1x -timeout 60m ./runner/)
 //
-// ROSTERCHECK_BENCH_SIZES=medium limits the districts.
+// ROSTERCHECK_BENCH_SIZES=medium limits the districts;
+// ROSTERCHECK_BENCH_ROWS=40rps the rows (a substring of "medium
+// oneroster-1.1@100 0s 40rps").
 func BenchmarkTable(b *testing.B) {
 	rows := []benchRow{
-		{"medium", 0, "sds", 5000},
-		{"medium", 50 * time.Millisecond, "sds", 5000},
-		{"medium", 0, "oneroster-1.1", 100},
-		{"medium", 50 * time.Millisecond, "oneroster-1.1", 100},
-		{"large", 0, "sds", 5000},
+		{"medium", 0, "sds", 5000, 0},
+		{"medium", 50 * time.Millisecond, "sds", 5000, 0},
+		{"medium", 0, "oneroster-1.1", 100, 0},
+		{"medium", 50 * time.Millisecond, "oneroster-1.1", 100, 0},
+		{"medium", 0, "oneroster-1.1", 100, 40},
+		{"large", 0, "sds", 5000, 0},
 	}
 	sizes := []string{"medium", "large"}
 	if v := os.Getenv("ROSTERCHECK_BENCH_SIZES"); v != "" {
@@ -71,7 +100,8 @@ func BenchmarkTable(b *testing.B) {
 		for _, size := range sizes {
 			const id, secret = "bench", "bench-secret-0123456789"
 			var root string
-			var delay atomic.Int64
+			var delay, rps atomic.Int64
+			var limiter rateLimiter
 			var serve *serveChild
 			if size == "large" {
 				// The provider in its own process, so that its peak RSS is
@@ -91,6 +121,11 @@ func BenchmarkTable(b *testing.B) {
 					if dl := time.Duration(delay.Load()); dl > 0 && strings.HasPrefix(r.URL.Path, provider.BasePath) {
 						time.Sleep(dl)
 					}
+					if n := rps.Load(); n > 0 && !limiter.allow(int(n)) {
+						w.Header().Set("Retry-After", "1")
+						http.Error(w, "rate limited", http.StatusTooManyRequests)
+						return
+					}
 					p.ServeHTTP(w, r)
 				}))
 				defer srv.Close()
@@ -98,12 +133,15 @@ func BenchmarkTable(b *testing.B) {
 				fmt.Printf("validation alone: %.0f records/s (/users of the %s district, target ≥ 100000 on 2 cores)\n", validationRate(b, root, id, secret), size)
 			}
 			for _, row := range rows {
-				if row.size != size {
+				if row.size != size || !strings.Contains(row.name(), os.Getenv("ROSTERCHECK_BENCH_ROWS")) {
 					continue
 				}
 				delay.Store(int64(row.delay))
+				rps.Store(0)
 				plain := runPlain(b, root, id, secret, row)
+				rps.Store(int64(row.rps))
 				h := runHarness(b, root, id, secret, row)
+				rps.Store(0)
 				serveRSS := "-"
 				if serve != nil {
 					serveRSS = fmt.Sprintf("%d MB", serve.rss()>>20)
@@ -113,6 +151,13 @@ func BenchmarkTable(b *testing.B) {
 					fmt.Sprintf("%.1fx", h.wall.Seconds()/plain.wall.Seconds()), fmt.Sprintf("%d/%d", h.requests, plain.requests),
 					strconv.FormatInt(h.duplicates, 10), fmt.Sprintf("%.1f", h.inFlight),
 					fmt.Sprintf("%.0f", float64(h.records)/h.wall.Seconds()), fmt.Sprintf("%d MB", h.rss>>20), fmt.Sprintf("%d MB", plain.rss>>20), serveRSS, h.verdict)
+				if row.rps > 0 {
+					// What the limit allows: the run's requests at rps
+					// requests a second (the token request included).
+					allowed := float64(h.requests+1) / float64(row.rps)
+					fmt.Printf("rate-limited provider (429 with Retry-After: 1 beyond %d requests/s): harness %.1f s for %d requests, the limit allows them in %.1f s: %.2fx (target ≤ 1.2x)\n",
+						row.rps, h.wall.Seconds(), h.requests, allowed, h.wall.Seconds()/allowed)
+				}
 			}
 			if serve != nil {
 				serve.stop()

@@ -267,6 +267,10 @@ func Serve(ctx context.Context, cfg *Config, stdout, stderr io.Writer) int {
 	if secret == "" {
 		secret, generated = randomSecret(), true
 	}
+	if path := os.Getenv(memProfileEnv); path != "" {
+		defer watchHeap(path)()
+	}
+	serveMemoryLimit()
 	srv, err := startProvider(cfg.Addr, cfg.Size, cfg.Seed, cfg.Defect, id, secret, nil)
 	if err != nil {
 		fmt.Fprintf(stderr, "rostercheck serve: %v\n", err)

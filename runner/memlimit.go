@@ -20,3 +20,16 @@ func softMemoryLimit(builtin bool) {
 	}
 	debug.SetMemoryLimit(defaultMemoryLimit)
 }
+
+// serveMemoryLimit is the soft heap limit of `rostercheck serve`: the
+// large district keeps about 560 MB live, and the collector's default
+// pacing let the heap grow to twice that (1.35 GB peak) while pages were
+// encoded; near the limit it collects sooner instead. GOMEMLIMIT wins.
+const serveMemoryLimitBytes = 768 << 20
+
+func serveMemoryLimit() {
+	if os.Getenv("GOMEMLIMIT") != "" {
+		return
+	}
+	debug.SetMemoryLimit(serveMemoryLimitBytes)
+}

@@ -84,6 +84,17 @@ func (e *Env) runSample(ctx context.Context, ep catalogue.Endpoint, w *Walk) *Sa
 // (has: total is its X-Total-Count). The walk starts it as soon as its
 // first page gives X-Total-Count, beside its own pages.
 func (e *Env) sampleFor(ctx context.Context, ep catalogue.Endpoint, path string, total int, has bool) *Sample {
+	return e.sampleFrom(ctx, ep, path, total, has, nil)
+}
+
+// sampleURL is the request of the sample page at off.
+func (e *Env) sampleURL(path string, limit, off int) string {
+	return e.url(path, url.Values{"limit": {strconv.Itoa(limit)}, "offset": {strconv.Itoa(off)}})
+}
+
+// sampleFrom is sampleFor given the pages the walk already read with the
+// very request the sample would send (by URL): those are not sent again.
+func (e *Env) sampleFrom(ctx context.Context, ep catalogue.Endpoint, path string, total int, has bool, have map[string]*digest) *Sample {
 	if total < 2 {
 		return nil
 	}
@@ -93,10 +104,14 @@ func (e *Env) sampleFor(ctx context.Context, ep catalogue.Endpoint, path string,
 	ds := make([]*digest, len(offs))
 	var wg sync.WaitGroup
 	for i, off := range offs {
+		u := e.sampleURL(path, s.Limit, off)
+		if d := have[u]; d != nil {
+			ds[i] = d
+			continue
+		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			u := e.url(path, url.Values{"limit": {strconv.Itoa(s.Limit)}, "offset": {strconv.Itoa(off)}})
 			ds[i] = e.fetchDigest(ctx, ep, u, false, digestOpts{lite: true})
 		}()
 	}

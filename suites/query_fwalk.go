@@ -2,6 +2,7 @@ package suites
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -10,6 +11,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/rostercheck/rostercheck/internal/client"
 	"github.com/rostercheck/rostercheck/suites/catalogue"
@@ -40,7 +42,6 @@ const maxShown = 3
 
 // qresult is what a filtered walk returned.
 type qresult struct {
-	ids      map[string]bool
 	n        int // records returned
 	total    int
 	hasTotal bool
@@ -54,7 +55,7 @@ type qresult struct {
 // is the filtered count). Every finding names the request, the filter,
 // the counts and the first records with the values that decided.
 func runCase(ctx context.Context, e *Env, r *Recorder, ep catalogue.Endpoint, w *Walk, c qcase) qresult {
-	res := qresult{ids: map[string]bool{}}
+	res := qresult{}
 	cols := w.Cols
 	if cols == nil {
 		r.Errorf("harness: the walk of %s keeps no query columns", w.Path)
@@ -74,43 +75,41 @@ func runCase(ctx context.Context, e *Env, r *Recorder, ep catalogue.Endpoint, w 
 			return row.values(cols.col(f))
 		}
 	}
-	// Expected, under byte-wise and case-folded string comparison. A
-	// tombstone of the walk that does not carry a field the filter reads
-	// (served as id, status and date only) may come back or not: optional.
-	var want, wantFold []Row
-	optional, optionalFold := 0, 0
-	seenRow := make(map[string]bool, len(cols.Rows))
-	for _, row := range cols.Rows {
-		if seenRow[row.ID] {
+	// Expected, under byte-wise and case-folded string comparison (index
+	// 0 and 1). A tombstone of the walk that does not carry a field the
+	// filter reads (served as id, status and date only) may come back or
+	// not: optional. Only counts are kept; the rows are judged again when
+	// the missing ones are looked for.
+	dup := cols.dupRows()
+	var wantN, optN [2]int
+	distinctRows := 0
+	for i, row := range cols.All() {
+		if dup != nil && dup[i] {
 			continue // a walk that repeated a record (the paging checks report it)
 		}
-		seenRow[row.ID] = true
+		distinctRows++
 		get := rowGet(row)
 		tomb := isTombstone(get)
-		switch c.filter.judge(get, false, tomb) {
-		case triTrue:
-			want = append(want, row)
-		case triUnknown:
-			optional++
-		}
-		switch c.filter.judge(get, true, tomb) {
-		case triTrue:
-			wantFold = append(wantFold, row)
-		case triUnknown:
-			optionalFold++
+		for fold := range 2 {
+			switch c.filter.judge(get, fold == 1, tomb) {
+			case triTrue:
+				wantN[fold]++
+			case triUnknown:
+				optN[fold]++
+			}
 		}
 	}
 	fq := "filter=" + encodeFilter(c.filter.String(), c.enc)
 	limit := c.limit
 	if limit <= 0 {
-		limit = min(max((len(want)+1)/2, 1), e.LargeLimit)
+		limit = min(max((wantN[0]+1)/2, 1), e.LargeLimit)
 	}
 	if c.first != "" {
 		if l, err := strconv.Atoi(queryParam(c.first, "limit")); err == nil && l > 0 {
 			limit = l
 		}
 	}
-	maxPages := (max(len(want), len(wantFold), 1)+limit-1)/limit + 2
+	maxPages := (max(wantN[0], wantN[1], 1)+limit-1)/limit + 2
 	first := c.first
 	if first == "" {
 		first = "limit=" + strconv.Itoa(limit) + "&offset=0&" + fq
@@ -122,50 +121,51 @@ func runCase(ctx context.Context, e *Env, r *Recorder, ep catalogue.Endpoint, w 
 	if queryParam(first, "limit") != "" {
 		pageLimit = limit
 	}
-	// The walk: follow by offset, advancing by what came.
-	// Only the values of the filter's fields are kept, never the records.
+	// The walk: follow by offset, advancing by what came. Of each record
+	// only a hash of its id and whether it fails the filter (byte-wise,
+	// case-folded: two bits) are kept, 8 bytes a record, so that a
+	// filtered walk of a million records stays small; the first records
+	// that fail keep the values that decided, for the findings.
 	fields := c.filter.fields()
 	// The status is kept too: a tombstone is judged by it.
 	kept := fields
 	if !slices.Contains(kept, "status") {
 		kept = append(slices.Clip(kept), "status")
 	}
-	type got struct {
-		vals func(string) []string
-	}
-	keep := func(m map[string]any) got {
+	getOf := func(m map[string]any) func(string) []string {
 		vs := make([][]string, len(kept))
 		for i, f := range kept {
 			vs[i] = fieldValues(m, f)
 		}
-		return got{vals: func(f string) []string {
+		return func(f string) []string {
 			for i, name := range kept {
 				if name == f {
 					return vs[i]
 				}
 			}
 			return nil
-		}}
+		}
 	}
-	returned := map[string]got{}
-	var order []string
-	dups := 0
+	type example struct{ id, why string }
+	var wrongEx [2][]example
+	var got []uint64 // id hash with the low two bits: wrong byte-wise, wrong case-folded
 	var lastEx *client.Exchange
 	stopped := false
 	raw := first
 	for page := 0; ; page++ {
 		u := e.url(w.Path, nil) + "?" + raw
-		ex := r.Evidence(e.get(ctx, r.res.CheckID, u))
-		lastEx = ex
+		ex := e.get(ctx, r.res.CheckID, u)
+		lastEx = r.kept(ex)
 		if page == 0 {
-			res.first = ex
+			res.first = lastEx
 		}
 		recs, problem, rule := e.readFiltered(ex, ep.Key, ep.VariantKey(), heads(kept...))
+		ex = nil // the page's body is not kept past its reading
 		if problem != "" {
 			if rule == ruleFilterRejected && c.refused != "" {
 				rule = c.refused
 			}
-			r.AddRule(rule, ex, "%s: GET %s?%s (filter %s): %s", c.what, w.Path, raw, c.filter, problem)
+			r.AddRule(rule, lastEx, "%s: GET %s?%s (filter %s): %s", c.what, w.Path, raw, c.filter, problem)
 			if rule != ruleEmptyNotArray {
 				return res
 			}
@@ -176,10 +176,10 @@ func runCase(ctx context.Context, e *Env, r *Recorder, ep catalogue.Endpoint, w 
 		}
 		if page == 0 {
 			// The Link of a filtered page must carry the filter encoded.
-			for _, p := range linkFilterProblems(strings.Join(ex.ResponseHeader.Values("Link"), ", ")) {
-				r.AddRule(ruleLinkSyntax, ex, "%s: GET %s?%s: Link %s", c.what, w.Path, raw, p)
+			for _, p := range linkFilterProblems(strings.Join(lastEx.ResponseHeader.Values("Link"), ", ")) {
+				r.AddRule(ruleLinkSyntax, lastEx, "%s: GET %s?%s: Link %s", c.what, w.Path, raw, p)
 			}
-			total := strings.TrimSpace(ex.ResponseHeader.Get("X-Total-Count"))
+			total := strings.TrimSpace(lastEx.ResponseHeader.Get("X-Total-Count"))
 			if n, err := strconv.Atoi(total); err == nil && n >= 0 {
 				res.total, res.hasTotal = n, true
 			}
@@ -188,12 +188,19 @@ func runCase(ctx context.Context, e *Env, r *Recorder, ep catalogue.Endpoint, w 
 			m, _ := rec.(map[string]any)
 			id, _ := m["sourcedId"].(string)
 			res.n++
-			if _, dup := returned[id]; dup {
-				dups++
-				continue
+			get := getOf(m)
+			tomb := isTombstone(get)
+			h := fnv64(id) &^ 3
+			for fold := range 2 {
+				if c.filter.judge(get, fold == 1, tomb) != triFalse {
+					continue
+				}
+				h |= 1 << fold
+				if len(wrongEx[fold]) < maxShown && !slices.ContainsFunc(wrongEx[fold], func(x example) bool { return x.id == id }) {
+					wrongEx[fold] = append(wrongEx[fold], example{id, e.deciding(fields, get)})
+				}
 			}
-			returned[id] = keep(m)
-			order = append(order, id)
+			got = append(got, h)
 		}
 		off := res.n
 		if len(recs) == 0 || (res.hasTotal && off >= res.total) || (!res.hasTotal && len(recs) < pageLimit) {
@@ -207,37 +214,62 @@ func runCase(ctx context.Context, e *Env, r *Recorder, ep catalogue.Endpoint, w 
 		raw = "limit=" + strconv.Itoa(limit) + "&offset=" + strconv.Itoa(off) + "&" + fq
 	}
 	res.ok = true
-	for id := range returned {
-		res.ids[id] = true
+	// A record returned twice counts once (as it first came) and is a
+	// finding of its own.
+	slices.SortStableFunc(got, func(a, b uint64) int { return cmp.Compare(a>>2, b>>2) })
+	dups := 0
+	var wrongN [2]int
+	distinct := got[:0]
+	for i, h := range got {
+		if i > 0 && h>>2 == got[i-1]>>2 {
+			dups++
+			continue
+		}
+		distinct = append(distinct, h)
+		for fold := range 2 {
+			if h&(1<<fold) != 0 {
+				wrongN[fold]++
+			}
+		}
 	}
-	// A returned tombstone that does not carry a field the filter reads
-	// cannot be judged on it (its status still is).
-	judge := func(exp []Row, fold bool) (wrong []string, missing []Row) {
-		for _, id := range order {
-			get := returned[id].vals
-			if c.filter.judge(get, fold, isTombstone(get)) == triFalse {
-				wrong = append(wrong, id)
+	returned := func(id string) bool {
+		h := fnv64(id) >> 2
+		_, ok := slices.BinarySearchFunc(distinct, h, func(x, t uint64) int { return cmp.Compare(x>>2, t) })
+		return ok
+	}
+	// missing are the records of the full walk that satisfy the filter but
+	// did not come back (none judged when the walk was stopped).
+	missing := func(fold int) (n int, shown []Row) {
+		if stopped {
+			return 0, nil
+		}
+		for i, row := range cols.All() {
+			if dup != nil && dup[i] {
+				continue
+			}
+			get := rowGet(row)
+			if c.filter.judge(get, fold == 1, isTombstone(get)) != triTrue || returned(row.ID) {
+				continue
+			}
+			n++
+			if len(shown) < maxShown {
+				shown = append(shown, row)
 			}
 		}
-		if !stopped {
-			for _, row := range exp {
-				if _, ok := returned[row.ID]; !ok {
-					missing = append(missing, row)
-				}
-			}
-		}
-		return
+		return n, shown
 	}
 	// X-Total-Count counts the matching records, and may count the
 	// tombstones that cannot be judged.
 	totalOK := func(exp, opt int) bool { return !res.hasTotal || res.total >= exp && res.total <= exp+opt }
-	wrong, missing := judge(want, false)
-	expN, expOpt := len(want), optional
-	if len(wrong)+len(missing) > 0 || !totalOK(len(want), optional) {
+	missN, missShown := missing(0)
+	wrongShown := wrongEx[0]
+	nWrong := wrongN[0]
+	expN, expOpt := wantN[0], optN[0]
+	if nWrong+missN > 0 || !totalOK(wantN[0], optN[0]) {
 		// A provider comparing strings case-insensitively is right too
 		// (1.1 leaves case unspecified).
-		if w2, m2 := judge(wantFold, true); len(w2)+len(m2) == 0 && totalOK(len(wantFold), optionalFold) {
-			wrong, missing, expN, expOpt = nil, nil, len(wantFold), optionalFold
+		if m2, _ := missing(1); wrongN[1]+m2 == 0 && totalOK(wantN[1], optN[1]) {
+			nWrong, missN, wrongShown, missShown, expN, expOpt = 0, 0, nil, nil, wantN[1], optN[1]
 		}
 	}
 	rule := c.rule
@@ -256,7 +288,7 @@ func runCase(ctx context.Context, e *Env, r *Recorder, ep catalogue.Endpoint, w 
 				c.what, w.Path, c.filter, limit, dups)
 		}
 	}()
-	if len(wrong)+len(missing) == 0 && !stopped {
+	if nWrong+missN == 0 && !stopped {
 		return res
 	}
 	how := fmt.Sprintf("walked with limit=%d over %d records", limit, res.n)
@@ -264,22 +296,33 @@ func runCase(ctx context.Context, e *Env, r *Recorder, ep catalogue.Endpoint, w 
 		how = fmt.Sprintf("walk stopped after %d pages of limit=%d (%d records; X-Total-Count %s)", maxPages, limit, res.n, totalText(res))
 	}
 	r.AddRule(rule, res.first, "%s: GET %s?%s: filter %s: %d records returned (%s), %d expected from the full walk of %d: %d wrong, %d missing",
-		c.what, w.Path, first, c.filter, len(returned), how, expN, len(seenRow), len(wrong), len(missing))
-	for i, id := range wrong {
-		if i == maxShown {
-			r.Uncounted(rule, len(wrong)-maxShown)
-			break
-		}
-		r.Add(Violation{Rule: rule, RecordID: id, Ex: res.first, Message: fmt.Sprintf("returned, but does not satisfy %s: %s", c.filter, e.deciding(fields, returned[id].vals))})
+		c.what, w.Path, first, c.filter, len(distinct), how, expN, distinctRows, nWrong, missN)
+	for _, x := range wrongShown {
+		r.Add(Violation{Rule: rule, RecordID: x.id, Ex: res.first, Message: fmt.Sprintf("returned, but does not satisfy %s: %s", c.filter, x.why)})
 	}
-	for i, row := range missing {
-		if i == maxShown {
-			r.Uncounted(rule, len(missing)-maxShown)
-			break
-		}
+	if nWrong > len(wrongShown) {
+		r.Uncounted(rule, nWrong-len(wrongShown))
+	}
+	for _, row := range missShown {
 		r.Add(Violation{Rule: rule, RecordID: row.ID, Ex: res.first, Message: fmt.Sprintf("satisfies %s (%s) but was not returned", c.filter, e.deciding(fields, rowGet(row)))})
 	}
+	if missN > len(missShown) {
+		r.Uncounted(rule, missN-len(missShown))
+	}
 	return res
+}
+
+// kept records ex as evidence and returns the evidence copy (its body
+// trimmed), which is what a finding shows: a check that walks many pages
+// holds no whole page after reading it.
+func (r *Recorder) kept(ex *client.Exchange) *client.Exchange {
+	if r.Evidence(ex) == nil {
+		return nil
+	}
+	if ev := r.seen[ex.ID]; ev != nil {
+		return ev
+	}
+	return ex
 }
 
 func totalText(res qresult) string {
@@ -330,6 +373,11 @@ func (e *Env) readFiltered(ex *client.Exchange, key, variant string, keys []stri
 	}
 	if ex.Status != 200 {
 		return nil, fmt.Sprintf("status %d, want 200: a valid filter was refused%s", ex.Status, e.bodyHint(ex.Body)), ruleFilterRejected
+	}
+	if keys != nil {
+		if recs, ok := streamFiltered(ex.Body, key, keys); ok {
+			return recs, "", ""
+		}
 	}
 	var top map[string]json.RawMessage
 	if err := json.Unmarshal(ex.Body, &top); err != nil || top == nil {
@@ -382,6 +430,115 @@ func (e *Env) readFiltered(ex *client.Exchange, key, variant string, keys []stri
 	return recs, "", ""
 }
 
+// streamFiltered reads the records of a valid JSON object whose key holds
+// an array of objects one record at a time, decoding only keys of each
+// (a byte scan finds the values; only theirs are decoded): a page of
+// 5000 records is never held decoded, nor copied. ok is false for any
+// other body, which readFiltered then reads (and explains) as a whole
+// document.
+func streamFiltered(body []byte, key string, keys []string) (recs []any, ok bool) {
+	if !json.Valid(body) {
+		return nil, false
+	}
+	i := skipSpace(body, 0)
+	if body[i] != '{' {
+		return nil, false
+	}
+	seen := map[string]bool{}
+	found := false
+	err := eachMember(body, i, func(name string, v []byte) bool {
+		if seen[name] {
+			return false // a repeated key: the whole-document reading decides which counts
+		}
+		seen[name] = true
+		if name != key {
+			return true
+		}
+		if v[0] != '[' {
+			return false
+		}
+		found = true
+		recs, ok = scanRecords(v, keys)
+		return ok
+	})
+	if !err || !found {
+		return nil, false
+	}
+	return recs, true
+}
+
+// scanRecords reads the objects of a JSON array (valid JSON), keeping keys
+// of each; ok is false when an element is not an object.
+func scanRecords(arr []byte, keys []string) ([]any, bool) {
+	recs := []any{}
+	i := 1
+	for {
+		i = skipSpace(arr, i)
+		switch arr[i] {
+		case ']':
+			return recs, true
+		case ',':
+			i++
+			continue
+		case '{':
+		default:
+			return nil, false
+		}
+		end := skipJSON(arr, i)
+		m := make(map[string]any, len(keys))
+		eachMember(arr[i:end], 0, func(name string, v []byte) bool {
+			if !slices.Contains(keys, name) {
+				return true
+			}
+			if len(v) >= 2 && v[0] == '"' && bytes.IndexByte(v, '\\') < 0 && utf8.Valid(v) {
+				m[name] = string(v[1 : len(v)-1]) // a plain string: nothing to decode
+			} else {
+				dec := json.NewDecoder(bytes.NewReader(v))
+				dec.UseNumber()
+				var x any
+				if dec.Decode(&x) == nil {
+					m[name] = x
+				}
+			}
+			return true
+		})
+		recs = append(recs, m)
+		i = end
+	}
+}
+
+// eachMember calls f with each member of the (valid) JSON object at
+// b[i], its name decoded and its value's bytes; false from f stops, and
+// eachMember then returns false.
+func eachMember(b []byte, i int, f func(name string, v []byte) bool) bool {
+	i++ // '{'
+	for {
+		i = skipSpace(b, i)
+		switch b[i] {
+		case '}':
+			return true
+		case ',':
+			i++
+			continue
+		}
+		kEnd := skipJSON(b, i)
+		raw := b[i+1 : kEnd-1]
+		var name string
+		if bytes.IndexByte(raw, '\\') < 0 {
+			name = string(raw)
+		} else if json.Unmarshal(b[i:kEnd], &name) != nil {
+			return false
+		}
+		i = skipSpace(b, kEnd) + 1 // ':'
+		i = skipSpace(b, i)
+		vEnd := skipJSON(b, i)
+		if !f(name, b[i:vEnd]) {
+			return false
+		}
+		i = vEnd
+	}
+}
+
 // heads returns sourcedId and the top-level names of field paths.
 func heads(paths ...string) []string {
 	out := []string{"sourcedId"}
@@ -420,7 +577,7 @@ func sortedValues(cols *Columns, name string, less func(a, b string) bool) []str
 	i := cols.col(name)
 	seen := map[string]bool{}
 	var out []string
-	for _, row := range cols.Rows {
+	for _, row := range cols.All() {
 		for _, v := range row.values(i) {
 			if !seen[v] {
 				seen[v] = true

@@ -50,9 +50,8 @@ func stringColumns(cols *Columns) []string {
 // values of the walk: nothing is hand-entered.
 func semanticCases(w *Walk) []qcase {
 	cols := w.Cols
-	rows := cols.Rows
-	n := len(rows)
-	mid := rows[n/2]
+	n := cols.Len()
+	mid := cols.Row(n / 2)
 	var cs []qcase
 	add := func(what string, f expr, enc int) {
 		cs = append(cs, qcase{what: what, filter: f, enc: enc, rule: ruleFilterWrong})
@@ -128,7 +127,7 @@ func semanticCases(w *Walk) []qcase {
 	}
 	// OR, and three clauses (a provider dropping the third returns two).
 	if n >= 3 {
-		a, b, c := rows[0].ID, rows[n/2].ID, rows[n-1].ID
+		a, b, c := cols.Row(0).ID, cols.Row(n/2).ID, cols.Row(n-1).ID
 		if a != b && b != c && a != c {
 			add("OR of two clauses", or(pred{"sourcedId", "=", a}, pred{"sourcedId", "=", b}), encLiteral)
 			add("three clauses", or(pred{"sourcedId", "=", a}, pred{"sourcedId", "=", b}, pred{"sourcedId", "=", c}), encPercent)
@@ -177,8 +176,8 @@ func semanticCases(w *Walk) []qcase {
 
 func everyRowHas(cols *Columns, col string) bool {
 	i := cols.col(col)
-	for _, row := range cols.Rows {
-		if row.V[i] == "" {
+	for _, row := range cols.All() {
+		if row.raw(i) == "" {
 			return false
 		}
 	}
@@ -236,7 +235,7 @@ func narrow(w *Walk, c qcase) qcase {
 		return c
 	}
 	var ts []time.Time
-	for _, row := range cols.Rows {
+	for _, row := range cols.All() {
 		if !c.filter.match(func(f string) []string {
 			if f == "sourcedId" {
 				return []string{row.ID}
@@ -351,12 +350,11 @@ func threeAnd(w *Walk) (expr, bool) {
 	if f, ok := threeAndWindow(w); ok {
 		return f, true
 	}
-	rows := w.Cols.Rows
-	n := len(rows)
+	n := w.Cols.Len()
 	if n < 3 || n > maxCaseRecords {
 		return expr{}, false
 	}
-	a, b, c := rows[0].ID, rows[n/2].ID, rows[n-1].ID
+	a, b, c := w.Cols.Row(0).ID, w.Cols.Row(n/2).ID, w.Cols.Row(n-1).ID
 	st := mostCommon(w, "status")
 	for _, f := range []expr{
 		and(pred{"sourcedId", "!=", a}, pred{"sourcedId", "!=", b}, pred{"sourcedId", "!=", c}),
@@ -375,7 +373,7 @@ func thirdDecides(w *Walk, three expr) bool {
 	two := and(three.groups[0][:2]...)
 	cols := w.Cols
 	n3, n2 := 0, 0
-	for _, row := range cols.Rows {
+	for _, row := range cols.All() {
 		get := func(f string) []string {
 			if f == "sourcedId" {
 				return []string{row.ID}
@@ -397,7 +395,7 @@ func threeAndWindow(w *Walk) (expr, bool) {
 	if len(ts) < 4 {
 		return expr{}, false
 	}
-	hi, lo := ts[len(ts)/2].UTC().Format(msLayout), ts[len(ts)/4].UTC().Format(msLayout)
+	hi, lo := ts.at(len(ts)/2).Format(msLayout), ts.at(len(ts)/4).Format(msLayout)
 	st := mostCommon(w, "status")
 	if st == "" {
 		return expr{}, false

@@ -61,12 +61,12 @@ func sortedWalk(ctx context.Context, e *Env, r *Recorder, ep catalogue.Endpoint,
 	// The records the sorted walk must return: all of them, or on a large
 	// collection the maxSortRecords most recently modified (filtered by
 	// dateLastModified>='L'), so that a sort check costs a few pages.
-	rows := w.Cols.Rows
+	n := w.Cols.Len()
 	narrowing := ""
-	if len(rows) > maxSortRecords {
+	if n > maxSortRecords {
 		di := w.Cols.col("dateLastModified")
 		var ts []time.Time
-		for _, row := range rows {
+		for _, row := range w.Cols.All() {
 			if vs := row.values(di); len(vs) > 0 {
 				if t, ok := instant(vs[0]); ok {
 					ts = append(ts, t)
@@ -77,16 +77,14 @@ func sortedWalk(ctx context.Context, e *Env, r *Recorder, ep catalogue.Endpoint,
 			sort.Slice(ts, func(i, j int) bool { return ts[i].Before(ts[j]) })
 			f := and(pred{"dateLastModified", ">=", ts[len(ts)-maxSortRecords].UTC().Format(msLayout)})
 			narrowing = "&filter=" + encodeFilter(f.String(), encPercent)
-			var kept []Row
-			for _, row := range rows {
+			n = 0
+			for _, row := range w.Cols.All() {
 				if f.match(func(string) []string { return row.values(di) }, false) {
-					kept = append(kept, row)
+					n++
 				}
 			}
-			rows = kept
 		}
 	}
-	n := len(rows)
 	limit := min(max((n+2)/3, 1), e.LargeLimit)
 	maxPages := (n+limit-1)/limit + 2
 	order := "asc"
@@ -144,9 +142,9 @@ func sortedWalk(ctx context.Context, e *Env, r *Recorder, ep catalogue.Endpoint,
 	}
 	missing := 0
 	var firstMissing []string
-	for _, row := range rows {
-		// A narrowed walk leaves completeness to the filter checks: a
-		// filter defect must not show as a sort defect.
+	// A narrowed walk leaves completeness to the filter checks: a
+	// filter defect must not show as a sort defect.
+	for _, row := range w.Cols.All() {
 		if narrowing == "" && !seen[row.ID] {
 			missing++
 			if len(firstMissing) < maxShown {
@@ -222,10 +220,8 @@ func checkFields(ctx context.Context, e *Env, ep catalogue.Endpoint, w *Walk, r 
 	} else {
 		sel = append(sel, "status")
 	}
-	byID := make(map[string]Row, len(cols.Rows))
-	for _, row := range cols.Rows {
-		byID[row.ID] = row
-	}
+	// The walk's rows of the records that came back (filled below).
+	byID := map[string]Row{}
 	allowed := map[string]bool{"sourcedId": true}
 	for _, f := range sel {
 		allowed[f] = true
@@ -260,7 +256,7 @@ func checkFields(ctx context.Context, e *Env, ep catalogue.Endpoint, w *Walk, r 
 		return problems
 	}
 	fq := "fields=" + strings.Join(sel, ",")
-	limit := min(len(cols.Rows), 50)
+	limit := min(cols.Len(), 50)
 	raw := fmt.Sprintf("limit=%d&offset=0&%s", limit, fq)
 	ex := r.Evidence(e.get(ctx, r.res.CheckID, e.url(w.Path, nil)+"?"+raw))
 	recs, problem, rule := e.readFiltered(ex, ep.Key, ep.VariantKey(), nil)
@@ -269,6 +265,22 @@ func checkFields(ctx context.Context, e *Env, ep catalogue.Endpoint, w *Walk, r 
 			rule = ruleFieldsSelected
 		}
 		r.AddRule(rule, ex, "GET %s?%s: %s", w.Path, raw, problem)
+	}
+	for _, rec := range recs {
+		m, _ := rec.(map[string]any)
+		if id, ok := m["sourcedId"].(string); ok {
+			byID[id] = Row{}
+		}
+	}
+	for _, row := range cols.All() {
+		if _, ok := byID[row.ID]; ok {
+			byID[row.ID] = row // the last row of an id, as a map of the whole walk would keep
+		}
+	}
+	for id, row := range byID {
+		if row.c == nil {
+			delete(byID, id)
+		}
 	}
 	bad := 0
 	for i, rec := range recs {
@@ -285,7 +297,7 @@ func checkFields(ctx context.Context, e *Env, ep catalogue.Endpoint, w *Walk, r 
 	}
 	// The singleton of the middle record.
 	if ep.SingleKey != "" {
-		id := cols.Rows[len(cols.Rows)/2].ID
+		id := cols.Row(cols.Len() / 2).ID
 		u := e.url(w.Path+"/"+url.PathEscape(id), nil) + "?" + fq
 		ex := r.Evidence(e.get(ctx, r.res.CheckID, u))
 		doc, problem := e.readObject(ex)

@@ -29,64 +29,6 @@ var queryColumns = map[string][]string{
 // valueSep joins the values of one multi-valued column in a row.
 const valueSep = "\x1f"
 
-// Columns is the compact memory of a walk for the query checks: per
-// record its sourcedId and the values of the entity's query columns,
-// interned (statuses, roles and parent ids repeat), never whole records.
-type Columns struct {
-	Names  []string
-	Rows   []Row
-	intern map[string]string
-}
-
-// Row is one walked record: its id and one string per column (multiple
-// values joined by valueSep; "" when absent).
-type Row struct {
-	ID string
-	V  []string
-}
-
-func newColumns(entity string) *Columns {
-	names := queryColumns[entity]
-	if names == nil {
-		return nil
-	}
-	return &Columns{Names: names, intern: map[string]string{}}
-}
-
-// add keeps the columns of one record (a nil Columns keeps nothing).
-func (c *Columns) add(id string, m map[string]any) {
-	if c == nil || m == nil {
-		return
-	}
-	c.addRow(rowOf(c.Names, id, m))
-}
-
-// rowOf reads the columns of one record (done while a page is digested,
-// beside other pages in flight).
-func rowOf(names []string, id string, m map[string]any) Row {
-	row := Row{ID: id, V: make([]string, len(names))}
-	for i, name := range names {
-		row.V[i] = strings.Join(fieldValues(m, name), valueSep)
-	}
-	return row
-}
-
-// addRow keeps a row, its values interned (statuses, roles and parent ids
-// repeat).
-func (c *Columns) addRow(row Row) {
-	if c == nil {
-		return
-	}
-	for i, v := range row.V {
-		if s, ok := c.intern[v]; ok {
-			row.V[i] = s
-		} else if len(c.intern) < 1<<16 {
-			c.intern[v] = v
-		}
-	}
-	c.Rows = append(c.Rows, row)
-}
-
 // col returns the index of a column, or -1.
 func (c *Columns) col(name string) int {
 	if c == nil {
@@ -102,14 +44,6 @@ func (c *Columns) col(name string) int {
 
 // has reports whether the walk kept a column.
 func (c *Columns) has(name string) bool { return c.col(name) >= 0 }
-
-// values returns the values of a column of a row.
-func (r Row) values(i int) []string {
-	if i < 0 || r.V[i] == "" {
-		return nil
-	}
-	return strings.Split(r.V[i], valueSep)
-}
 
 // fieldValues reads the values at a field path of a JSON record: a
 // top-level scalar, every element of a string array, or the member of a

@@ -34,7 +34,7 @@ type digest struct {
 	schemaN      int
 	items        []Item
 	terms        []Span
-	rows         []Row            // the query columns of every record (Walk.Cols)
+	rows         []pendRow        // the query columns of every record (Walk.Cols)
 	first        []map[string]any // the first records, for singleton samples
 	last         map[string]any
 }
@@ -271,14 +271,34 @@ type walker struct {
 	keepIDs  bool       // relationship and subtype walks keep their ids (integrity)
 	ix       *collIndex // the integrity index the walk feeds, if any
 	seenPage map[string]bool
-	seenID   map[uint64]int32
+	seenID   posTable
 	last     map[string]any
 	fresh    int // records of the last merged page not seen before
+	// sampleWant are the requests of the paging sample that are pages of
+	// this walk; sampleGot keeps what the sample reads of those merged.
+	sampleWant map[string]bool
+	sampleGot  map[string]*digest
+}
+
+// keepSample keeps what the paging sample reads of a merged page (its
+// page, whether it was usable, its ids) when the sample would request it.
+func (k *walker) keepSample(d *digest) {
+	if !k.sampleWant[d.pg.URL] || d.pg.Probe {
+		return
+	}
+	ids := make([]string, len(d.ids))
+	for i, id := range d.ids {
+		ids[i] = strings.Clone(id)
+	}
+	k.sampleGot[d.pg.URL] = &digest{pg: d.pg, ok: d.ok, status: d.status, ids: ids}
 }
 
 // merge adds one page to the walk; false when the page stops it.
 func (k *walker) merge(d *digest) bool {
 	w, e := k.w, k.e
+	if k.sampleWant != nil {
+		k.keepSample(d)
+	}
 	k.seenPage[pageKey(d.pg.URL)] = true
 	// Only the first pages, problem pages and the last page keep evidence.
 	if n := len(w.Pages); n > keptPages && len(w.Pages[n-1].Problems) == 0 {
@@ -322,14 +342,14 @@ func (k *walker) merge(d *digest) bool {
 	k.fresh = 0
 	for i, id := range d.ids {
 		h := idHash(id)
-		if n, dup := k.seenID[h]; dup && id != "" {
+		if n, dup := k.seenID.get(h); dup && id != "" {
 			w.DupN++
 			if len(w.Dups) < e.MaxViolations {
 				w.Dups = append(w.Dups, Violation{Rule: ruleDuplicate, Pointer: fmt.Sprintf("/%s/%d/sourcedId", k.ep.Key, i), RecordID: id,
 					Message: fmt.Sprintf("sourcedId already returned at position %d of the walk", n), Ex: ev})
 			}
 		} else {
-			k.seenID[h] = int32(w.N)
+			k.seenID.put(h, int32(w.N))
 			k.fresh++
 		}
 		w.N++
@@ -384,8 +404,9 @@ func (e *Env) runWalk(ctx context.Context, ep catalogue.Endpoint, path string, k
 		defer ix.finish()
 	}
 	_, base := integritySpecs[ep.Path]
-	k := &walker{e: e, ep: ep, w: w, keepRefs: keepRefs, keepIDs: !base || !ep.TopLevel(), ix: ix, seenPage: map[string]bool{}, seenID: map[uint64]int32{}}
+	k := &walker{e: e, ep: ep, w: w, keepRefs: keepRefs, keepIDs: !base || !ep.TopLevel(), ix: ix, seenPage: map[string]bool{}}
 	defer func() {
+		w.Cols.seal()
 		// The last record of the walk is the final singleton sample.
 		if k.last != nil && e.Samples > 1 && w.N > len(w.Samples) {
 			w.Samples = append(w.Samples, k.last)
@@ -417,14 +438,28 @@ func (e *Env) runWalk(ctx context.Context, ep catalogue.Endpoint, path string, k
 		}
 		pg := w.Pages[len(w.Pages)-1]
 		if len(w.Pages) == 1 && pg.HasTotal {
-			// The paging sample needs only the total: read it beside the walk.
 			total := pg.Total
-			go w.sampleOnce.Do(func() { w.sample = e.sampleFor(ctx, ep, path, total, true) })
+			if total >= 2 && sampleLimit(total) == w.Limit {
+				// The sample's pages are pages of the walk (same
+				// requests): it takes them from the walk when the walk
+				// ends, and sends only those the walk did not.
+				k.sampleWant = map[string]bool{}
+				for _, off := range sampleOffsets(total, w.Limit) {
+					k.sampleWant[e.sampleURL(path, w.Limit, off)] = true
+				}
+				k.sampleGot = map[string]*digest{}
+				k.keepSample(d)
+				defer w.sampleOnce.Do(func() { w.sample = e.sampleFrom(ctx, ep, path, total, true, k.sampleGot) })
+			} else {
+				// The paging sample needs only the total: read it beside the walk.
+				go w.sampleOnce.Do(func() { w.sample = e.sampleFor(ctx, ep, path, total, true) })
+			}
 		}
 		if len(w.Pages) == 1 && pg.HasTotal && pg.Count > 0 && pg.Total > pg.Count && e.Concurrency > 1 {
 			// X-Total-Count gives the number of pages: fetch the rest at
 			// once, advancing by what the first page held (a visible cap).
 			w.Concurrent = true
+			w.Cols.reserve(pg.Total)
 			if !e.fetchPlanned(ctx, k, pageURL, pg.Count, pg.Total) {
 				return w
 			}

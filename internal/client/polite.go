@@ -3,11 +3,13 @@ package client
 import (
 	"context"
 	"errors"
+	"fmt"
 	"hash/fnv"
 	"io"
 	"math/rand/v2"
 	"net/http"
 	"net/url"
+	"os"
 	"sort"
 	"strings"
 	"sync"
@@ -93,8 +95,30 @@ func (s *shapeSet) has(shape string) bool {
 	return s.m[shape]
 }
 
-// getLog remembers a hash of every GET sent (its authentication and its
-// URL without oauth_* parameters) and counts the ones sent again.
+// headerKey is the request headers a GET adds, in a fixed order: the
+// same URL asked with another Accept is another request.
+func headerKey(h http.Header) string {
+	if len(h) == 0 {
+		return ""
+	}
+	keys := make([]string, 0, len(h))
+	for k := range h {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var b strings.Builder
+	for _, k := range keys {
+		b.WriteString(k)
+		b.WriteByte(':')
+		b.WriteString(strings.Join(h[k], ","))
+		b.WriteByte('\n')
+	}
+	return b.String()
+}
+
+// getLog remembers a hash of every GET sent with the run's credentials
+// (its added headers and its URL without oauth_* parameters) and counts
+// the ones sent again.
 type getLog struct {
 	mu   sync.Mutex
 	seen map[uint64]struct{}
@@ -114,9 +138,19 @@ func (g *getLog) add(auth, u string) {
 	}
 	if _, dup := g.seen[k]; dup {
 		g.dups++
+		if os.Getenv("ROSTERCHECK_DEBUG_DUPS") != "" {
+			fmt.Fprintf(os.Stderr, "rostercheck: GET sent again: %s\n", u)
+		}
 		return
 	}
 	g.seen[k] = struct{}{}
+}
+
+// forget drops the GETs remembered so far (a write was sent).
+func (g *getLog) forget() {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.seen = nil
 }
 
 func (g *getLog) duplicates() int64 {
@@ -209,6 +243,67 @@ func (p *pacer) wait(ctx context.Context) bool {
 	p.next = at.Add(p.gap)
 	p.mu.Unlock()
 	return sleep(ctx, at.Sub(now))
+}
+
+// rateLearner paces a provider that throttles: after a 429 (or 503 with
+// Retry-After) no request starts before the wait it asked for, and from
+// then on request starts are spaced to 9/10 of the rate that was refused
+// (the starts of the second before it), so that the run goes at the
+// provider's limit instead of being refused and waiting again. Nothing
+// changes for a provider that never throttles.
+type rateLearner struct {
+	mu     sync.Mutex
+	starts []time.Time // starts of about the last second
+	gap    time.Duration
+	next   time.Time
+}
+
+// maxLearnedGap bounds the learned spacing (at least 4 requests/s): a
+// provider that throttles now and then at low traffic does not stall a run.
+const maxLearnedGap = 250 * time.Millisecond
+
+// wait blocks until this request may start; false when ctx ended first.
+func (l *rateLearner) wait(ctx context.Context) bool {
+	l.mu.Lock()
+	now := time.Now()
+	at := now
+	if l.next.After(at) {
+		at = l.next
+	}
+	if l.gap > 0 {
+		l.next = at.Add(l.gap)
+	}
+	cut := 0
+	for cut < len(l.starts) && at.Sub(l.starts[cut]) > time.Second {
+		cut++
+	}
+	l.starts = append(l.starts[cut:], at)
+	if len(l.starts) > 4096 {
+		l.starts = l.starts[len(l.starts)-4096:]
+	}
+	l.mu.Unlock()
+	return sleep(ctx, at.Sub(now))
+}
+
+// throttled learns from a throttled answer that asked to wait d.
+func (l *rateLearner) throttled(d time.Duration) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	now := time.Now()
+	n := 0
+	for _, t := range l.starts {
+		if now.Sub(t) <= time.Second && !t.After(now) {
+			n++
+		}
+	}
+	if n > 1 {
+		if g := min(time.Second*10/time.Duration(9*(n-1)), maxLearnedGap); g > l.gap {
+			l.gap = g
+		}
+	}
+	if hold := now.Add(d); hold.After(l.next) {
+		l.next = hold
+	}
 }
 
 // budget bounds the body bytes being read across all requests. A read

@@ -165,7 +165,8 @@ func TestResetRetriedOnceThenDropped(t *testing.T) {
 	}
 }
 
-// Every GET sent again with the same URL and authentication is counted.
+// Every GET sent again with the same URL, headers and the run's
+// credentials is counted.
 func TestDuplicateGETsCounted(t *testing.T) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { _, _ = io.WriteString(w, "{}") }))
 	defer srv.Close()
@@ -173,13 +174,14 @@ func TestDuplicateGETsCounted(t *testing.T) {
 	for _, r := range []Request{
 		{URL: srv.URL + "/users?limit=1"},
 		{URL: srv.URL + "/users?limit=2"},
-		{URL: srv.URL + "/users?limit=1"},                    // duplicate
-		{URL: srv.URL + "/users?limit=1", Auth: Bearer("x")}, // other credentials: not a duplicate
-		{URL: srv.URL + "/users?limit=1", Auth: Bearer("y")}, // another token: not a duplicate either
-		{URL: srv.URL + "/users?limit=2", Auth: Bearer("y")},
-		{URL: srv.URL + "/users?limit=2", Auth: Bearer("y")}, // duplicate
-		{Method: "POST", URL: srv.URL + "/users?limit=1"},    // not a GET
-		{URL: srv.URL + "/users?limit=1"},                    // duplicate
+		{URL: srv.URL + "/users?limit=1"},                                               // duplicate
+		{URL: srv.URL + "/users?limit=1", Auth: Bearer("x")},                            // other credentials: not a duplicate
+		{URL: srv.URL + "/users?limit=1", Auth: Bearer("x")},                            // a probe of credentials: never a duplicate
+		{URL: srv.URL + "/users?limit=1", Header: http.Header{"Accept": {"text/html"}}}, // another request
+		{URL: srv.URL + "/users?limit=2"},                                               // duplicate
+		{Method: "PUT", URL: srv.URL + "/users/u1"},                                     // a write: what follows reads anew
+		{URL: srv.URL + "/users?limit=1"},                                               // a read-back: not a duplicate
+		{URL: srv.URL + "/users?limit=1"},                                               // duplicate
 	} {
 		s.Do(context.Background(), r)
 	}
@@ -202,5 +204,35 @@ func TestPacerSpacesStarts(t *testing.T) {
 	}
 	if got := p.next.Sub(first); got < 5*time.Millisecond {
 		t.Fatalf("five starts reserved %s, want at least 5 slots of 1ms", got)
+	}
+}
+
+// After a throttled answer the learner holds every start for the wait
+// asked, then spaces starts to 9/10 of the rate the provider refused;
+// the spacing is bounded, and nothing is learned from one start.
+func TestRateLearnerLearnsTheLimit(t *testing.T) {
+	var l rateLearner
+	now := time.Now()
+	for i := range 41 { // 41 starts within the last second, the 41st refused
+		l.starts = append(l.starts, now.Add(-time.Duration(i)*time.Millisecond))
+	}
+	l.throttled(time.Second)
+	if want := time.Second * 10 / (9 * 40); l.gap != want {
+		t.Errorf("gap %v, want %v (36 requests/s)", l.gap, want)
+	}
+	if !l.next.After(now.Add(900 * time.Millisecond)) {
+		t.Errorf("no hold: next start %v after the refusal", l.next.Sub(now))
+	}
+	var one rateLearner
+	one.starts = []time.Time{time.Now()}
+	one.throttled(0)
+	if one.gap != 0 {
+		t.Errorf("learned %v from one start", one.gap)
+	}
+	var few rateLearner
+	few.starts = []time.Time{time.Now(), time.Now()}
+	few.throttled(0)
+	if few.gap != maxLearnedGap {
+		t.Errorf("gap %v, want the bound %v", few.gap, maxLearnedGap)
 	}
 }

@@ -111,6 +111,7 @@ type Store struct {
 	ctr    counters
 	budget *budget
 	pace   *pacer
+	learn  rateLearner
 	// renewed counts requests answered 401 that were retried once with a
 	// fresh token.
 	renewed atomic.Int64
@@ -322,13 +323,23 @@ func (s *Store) Do(ctx context.Context, r Request) *Exchange {
 	}
 	defer s.stall.observe(ctx, ex, u, s.cfg.RequestTimeout.String())
 	shape := requestShape(methodOf(r), u)
-	if methodOf(r) == http.MethodGet {
-		s.gets.add(credentialKey(r, s.authOf(r)), redactURL(r.URL))
+	switch m := methodOf(r); {
+	case m == http.MethodGet && r.Auth == nil:
+		// A GET with credentials of its own probes those credentials (a
+		// token just issued, a signature variant, none at all): declared
+		// by its Auth, never a duplicate read of the run's data.
+		s.gets.add(headerKey(r.Header), redactURL(r.URL))
+	case m == http.MethodPut || m == http.MethodPatch || m == http.MethodDelete:
+		// A write may change what any GET returns: a GET after it (a
+		// read-back) is a new read, not a duplicate of one before it.
+		// (A POST is a token request as often as a write: it forgets
+		// nothing.)
+		s.gets.forget()
 	}
 	throttles, resets, renewals := 0, 0, 0
 	for attempt := 0; ; attempt++ {
 		ex.Attempts = attempt + 1
-		if !s.pace.wait(ctx) {
+		if !s.pace.wait(ctx) || !s.learn.wait(ctx) {
 			if ex.Status == 0 && ex.Err == nil {
 				ex.Err = ctx.Err()
 			}
@@ -370,6 +381,7 @@ func (s *Store) Do(ctx context.Context, r Request) *Exchange {
 				return ex // keep the throttled exchange as evidence
 			}
 			s.ctr.throttled.Add(1)
+			s.learn.throttled(wait)
 			start := time.Now()
 			ok := sleep(ctx, wait)
 			s.ctr.waited.Add(int64(time.Since(start)))
@@ -729,17 +741,4 @@ func redactForm(h http.Header, body []byte) []byte {
 		return body
 	}
 	return []byte(strings.Join(parts, "&"))
-}
-
-// credentialKey names the credentials of a GET for the duplicate count:
-// the auth's name, and for a request's own fixed credentials (a probe
-// with a token of its own) the tokens too, so that one URL read with two
-// different tokens is two requests, not a duplicate. The run's own
-// credentials keep one key across token renewals.
-func credentialKey(r Request, a Auth) string {
-	k := a.Name()
-	if tr, ok := r.Auth.(TokenReporter); ok && r.Auth != nil {
-		k += "\x00" + strings.Join(tr.Tokens(), "\x00")
-	}
-	return k
 }
