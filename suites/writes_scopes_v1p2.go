@@ -185,16 +185,17 @@ func writeScopeFlow12(ctx context.Context, w *writer, f scopeFlow12) {
 	}
 	item := func(id string) any { return wrap(f.single, w.other12(f.coll, id, parent, w.title(f.single))) }
 	at := func(id string) string { return "/" + f.coll + "/" + url.PathEscape(id) }
+	show := func(id string) string { return w.path(at(id)) }
 
 	wrong := newID()
 	e.Tracker.track(w.check, w.coll(f.coll), wrong)
 	ex := send(http.MethodPut, at(wrong), f.wrongCreate, item(wrong))
 	switch {
 	case ex.Err != nil:
-		r.AddRule(ruleV1p2WriteReadFailed, ex, "PUT %s: %s", at(wrong), e.describeErr(ex))
+		r.Add(Violation{Rule: ruleV1p2WriteReadFailed, RecordID: wrong, Ex: ex, Message: fmt.Sprintf("PUT %s: %s", show(wrong), e.describeErr(ex))})
 		return
 	case !refused(ex):
-		r.AddRule(ruleV1p2ScopeNotEnforced, ex, "PUT %s with a token granted %s only answered %d, want 401 or 403 (it needs %s)", at(wrong), f.wrongCreate, ex.Status, createScopes[0])
+		r.Add(Violation{Rule: ruleV1p2ScopeNotEnforced, RecordID: wrong, Ex: ex, Message: fmt.Sprintf("PUT %s with a token granted %s only answered %d, want 401 or 403 (it needs %s)", show(wrong), f.wrongCreate, ex.Status, createScopes[0])})
 	}
 	w.absent(ctx, f.coll, wrong, ruleV1p2ScopeNotEnforced, "PUT with a "+f.wrongCreate+" token")
 
@@ -202,17 +203,17 @@ func writeScopeFlow12(ctx context.Context, w *writer, f scopeFlow12) {
 	e.Tracker.track(w.check, w.coll(f.coll), id)
 	ex = send(http.MethodPut, at(id), createScopes[0], item(id))
 	if ex.Err != nil || ex.Status/100 != 2 {
-		r.AddRule(ruleV1p2ScopeRefused, ex, "PUT %s with a token granted %s answered %d, want 201%s", at(id), createScopes[0], ex.Status, e.bodyHint(ex.Body))
+		r.Add(Violation{Rule: ruleV1p2ScopeRefused, RecordID: id, Ex: ex, Message: fmt.Sprintf("PUT %s with a token granted %s answered %d, want 201%s", show(id), createScopes[0], ex.Status, e.bodyHint(ex.Body))})
 		return
 	}
 	ex = send(http.MethodDelete, at(id), f.wrongDelete, nil)
 	if !refused(ex) {
-		r.AddRule(ruleV1p2ScopeNotEnforced, ex, "DELETE %s with a token granted %s only answered %d, want 401 or 403 (it needs %s)", at(id), f.wrongDelete, ex.Status, delScopes[0])
+		r.Add(Violation{Rule: ruleV1p2ScopeNotEnforced, RecordID: id, Ex: ex, Message: fmt.Sprintf("DELETE %s with a token granted %s only answered %d, want 401 or 403 (it needs %s)", show(id), f.wrongDelete, ex.Status, delScopes[0])})
 		return // (it may be gone: the delete scope has nothing left to delete)
 	}
 	ex = send(http.MethodDelete, at(id), delScopes[0], nil)
 	if ex.Err != nil || ex.Status/100 != 2 {
-		r.AddRule(ruleV1p2ScopeRefused, ex, "DELETE %s with a token granted %s answered %d, want 204%s", at(id), delScopes[0], ex.Status, e.bodyHint(ex.Body))
+		r.Add(Violation{Rule: ruleV1p2ScopeRefused, RecordID: id, Ex: ex, Message: fmt.Sprintf("DELETE %s with a token granted %s answered %d, want 204%s", show(id), delScopes[0], ex.Status, e.bodyHint(ex.Body))})
 	}
 }
 
@@ -271,25 +272,26 @@ func (w *writer) postScopes12(ctx context.Context, f scopeFlow12, tmpl, scope st
 		return stored
 	}
 
+	supplied := func(it map[string]any) string { id, _ := it["sourcedId"].(string); return id }
 	it := item()
 	ex := send(http.MethodPost, path, f.wrongCreate, map[string]any{f.coll: []any{it}})
 	switch {
 	case ex.Err != nil:
-		r.AddRule(ruleV1p2WriteReadFailed, ex, "POST %s: %s", path, e.describeErr(ex))
+		r.Add(Violation{Rule: ruleV1p2WriteReadFailed, RecordID: supplied(it), Ex: ex, Message: fmt.Sprintf("POST %s: %s", w.path(path), e.describeErr(ex))})
 		return
 	case !refused(ex):
-		r.AddRule(ruleV1p2ScopeNotEnforced, ex, "POST %s with a token granted %s only answered %d, want 401 or 403 (it needs %s)", path, f.wrongCreate, ex.Status, scope)
+		r.Add(Violation{Rule: ruleV1p2ScopeNotEnforced, RecordID: supplied(it), Ex: ex, Message: fmt.Sprintf("POST %s with a token granted %s only answered %d, want 401 or 403 (it needs %s)", w.path(path), f.wrongCreate, ex.Status, scope)})
 		track(ex, it)
 	default:
 		if track(nil, it) {
-			r.AddRule(ruleV1p2ScopeNotEnforced, ex, "POST %s with a token granted %s answered %d, but %s lists the %s it sent", path, f.wrongCreate, ex.Status, list, f.single)
+			r.Add(Violation{Rule: ruleV1p2ScopeNotEnforced, RecordID: supplied(it), Ex: ex, Message: fmt.Sprintf("POST %s with a token granted %s answered %d, but %s lists the %s it sent", w.path(path), f.wrongCreate, ex.Status, w.path(list), f.single)})
 		}
 	}
 
 	it = item()
 	ex = send(http.MethodPost, path, scope, map[string]any{f.coll: []any{it}})
 	if ex.Err != nil || ex.Status/100 != 2 {
-		r.AddRule(ruleV1p2ScopeRefused, ex, "POST %s with a token granted %s answered %d, want 201%s", path, scope, ex.Status, e.bodyHint(ex.Body))
+		r.Add(Violation{Rule: ruleV1p2ScopeRefused, RecordID: supplied(it), Ex: ex, Message: fmt.Sprintf("POST %s with a token granted %s answered %d, want 201%s", w.path(path), scope, ex.Status, e.bodyHint(ex.Body))})
 		track(nil, it)
 		return
 	}
