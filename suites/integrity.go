@@ -112,19 +112,25 @@ type integrityVersion struct {
 	refs   []refCheck
 	// source, when set, is the check's source for a rule (else the rule's).
 	source func(rule string) string
-	title  string // prefix of the check titles
+	// gbSource, when set, is the source of the gradebook refs-resolve
+	// checks (the gradebook's own data model).
+	gbSource string
+	title    string // prefix of the check titles
 }
 
 var integrity11 = &integrityVersion{at: func(p string) string { return p }, refs: refChecks}
 
 // integrity12 is OneRoster 1.2 rostering (and the resources its records
 // name): the same checks over the 1.2 paths and references
-// (integritySpecsV1p2). Gradebook 1.2 is checked elsewhere.
+// (integritySpecsV1p2), and the 1.2 gradebook's references.
 var integrity12 = &integrityVersion{
 	prefix: "v1p2.",
 	at: func(p string) string {
-		if p == "/resources" {
+		switch p {
+		case "/resources":
 			return v12s + p
+		case "/lineItems", "/results", "/categories", "/scoreScales", "/assessmentLineItems", "/assessmentResults":
+			return v12g + p
 		}
 		return v12r + p
 	},
@@ -136,9 +142,17 @@ var integrity12 = &integrityVersion{
 		{"/academicSessions", "rostering", "every academic session's parent and children", ""},
 		{"/orgs", "rostering", "every org's parent and children", ""},
 		{"/demographics", "rostering", "every demographics record's user", ""},
+		{"/lineItems", "gradebook", "every line item's class, school, category, gradingPeriod, academicSession and scoreScale", ""},
+		{"/results", "gradebook", "every result's lineItem, student, class and scoreScale", ""},
+		{"/scoreScales", "gradebook", "every score scale's class and course", ""},
+		{"/assessmentLineItems", "gradebook", "every assessment line item's class, parentAssessmentLineItem and scoreScale", ""},
+		{"/assessmentResults", "gradebook", "every assessment result's assessmentLineItem, student and scoreScale", ""},
 	},
 	source: func(rule string) string { return v1p2IntegritySources[rule] },
-	title:  "OneRoster 1.2: ",
+	gbSource: specV1p2Gradebook + ": every GUIDRef (href, sourcedId, type) names an object of its type that the service serves: " +
+		"LineItemDType class, school, category, gradingPeriod, academicSession, scoreScale; ResultDType lineItem, student, class, scoreScale; " +
+		"ScoreScaleDType class, course; AssessmentLineItemDType class, parentAssessmentLineItem, scoreScale; AssessmentResultDType assessmentLineItem, student, scoreScale",
+	title: "OneRoster 1.2: ",
 }
 
 // v1p2IntegritySources are the 1.2 integrity checks' sources, per rule.
@@ -187,6 +201,9 @@ func (v *integrityVersion) checks() []Check {
 			fmt.Sprintf("GET %s: %s resolve to records of the right kind the API serves (href too)", path, rc.title),
 			rc.area, path, MUST, ruleDangling, []string{op, FeatureRefs},
 			func(ctx context.Context, e *Env, r *Recorder) { checkRefs(ctx, e, r, path) })
+		if rc.area == "gradebook" && v.gbSource != "" {
+			out[len(out)-1].Source = v.gbSource
+		}
 	}
 	en, cl, us := at("/enrollments"), at("/classes"), at("/users")
 	mk("integrity.enrollments.school-matches-class", fmt.Sprintf("GET %s: every enrollment's school is its class's school", en),

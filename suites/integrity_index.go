@@ -75,17 +75,33 @@ var integritySpecsV1p2 = map[string][]refSpec{
 	v12r + "/orgs":             {{"parent", v12r + "/orgs", ""}, {"children", v12r + "/orgs", ""}},
 	v12r + "/demographics":     {{"sourcedId", v12r + "/users", ""}},
 	v12s + "/resources":        nil,
+	// Gradebook (the 1.2 Gradebook OpenAPI component schemas): LineItemDType
+	// class, school, category, gradingPeriod and academicSession
+	// (AcadSessionGUIDRefDType), scoreScale; ResultDType lineItem, student,
+	// class, scoreScale; ScoreScaleDType class and course;
+	// AssessmentLineItemDType class, parentAssessmentLineItem, scoreScale;
+	// AssessmentResultDType assessmentLineItem, student, scoreScale.
+	// CategoryDType has no GUIDRef.
+	v12g + "/lineItems": {{"class", v12r + "/classes", ""}, {"school", v12r + "/orgs", ""}, {"category", v12g + "/categories", ""},
+		{"gradingPeriod", v12r + "/academicSessions", ""}, {"academicSession", v12r + "/academicSessions", ""}, {"scoreScale", v12g + "/scoreScales", ""}},
+	v12g + "/results":             {{"lineItem", v12g + "/lineItems", ""}, {"student", v12r + "/users", ""}, {"class", v12r + "/classes", ""}, {"scoreScale", v12g + "/scoreScales", ""}},
+	v12g + "/categories":          nil,
+	v12g + "/scoreScales":         {{"class", v12r + "/classes", ""}, {"course", v12r + "/courses", ""}},
+	v12g + "/assessmentLineItems": {{"class", v12r + "/classes", ""}, {"parentAssessmentLineItem", v12g + "/assessmentLineItems", ""}, {"scoreScale", v12g + "/scoreScales", ""}},
+	v12g + "/assessmentResults":   {{"assessmentLineItem", v12g + "/assessmentLineItems", ""}, {"student", v12r + "/users", ""}, {"scoreScale", v12g + "/scoreScales", ""}},
 }
 
 // The 1.2 service roots the integrity tables use.
 const (
 	v12r = "/rostering/v1p2"
 	v12s = "/resources/v1p2"
+	v12g = "/gradebook/v1p2"
 )
 
 // arenaCollections keep their ids in a byte arena instead of the interner:
 // nothing points at them, and there are many.
-var arenaCollections = map[string]bool{"/enrollments": true, "/results": true, v12r + "/enrollments": true}
+var arenaCollections = map[string]bool{"/enrollments": true, "/results": true, v12r + "/enrollments": true,
+	v12g + "/results": true, v12g + "/assessmentResults": true}
 
 // subField is the field whose value is a record's subtype.
 var subField = map[string]string{"/users": "role", "/orgs": "type", "/academicSessions": "type", "/enrollments": "role",

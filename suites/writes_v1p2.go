@@ -109,11 +109,11 @@ func init() {
 	)
 	RegisterRules(
 		Rule{ruleV1p2ScopeNotEnforced, MUST, "a 1.2 gradebook write is served to a token without the scope its operation declares",
-			src + ": putLineItem requires gradebook.createput, deleteLineItem gradebook.delete (OAuth2CC security of each operation)",
-			"answer 403 (insufficient_scope) to a write whose token lacks the operation's scope, and store nothing"},
+			src + ": the OAuth2CC security of each write lists its scope: putLineItem (and every gradebook PUT) gradebook.createput, deleteLineItem gradebook.delete, the POSTs gradebook.createpost, putAssessmentLineItem and putAssessmentResult assessment.createput, their DELETEs assessment.delete",
+			"answer 403 (insufficient_scope) to a write whose token lacks the operation's scope (a gradebook scope is not an assessment one; createput is not createpost), and store nothing"},
 		Rule{ruleV1p2ScopeRefused, MUST, "a 1.2 gradebook write is refused to a token granted the scope its operation declares",
-			src + ": putLineItem requires gradebook.createput, deleteLineItem gradebook.delete (OAuth2CC security of each operation)",
-			"serve PUT to a token with gradebook.createput and DELETE to one with gradebook.delete"},
+			src + ": the OAuth2CC security of each write lists its scope: putLineItem (and every gradebook PUT) gradebook.createput, deleteLineItem gradebook.delete, the POSTs gradebook.createpost, putAssessmentLineItem and putAssessmentResult assessment.createput, their DELETEs assessment.delete",
+			"serve each write to a token with the scope its operation lists (PUT gradebook.createput, POST gradebook.createpost, DELETE gradebook.delete; the assessment writes assessment.createput and assessment.delete)"},
 	)
 	RegisterChecks(v1p2WriteChecks)
 }
