@@ -30,8 +30,17 @@ type ConsumerLatencyRow struct {
 const consumerLatencyExplained = "Classroom's latency_report prints response.elapsed.microseconds / 1000: the microseconds field of a Python timedelta holds only the part below one second, so whole seconds are dropped (a 1.25 s request reads 250 ms). Google sets no threshold."
 
 // Explained is the one-line explanation of the difference between the
-// true latency and the consumer's figure.
-func (c *ConsumerLatency) Explained() string { return consumerLatencyExplained }
+// true latency and the consumer's figure (Google Classroom's is known;
+// another consumer's table says it in its Note).
+func (c *ConsumerLatency) Explained() string {
+	if c == nil || c.Consumer != "Google Classroom" {
+		if c != nil {
+			return c.Note
+		}
+		return ""
+	}
+	return consumerLatencyExplained
+}
 
 // MeanMs is the mean true latency of the table's requests.
 func (c *ConsumerLatency) MeanMs() float64 {
