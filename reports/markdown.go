@@ -98,6 +98,8 @@ func WriteMarkdown(w io.Writer, run *Run) error {
 		}
 		b.WriteString("\n")
 	}
+	markdownPreviews(&b, run)
+	markdownConsumerLatency(&b, run)
 	for _, e := range run.SuiteErrors {
 		fmt.Fprintf(&b, "- suite: %s\n", mdEscape(oneLine(e)))
 	}

@@ -280,6 +280,7 @@ func (r *Redactor) RedactRun(run *Run) *Run {
 		out.Latency = &l
 	}
 	out.Previews = redactPreviews(s, run.Previews)
+	out.ConsumerLatency = redactConsumerLatency(s, run.ConsumerLatency)
 	out.Groups = slices.Clone(run.Groups)
 	for i := range out.Groups {
 		g := &out.Groups[i]

@@ -11,6 +11,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -361,6 +362,22 @@ func TestClassroomNotebookReplay(t *testing.T) {
 	}
 	if cl := run.ConsumerLatency; cl == nil || len(cl.Rows) < len(nb.Requests) {
 		t.Errorf("results.json consumerLatency: %+v", cl)
+	}
+	// report.html and summary.md carry the latency table and the import
+	// preview too (reports/consumers_test.go tests their content).
+	for file, wants := range map[string][]string{
+		"report.html": {`<section id="consumer-latency">`, "<h3>Google Classroom (profile google-classroom)</h3>"},
+		"summary.md":  {"### Google Classroom latency report", "### Import preview: Google Classroom (profile google-classroom)"},
+	} {
+		b, err := os.ReadFile(filepath.Join(dir, file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, w := range wants {
+			if !strings.Contains(string(b), w) {
+				t.Errorf("%s lacks %q", file, w)
+			}
+		}
 	}
 	spy.mu.Lock()
 	log := append([]seen(nil), spy.log...)

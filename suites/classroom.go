@@ -421,8 +421,38 @@ func (g *gc) teacherEmail(ctx context.Context) (string, bool) {
 		g.r.AddRule(ruleGCClassUnusable, last, "none of the first %d teachers with an e-mail has an active class with school and terms: Classroom can link no class of theirs (name a teacher with --option google.teacher-email=<address>)", tried)
 		return "", false
 	}
+	if first := firstLiveTeacher(page.Users); first != nil && withEmail == 0 {
+		// Teachers, none with an e-mail: Classroom has no address to look
+		// any of them up by (the 1.2 spec makes email optional).
+		g.r.Evidence(list)
+		g.r.Add(Violation{Rule: ruleGCNoEmail, Ex: list, Pointer: "/users/" + strconv.Itoa(first.at) + "/email", RecordID: first.id,
+			Message: fmt.Sprintf("none of the %d teachers on the first page carries an email: Classroom looks its teacher up by e-mail (filter=email='…')", first.live)})
+		return "", false
+	}
 	g.r.NotSupported(fmt.Sprintf("no teacher e-mail to look up: %d teachers on the first page, %d with an e-mail; give one with --option google.teacher-email=<address>", len(page.Users), withEmail))
 	return "", false
+}
+
+// liveTeacher is the first teacher of a page with a sourcedId and not
+// tobedeleted: its index, its id, and how many such teachers the page has.
+type liveTeacher struct {
+	at, live int
+	id       string
+}
+
+func firstLiveTeacher(users []map[string]any) *liveTeacher {
+	var out *liveTeacher
+	for i, t := range users {
+		id := gstr(t, "sourcedId")
+		if id == "" || gstr(t, "status") == "tobedeleted" {
+			continue
+		}
+		if out == nil {
+			out = &liveTeacher{at: i, id: id}
+		}
+		out.live++
+	}
+	return out
 }
 
 func firstTerm(class map[string]any) string {
