@@ -100,15 +100,22 @@ func init() {
 }
 
 func writeCheck(id, endpoint, title, rule, source string, features []string, run func(ctx context.Context, w *writer)) Check {
+	return versionWriteCheck(v1p1Writes, "gradebook."+id, endpoint, title, rule, source, features, run)
+}
+
+// versionWriteCheck is a gradebook write check of one spec version: MUST,
+// behind --allow-writes (FeatureWrites), its writer holding the version's
+// write data, and whatever it created cleaned up when it ends.
+func versionWriteCheck(v *writeVersion, id, endpoint, title, rule, source string, features []string, run func(ctx context.Context, w *writer)) Check {
 	return Check{
-		ID: "gradebook." + id, Title: title + " [MUST]", Area: "gradebook", Endpoint: endpoint, Level: MUST,
-		Features: append(features, FeatureWrites), Rule: rule, Service: "gradebook", Writes: true, Source: source,
+		ID: id, Title: title + " [MUST]", Area: "gradebook", Endpoint: endpoint, Level: MUST,
+		Features: append(append([]string(nil), features...), FeatureWrites), Rule: rule, Service: "gradebook", Writes: true, Source: source,
 		Run: func(ctx context.Context, e *Env, r *Recorder) {
 			if e.Tracker == nil {
 				r.Errorf("harness: write checks need a cleanup tracker")
 				return
 			}
-			w := &writer{e: e, r: r, check: "gradebook." + id, v: v1p1Writes}
+			w := &writer{e: e, r: r, check: id, v: v}
 			defer e.cleanup(ctx, w.check)
 			run(ctx, w)
 		},

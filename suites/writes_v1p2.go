@@ -161,20 +161,7 @@ func gb12Source(ops []string) string {
 }
 
 func v1p2WriteCheck(id, endpoint, title, rule string, ops []string, run func(ctx context.Context, w *writer)) Check {
-	return Check{
-		ID: "v1p2.gradebook." + id, Title: "OneRoster 1.2: " + title + " [MUST]", Area: "gradebook", Endpoint: gb12Root + endpoint, Level: MUST,
-		Features: append(append([]string(nil), ops...), FeatureWrites), Rule: rule, Service: "gradebook", Writes: true,
-		Source: gb12Source(ops),
-		Run: func(ctx context.Context, e *Env, r *Recorder) {
-			if e.Tracker == nil {
-				r.Errorf("harness: write checks need a cleanup tracker")
-				return
-			}
-			w := &writer{e: e, r: r, check: "v1p2.gradebook." + id, v: v1p2Writes}
-			defer e.cleanup(ctx, w.check)
-			run(ctx, w)
-		},
-	}
+	return versionWriteCheck(v1p2Writes, "v1p2.gradebook."+id, gb12Root+endpoint, "OneRoster 1.2: "+title, rule, gb12Source(ops), ops, run)
 }
 
 func v1p2WriteChecks() []Check {
