@@ -1,0 +1,155 @@
+package client
+
+import (
+	"context"
+	"hash/fnv"
+	"sync"
+	"sync/atomic"
+)
+
+// The response memo (issue 16: no GET is sent twice in a run). While it
+// is on (Store.ShareGETs), a GET with the run's own credentials (no
+// Request.Auth) whose URL and added headers equal those of an earlier one
+// is answered with the earlier exchange instead of being sent again,
+// provided no write (PUT, PATCH, DELETE) was sent in between: two checks
+// asking the same filter or singleton share one response. Identical GETs
+// in flight at once are sent once; the others wait for it. Only complete
+// answers are shared (no transport error, no dropped connection, no 429
+// and no 5xx: a transient failure is asked again), and only small ones
+// (memoMaxBody each), so that the memo never holds walk pages. Small
+// answers (singletons, lookups: memoSmall each) are kept up to
+// memoSmallBytes in all; larger ones up to memoMaxBytes, the oldest
+// forgotten first. The harness turns it on for the read checks and off before
+// the serial auth and write checks, which send what they mean to send.
+const (
+	memoMaxBody    = 128 << 10
+	memoMaxBytes   = 32 << 20
+	memoSmall      = 16 << 10
+	memoSmallBytes = 16 << 20
+)
+
+type memo struct {
+	mu     sync.Mutex
+	on     bool
+	gen    uint64 // bumped by every write and every switch
+	m      map[uint64]*memoEntry
+	order  []memoKept // the kept responses, oldest first
+	bytes  int        // of the larger responses (order)
+	small  int        // of the small ones
+	shared atomic.Int64
+}
+
+type memoKept struct {
+	key uint64
+	e   *memoEntry
+}
+
+type memoEntry struct {
+	done chan struct{}
+	ex   *Exchange // nil: not shareable (ask anew)
+}
+
+func memoKey(headers, u string) uint64 {
+	h := fnv.New64a()
+	_, _ = h.Write([]byte(headers))
+	_, _ = h.Write([]byte{0})
+	_, _ = h.Write([]byte(u))
+	return h.Sum64()
+}
+
+// claim returns the entry of key and whether the caller owns it (must
+// send the request and fill it); ok is false when the memo is off.
+func (m *memo) claim(key uint64) (e *memoEntry, gen uint64, owner, ok bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if !m.on {
+		return nil, 0, false, false
+	}
+	if e := m.m[key]; e != nil {
+		return e, m.gen, false, true
+	}
+	if m.m == nil {
+		m.m = map[uint64]*memoEntry{}
+	}
+	e = &memoEntry{done: make(chan struct{})}
+	m.m[key] = e
+	return e, m.gen, true, true
+}
+
+// fill publishes the owner's exchange: kept when shareable and no write
+// came since the claim, else the entry is dropped (the waiters send
+// their own requests).
+func (m *memo) fill(key uint64, e *memoEntry, gen uint64, ex *Exchange) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	defer close(e.done)
+	n := len(ex.Body)
+	if gen != m.gen || !shareable(ex) || n > memoMaxBody {
+		if m.m[key] == e {
+			delete(m.m, key)
+		}
+		return
+	}
+	if n <= memoSmall {
+		if m.small+n > memoSmallBytes {
+			if m.m[key] == e {
+				delete(m.m, key)
+			}
+			return
+		}
+		e.ex = ex
+		m.small += n
+		return
+	}
+	for len(m.order) > 0 && m.bytes+n > memoMaxBytes {
+		old := m.order[0]
+		m.order = m.order[1:]
+		m.bytes -= len(old.e.ex.Body)
+		if m.m[old.key] == old.e {
+			delete(m.m, old.key)
+		}
+	}
+	e.ex = ex
+	m.bytes += n
+	m.order = append(m.order, memoKept{key, e})
+}
+
+func shareable(ex *Exchange) bool {
+	return ex.Err == nil && !ex.Dropped && ex.Status > 0 && ex.Status != 429 && ex.Status < 500
+}
+
+// wait returns the shared exchange of an entry another request owns, or
+// nil when the caller must send its own.
+func (m *memo) wait(ctx context.Context, e *memoEntry) *Exchange {
+	select {
+	case <-e.done:
+	case <-ctx.Done():
+		return nil
+	}
+	if e.ex != nil {
+		m.shared.Add(1)
+	}
+	return e.ex
+}
+
+// forget drops every remembered response (a write was sent).
+func (m *memo) forget() {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.gen++
+	m.m, m.order, m.bytes, m.small = nil, nil, 0, 0
+}
+
+func (m *memo) set(on bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.on = on
+	m.gen++
+	m.m, m.order, m.bytes, m.small = nil, nil, 0, 0
+}
+
+// ShareGETs turns the response memo on or off (off forgets it).
+func (s *Store) ShareGETs(on bool) { s.memo.set(on) }
+
+// SharedGETs is how many GETs were answered from the memo.
+func (s *Store) SharedGETs() int64 { return s.memo.shared.Load() }
