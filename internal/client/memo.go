@@ -14,8 +14,9 @@ import (
 // provided no write (PUT, PATCH, DELETE) was sent in between: two checks
 // asking the same filter or singleton share one response. Identical GETs
 // in flight at once are sent once; the others wait for it. Only complete
-// answers are shared (no transport error, no dropped connection, no 429
-// and no 5xx: a transient failure is asked again), and only small ones
+// answers are shared (no transport error, no dropped connection, no 5xx
+// and no 401, 403, 408 or 429: a transient failure, or an answer about
+// the credentials, is asked again), and only small ones
 // (memoMaxBody each), so that the memo never holds walk pages. Small
 // answers (singletons, lookups: memoSmall each) are kept up to
 // memoSmallBytes in all; larger ones up to memoMaxBytes, the oldest
@@ -115,7 +116,15 @@ func (m *memo) fill(key uint64, e *memoEntry, gen uint64, ex *Exchange) {
 }
 
 func shareable(ex *Exchange) bool {
-	return ex.Err == nil && !ex.Dropped && ex.Status > 0 && ex.Status != 429 && ex.Status < 500
+	if ex.Err != nil || ex.Dropped {
+		return false
+	}
+	switch ex.Status {
+	case 401, 403, 407, 408, 425, 429:
+		// About the credentials or the moment, not the resource.
+		return false
+	}
+	return ex.Status >= 200 && ex.Status < 500
 }
 
 // wait returns the shared exchange of an entry another request owns, or
