@@ -130,9 +130,13 @@ type Stats struct {
 	// answer (a reset that repeated), Duplicates the GETs sent again with
 	// the same URL and credentials, MeanInFlight the average number of
 	// requests in flight (sum of request durations / run wall time).
-	ConnectionsDropped int64   `json:"connectionsDropped,omitempty"`
-	Duplicates         int64   `json:"duplicates,omitempty"`
-	MeanInFlight       float64 `json:"meanInFlight,omitempty"`
+	ConnectionsDropped int64 `json:"connectionsDropped,omitempty"`
+	Duplicates         int64 `json:"duplicates,omitempty"`
+	// SharedGETs counts the GETs not sent: answered with the response of
+	// an identical earlier GET (same URL, headers and credentials, no
+	// write in between).
+	SharedGETs   int64   `json:"sharedGets,omitempty"`
+	MeanInFlight float64 `json:"meanInFlight,omitempty"`
 }
 
 // Tool identifies the harness that produced the run.

@@ -32,6 +32,7 @@ func addThrottling(s *reports.Stats, th client.Throttling) {
 	s.ResetRetries = th.ResetRetries
 	s.ConnectionsDropped = th.Dropped
 	s.Duplicates = th.Duplicates
+	s.SharedGETs = th.Shared
 }
 
 // meanInFlight is the average number of requests in flight over the run:

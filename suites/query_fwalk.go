@@ -132,79 +132,73 @@ func runCase(ctx context.Context, e *Env, r *Recorder, ep catalogue.Endpoint, w 
 	if !slices.Contains(kept, "status") {
 		kept = append(slices.Clip(kept), "status")
 	}
-	getOf := func(m map[string]any) func(string) []string {
-		vs := make([][]string, len(kept))
-		for i, f := range kept {
-			vs[i] = fieldValues(m, f)
-		}
-		return func(f string) []string {
-			for i, name := range kept {
-				if name == f {
-					return vs[i]
-				}
-			}
-			return nil
-		}
-	}
-	type example struct{ id, why string }
 	var wrongEx [2][]example
 	var got []uint64 // id hash with the low two bits: wrong byte-wise, wrong case-folded
 	var lastEx *client.Exchange
 	stopped := false
+	fetch := func(ctx context.Context, raw string) *fpage {
+		return e.fetchFiltered(ctx, r.res.CheckID, w.Path, ep, c.filter, fields, kept, raw)
+	}
+	var plan *fplan
+	defer func() { plan.stop() }() // the plan as it is when runCase returns
 	raw := first
+	p := fetch(ctx, raw)
 	for page := 0; ; page++ {
-		u := e.url(w.Path, nil) + "?" + raw
-		ex := e.get(ctx, r.res.CheckID, u)
-		lastEx = r.kept(ex)
+		lastEx = r.kept(p.ev)
 		if page == 0 {
 			res.first = lastEx
 		}
-		recs, problem, rule := e.readFiltered(ex, ep.Key, ep.VariantKey(), heads(kept...))
-		ex = nil // the page's body is not kept past its reading
-		if problem != "" {
+		if p.problem != "" {
+			rule := p.rule
 			if rule == ruleFilterRejected && c.refused != "" {
 				rule = c.refused
 			}
-			r.AddRule(rule, lastEx, "%s: GET %s?%s (filter %s): %s", c.what, w.Path, raw, c.filter, problem)
+			r.AddRule(rule, lastEx, "%s: GET %s?%s (filter %s): %s", c.what, w.Path, raw, c.filter, p.problem)
 			if rule != ruleEmptyNotArray {
 				return res
 			}
 			// The body says "no records" in the wrong shape: judged as the
-			// empty page it means, so that records that should have come
-			// back are reported too.
-			recs = nil
+			// empty page it means (fetchFiltered keeps no record of it), so
+			// that records that should have come back are reported too.
 		}
 		if page == 0 {
 			// The Link of a filtered page must carry the filter encoded.
-			for _, p := range linkFilterProblems(strings.Join(lastEx.ResponseHeader.Values("Link"), ", ")) {
-				r.AddRule(ruleLinkSyntax, lastEx, "%s: GET %s?%s: Link %s", c.what, w.Path, raw, p)
+			for _, lp := range linkFilterProblems(strings.Join(lastEx.ResponseHeader.Values("Link"), ", ")) {
+				r.AddRule(ruleLinkSyntax, lastEx, "%s: GET %s?%s: Link %s", c.what, w.Path, raw, lp)
 			}
 			total := strings.TrimSpace(lastEx.ResponseHeader.Get("X-Total-Count"))
 			if n, err := strconv.Atoi(total); err == nil && n >= 0 {
 				res.total, res.hasTotal = n, true
 			}
 		}
-		for _, rec := range recs {
-			m, _ := rec.(map[string]any)
-			id, _ := m["sourcedId"].(string)
-			res.n++
-			get := getOf(m)
-			tomb := isTombstone(get)
-			h := fnv64(id) &^ 3
-			for fold := range 2 {
-				if c.filter.judge(get, fold == 1, tomb) != triFalse {
-					continue
-				}
-				h |= 1 << fold
-				if len(wrongEx[fold]) < maxShown && !slices.ContainsFunc(wrongEx[fold], func(x example) bool { return x.id == id }) {
-					wrongEx[fold] = append(wrongEx[fold], example{id, e.deciding(fields, get)})
+		res.n += p.n
+		got = append(got, p.hashes...)
+		for fold := range 2 {
+			for _, x := range p.wrong[fold] {
+				if len(wrongEx[fold]) < maxShown && !slices.ContainsFunc(wrongEx[fold], func(y example) bool { return y.id == x.id }) {
+					wrongEx[fold] = append(wrongEx[fold], x)
 				}
 			}
-			got = append(got, h)
 		}
 		off := res.n
-		if len(recs) == 0 || (res.hasTotal && off >= res.total) || (!res.hasTotal && len(recs) < pageLimit) {
+		if p.n == 0 || (res.hasTotal && off >= res.total) || (!res.hasTotal && p.n < pageLimit) {
 			break
+		}
+		if page == 0 && res.hasTotal && e.Concurrency > 1 {
+			// X-Total-Count gives the pages still to come: they go out at
+			// once, at offsets advancing by what the first page held (or
+			// by the limit, when the first page took the server's
+			// default), and are judged in order below. A page whose
+			// offset is not where the records so far end (a short page
+			// mid-walk) ends the plan: the walk goes on one page at a
+			// time from where the records came to, as before.
+			step := limit
+			if pageLimit > 0 {
+				step = p.n
+			}
+			plan = e.planFiltered(ctx, fetch, off, step, res.total, maxPages-1, func(o int) string {
+				return "limit=" + strconv.Itoa(limit) + "&offset=" + strconv.Itoa(o) + "&" + fq
+			})
 		}
 		pageLimit = limit
 		if page+1 >= maxPages {
@@ -212,6 +206,11 @@ func runCase(ctx context.Context, e *Env, r *Recorder, ep catalogue.Endpoint, w 
 			break
 		}
 		raw = "limit=" + strconv.Itoa(limit) + "&offset=" + strconv.Itoa(off) + "&" + fq
+		if p = plan.next(raw); p == nil {
+			plan.stop()
+			plan = nil
+			p = fetch(ctx, raw)
+		}
 	}
 	res.ok = true
 	// A record returned twice counts once (as it first came) and is a
@@ -310,6 +309,144 @@ func runCase(ctx context.Context, e *Env, r *Recorder, ep catalogue.Endpoint, w 
 		r.Uncounted(rule, missN-len(missShown))
 	}
 	return res
+}
+
+// example is a returned record that does not satisfy the filter, with
+// the values that decided.
+type example struct{ id, why string }
+
+// fpage is what runCase keeps of one page of a filtered walk: its
+// evidence copy (the body trimmed), what is wrong with it, and of each
+// record only a hash of its id with whether it fails the filter
+// (byte-wise, case-folded: the low two bits), 8 bytes a record; the first
+// records of the page that fail keep the values that decided.
+type fpage struct {
+	ev            *client.Exchange
+	problem, rule string
+	n             int // records read
+	hashes        []uint64
+	wrong         [2][]example
+}
+
+// fetchFiltered sends one page request of a filtered walk and reads it.
+// Safe for concurrent use: it touches no Recorder. The page's body is not
+// kept past its reading. It runs under the run's page budget (Env.pages),
+// as walk pages do, so that pages read ahead never pile up as bodies.
+func (e *Env) fetchFiltered(ctx context.Context, checkID, path string, ep catalogue.Endpoint, filter expr, fields, kept []string, raw string) *fpage {
+	u := e.url(path, nil) + "?" + raw
+	ex := e.get(ctx, checkID, u)
+	p := &fpage{ev: evidence(ex, e.Evidence)}
+	select {
+	case e.decode <- struct{}{}:
+		defer func() { <-e.decode }()
+	case <-ctx.Done():
+	}
+	recs, problem, rule := e.readFiltered(ex, ep.Key, ep.VariantKey(), heads(kept...))
+	if problem != "" {
+		p.problem, p.rule = problem, rule
+		return p
+	}
+	getOf := func(m map[string]any) func(string) []string {
+		vs := make([][]string, len(kept))
+		for i, f := range kept {
+			vs[i] = fieldValues(m, f)
+		}
+		return func(f string) []string {
+			for i, name := range kept {
+				if name == f {
+					return vs[i]
+				}
+			}
+			return nil
+		}
+	}
+	p.hashes = make([]uint64, 0, len(recs))
+	for _, rec := range recs {
+		m, _ := rec.(map[string]any)
+		id, _ := m["sourcedId"].(string)
+		p.n++
+		get := getOf(m)
+		tomb := isTombstone(get)
+		h := fnv64(id) &^ 3
+		for fold := range 2 {
+			if filter.judge(get, fold == 1, tomb) != triFalse {
+				continue
+			}
+			h |= 1 << fold
+			if len(p.wrong[fold]) < maxShown && !slices.ContainsFunc(p.wrong[fold], func(x example) bool { return x.id == id }) {
+				p.wrong[fold] = append(p.wrong[fold], example{id, e.deciding(fields, get)})
+			}
+		}
+		p.hashes = append(p.hashes, h)
+	}
+	return p
+}
+
+// fplan is the pages of a filtered walk requested ahead, in order.
+type fplan struct {
+	cancel context.CancelFunc
+	pages  chan fplanned
+}
+
+type fplanned struct {
+	raw string
+	p   chan *fpage
+}
+
+// planFiltered requests the pages at offsets from, from+step, ... below
+// total (at most maxPages of them) ahead of their judging: at most
+// Concurrency at a time, each holding a slot of the run's page budget
+// from its request to its reading, so that a large filtered walk keeps
+// the provider busy without holding more than a few pages.
+func (e *Env) planFiltered(ctx context.Context, fetch func(context.Context, string) *fpage, from, step, total, maxPages int, rawAt func(off int) string) *fplan {
+	if step <= 0 || from >= total || maxPages <= 0 {
+		return nil
+	}
+	pctx, cancel := context.WithCancel(ctx)
+	pl := &fplan{cancel: cancel, pages: make(chan fplanned, e.Concurrency-1)}
+	go func() {
+		defer close(pl.pages)
+		for off, n := from, 0; off < total && n < maxPages; off, n = off+step, n+1 {
+			s := fplanned{raw: rawAt(off), p: make(chan *fpage, 1)}
+			select {
+			case pl.pages <- s:
+			case <-pctx.Done():
+				return
+			}
+			select {
+			case e.pages <- struct{}{}:
+			case <-pctx.Done():
+				s.p <- fetch(pctx, s.raw) // ends at once, as a sequential request would
+				return
+			}
+			go func() {
+				defer func() { <-e.pages }()
+				s.p <- fetch(pctx, s.raw)
+			}()
+		}
+	}()
+	return pl
+}
+
+// next returns the planned page whose query is raw when it is the next
+// one planned; nil otherwise (the plan no longer fits the walk, or is
+// spent).
+func (pl *fplan) next(raw string) *fpage {
+	if pl == nil {
+		return nil
+	}
+	s, ok := <-pl.pages
+	if !ok || s.raw != raw {
+		return nil
+	}
+	return <-s.p
+}
+
+// stop cancels the pages planned and not yet judged.
+func (pl *fplan) stop() {
+	if pl != nil {
+		pl.cancel()
+	}
 }
 
 // kept records ex as evidence and returns the evidence copy (its body

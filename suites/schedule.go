@@ -66,6 +66,11 @@ func (e *Env) Schedule(ctx context.Context, checks []Check) {
 	}
 	s.started = true
 	s.futures = map[string]*future{}
+	if e.Store != nil {
+		// Identical GETs of the read checks share one response (the
+		// store's memo); readsDone turns it off for the serial checks.
+		e.Store.ShareGETs(true)
+	}
 	var reads []Check
 	for _, c := range checks {
 		if serial(c) || s.futures[c.ID] != nil {
@@ -214,6 +219,10 @@ func (e *Env) readsDone(ctx context.Context) {
 	}()
 	select {
 	case <-done:
+		if e.Store != nil {
+			// The auth and write checks send what they mean to send.
+			e.Store.ShareGETs(false)
+		}
 	case <-ctx.Done():
 	}
 }

@@ -46,6 +46,7 @@ type Throttling struct {
 	ResetRetries int64         // requests tried again after a reset or refused connection
 	Dropped      int64         // requests the provider closed without an answer (Exchange.Dropped)
 	Duplicates   int64         // GETs sent again with the same URL and authentication
+	Shared       int64         // GETs answered from the response memo, not sent (memo.go)
 	// Busy is the sum of every exchange's duration: divided by the run's
 	// wall time, the average number of requests in flight.
 	Busy time.Duration
@@ -59,7 +60,7 @@ type counters struct {
 func (s *Store) Throttling() Throttling {
 	return Throttling{Throttled: s.ctr.throttled.Load(), Waited: time.Duration(s.ctr.waited.Load()),
 		GaveUp: s.ctr.gaveUp.Load(), ResetRetries: s.ctr.resets.Load(), Dropped: s.ctr.dropped.Load(),
-		Duplicates: s.gets.duplicates(), Busy: time.Duration(s.ctr.busy.Load())}
+		Duplicates: s.gets.duplicates(), Shared: s.memo.shared.Load(), Busy: time.Duration(s.ctr.busy.Load())}
 }
 
 // requestShape is a request's method, path and sorted query parameter

@@ -120,6 +120,7 @@ type Store struct {
 	dropped shapeSet   // request shapes whose connection reset repeated
 	stall   stallGuard // trips when the provider stops answering
 	gets    getLog     // GETs sent, to count duplicates
+	memo    memo       // responses of identical GETs shared (memo.go)
 }
 
 // Renewed returns how many requests got 401 and were retried once with a
@@ -276,6 +277,24 @@ func methodOf(r Request) string {
 // redirects and retrying 429s) and returns the recorded exchange. It never
 // returns nil.
 func (s *Store) Do(ctx context.Context, r Request) *Exchange {
+	if methodOf(r) == http.MethodGet && r.Auth == nil {
+		key := memoKey(headerKey(r.Header), redactURL(r.URL))
+		if e, gen, owner, ok := s.memo.claim(key); ok {
+			if !owner {
+				if ex := s.memo.wait(ctx, e); ex != nil {
+					return ex
+				}
+				return s.do(ctx, r)
+			}
+			ex := s.do(ctx, r)
+			s.memo.fill(key, e, gen, ex)
+			return ex
+		}
+	}
+	return s.do(ctx, r)
+}
+
+func (s *Store) do(ctx context.Context, r Request) *Exchange {
 	ex := &Exchange{
 		ID:          s.nextID.Add(1),
 		CheckID:     r.CheckID,
@@ -335,6 +354,7 @@ func (s *Store) Do(ctx context.Context, r Request) *Exchange {
 		// (A POST is a token request as often as a write: it forgets
 		// nothing.)
 		s.gets.forget()
+		s.memo.forget()
 	}
 	throttles, resets, renewals := 0, 0, 0
 	for attempt := 0; ; attempt++ {
