@@ -27,6 +27,10 @@ import (
 // plainEnv makes the test binary the plain concurrent reader (see TestMain).
 const plainEnv = "ROSTERCHECK_BENCH_PLAIN_READER"
 
+// sharedRoot is the root both versions' paths hang from; v1p1Dir is
+// 1.1's below it (provider.BasePath is sharedRoot+v1p1Dir).
+const sharedRoot, v1p1Dir = "/ims/oneroster", "/v1p1"
+
 // sdsEndpoints are the collections the sds profile reads (seed 001).
 var sdsEndpoints = []string{"/academicSessions", "/orgs", "/users", "/classes", "/enrollments", "/courses", "/demographics"}
 
@@ -88,6 +92,13 @@ func BenchmarkTable(b *testing.B) {
 		{"medium", 0, "oneroster-1.1", 100, 0},
 		{"medium", 50 * time.Millisecond, "oneroster-1.1", 100, 0},
 		{"medium", 0, "oneroster-1.1", 100, 40},
+		// OneRoster 1.2 (issues 17 and 18): the spec profile of the three
+		// services, and Google Classroom's run (its plain reader is the
+		// same 1.2 walk, far more than Classroom reads: its ratio shows
+		// only that the profile costs a fraction of one walk).
+		{"medium", 0, "oneroster-1.2", 100, 0},
+		{"medium", 50 * time.Millisecond, "oneroster-1.2", 100, 0},
+		{"medium", 0, "google-classroom", 100, 0},
 		{"large", 0, "sds", 5000, 0},
 	}
 	sizes := []string{"medium", "large"}
@@ -118,7 +129,7 @@ func BenchmarkTable(b *testing.B) {
 					b.Fatal(err)
 				}
 				srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-					if dl := time.Duration(delay.Load()); dl > 0 && strings.HasPrefix(r.URL.Path, provider.BasePath) {
+					if dl := time.Duration(delay.Load()); dl > 0 && strings.HasPrefix(r.URL.Path, sharedRoot+"/") {
 						time.Sleep(dl)
 					}
 					if n := rps.Load(); n > 0 && !limiter.allow(int(n)) {
@@ -347,12 +358,24 @@ func runHarness(b *testing.B, root, id, secret string, row benchRow) benchResult
 }
 
 func runPlain(b *testing.B, root, id, secret string, row benchRow) benchResult {
-	eps := sdsEndpoints
-	if row.profile != "sds" {
-		eps = nil
-		for _, ep := range catalogue.Endpoints {
+	// Paths under the shared root: 1.1's below /v1p1, 1.2's carry their
+	// service root (/rostering/v1p2/users).
+	var eps []string
+	switch {
+	case row.profile == "sds":
+		for _, p := range sdsEndpoints {
+			eps = append(eps, v1p1Dir+p)
+		}
+	case strings.HasPrefix(row.profile, "oneroster-1.2") || row.profile == "google-classroom":
+		for _, ep := range catalogue.V1p2() {
 			if ep.TopLevel() {
 				eps = append(eps, ep.Path)
+			}
+		}
+	default:
+		for _, ep := range catalogue.Endpoints {
+			if ep.TopLevel() {
+				eps = append(eps, v1p1Dir+ep.Path)
 			}
 		}
 	}
@@ -394,7 +417,7 @@ func plainReaderMain() int {
 	http.DefaultTransport.(*http.Transport).MaxIdleConnsPerHost = conc
 	var requests, records atomic.Int64
 	get := func(path string, off int) (total int, ok bool) {
-		r, _ := http.NewRequest("GET", fmt.Sprintf("%s%s%s?limit=%d&offset=%d", root, provider.BasePath, path, lim, off), nil)
+		r, _ := http.NewRequest("GET", fmt.Sprintf("%s%s%s?limit=%d&offset=%d", root, sharedRoot, path, lim, off), nil)
 		r.Header.Set("Authorization", "Bearer "+tok.AccessToken)
 		resp, err := http.DefaultClient.Do(r)
 		if err != nil {
