@@ -138,6 +138,11 @@ func (g *gate) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		case <-g.open:
 		case <-time.After(10 * time.Second):
 		}
+		// Out of the gate: peak counts the requests held at once, never
+		// the requests seen in all (a walk of one page at a time holds one).
+		g.mu.Lock()
+		g.waiting--
+		g.mu.Unlock()
 	}
 	g.h.ServeHTTP(w, r)
 }
