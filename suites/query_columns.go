@@ -8,7 +8,6 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"time"
 	"unsafe"
 )
 
@@ -253,8 +252,8 @@ func encode(v string, buf *[16]byte) (form int, payload []byte) {
 		}
 	case len(milliLayout):
 		if v[4] == '-' && v[len(v)-1] == 'Z' {
-			if t, err := time.Parse(milliLayout, v); err == nil && t.Format(milliLayout) == v {
-				binary.LittleEndian.PutUint64(buf[:8], uint64(t.UnixMilli()))
+			if ms, ok := parseMilli(v); ok {
+				binary.LittleEndian.PutUint64(buf[:8], uint64(ms))
 				return formMilli, buf[:8]
 			}
 		}
@@ -318,7 +317,7 @@ func (s *strStore) get(h uint32) string {
 		hex.Encode(out[24:36], p[10:16])
 		return string(out[:])
 	case form == formMilli:
-		return time.UnixMilli(int64(binary.LittleEndian.Uint64(p))).UTC().Format(milliLayout)
+		return formatMilli(int64(binary.LittleEndian.Uint64(p)))
 	}
 	return unsafe.String(&p[0], len(p))
 }
