@@ -2,6 +2,7 @@ package suites
 
 import (
 	"context"
+	"slices"
 	"sort"
 	"sync"
 )
@@ -18,14 +19,21 @@ import (
 // and probes stay memoised (env.go, prefetch.go).
 //
 // Some checks change the provider or the run's credentials: the write
-// flows (Check.Writes) create and delete records, and the authentication
-// checks issue, tamper with and wait out tokens. They are serial: each
-// runs in its own It, one after another as before, and only once every
-// scheduled read check has finished, so that no page walk sees a
-// harness-created record appear mid-walk and no read meets a token an
-// auth check revoked. Outcomes therefore do not depend on the order the
-// scheduler happens to run the read checks in: reads never overlap a
-// write or an auth probe.
+// flows (Check.Writes) create and delete records, and the token checks
+// issue, tamper with and wait out tokens. They are serial: each runs in
+// its own It, one after another as before, and only once every scheduled
+// read check has finished, so that no page walk sees a harness-created
+// record appear mid-walk and no read meets a token an auth check revoked
+// (a provider that signs out a client's earlier token when it issues
+// another is auth.token.concurrent's finding, not every read's). Outcomes
+// therefore do not depend on the order the scheduler happens to run the
+// read checks in: reads never overlap a write or a token request.
+//
+// The negative API probes (FeatureAuthNegative: no credentials, a garbage
+// or expired token, a token in the query string or a cookie) change
+// nothing: they send their own credentials on each request (never the
+// memo's: it shares only GETs with the run's own), issue no token, and so
+// are scheduled with the reads, filling the gaps between walk pages.
 
 // future is a scheduled check's result.
 type future struct {
@@ -41,7 +49,9 @@ type scheduler struct {
 }
 
 // serial reports whether a check must run alone, after the reads.
-func serial(c Check) bool { return c.Writes || c.Area == "auth" }
+func serial(c Check) bool {
+	return c.Writes || c.Area == "auth" && !slices.Contains(c.Features, FeatureAuthNegative)
+}
 
 // Workers is how many scheduled checks run at once (default 4 ×
 // Concurrency): each mostly waits for its requests, which the store

@@ -10,8 +10,9 @@ import (
 	"time"
 )
 
-// The scheduler runs the read checks at once, each exactly once, and a
-// serial check (writes, auth) only after every read finished.
+// The scheduler runs the read checks at once, each exactly once (a
+// negative API probe among them), and a serial check (writes, token
+// checks) only after every read finished.
 func TestScheduleRunsReadsTogetherAndSerialChecksAfter(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute) // a hang guard, not a timing
 	defer cancel()
@@ -22,7 +23,12 @@ func TestScheduleRunsReadsTogetherAndSerialChecksAfter(t *testing.T) {
 	var checks []Check
 	for i := range n {
 		id := fmt.Sprintf("rostering.x%d.read", i)
-		checks = append(checks, Check{ID: id, Area: "rostering", Endpoint: "/x", Run: func(ctx context.Context, _ *Env, r *Recorder) {
+		area, features := "rostering", []string(nil)
+		if i == 0 {
+			// It changes nothing, so it runs with the reads.
+			id, area, features = "auth.x.no-credentials", "auth", []string{"/x", FeatureAuthNegative}
+		}
+		checks = append(checks, Check{ID: id, Area: area, Features: features, Endpoint: "/x", Run: func(ctx context.Context, _ *Env, r *Recorder) {
 			v, _ := runs.LoadOrStore(id, new(atomic.Int32))
 			v.(*atomic.Int32).Add(1)
 			if started.Add(1) == n {
