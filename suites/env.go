@@ -89,8 +89,12 @@ type Env struct {
 	decode chan struct{}
 	// pages bounds the pages held between fetch and digest across all
 	// walks (requests in flight plus pages waiting to be decoded), so that
-	// concurrent walks of large pages cannot pile bodies up in memory.
-	pages chan struct{}
+	// concurrent walks of large pages cannot pile bodies up in memory. A
+	// freed slot goes to the first page of a walk (its total plans the
+	// rest), then to the walk with the most pages left (digestOpts.left),
+	// so that the largest collection's walk, which the most checks wait
+	// for, is not the last to end.
+	pages *client.Gate
 	// pre holds the checks' own requests, prefetched (prefetch.go).
 	pre prefetched
 
@@ -153,7 +157,7 @@ func (e *Env) init() {
 			e.Concurrency = 8
 		}
 		e.decode = make(chan struct{}, runtime.GOMAXPROCS(0))
-		e.pages = make(chan struct{}, e.Concurrency+runtime.GOMAXPROCS(0))
+		e.pages = client.NewGate(e.Concurrency + runtime.GOMAXPROCS(0))
 	})
 }
 
@@ -182,6 +186,12 @@ func (e *Env) url(path string, q url.Values) string {
 // get runs one GET through the store and returns the exchange.
 func (e *Env) get(ctx context.Context, checkID, u string) *client.Exchange {
 	return e.Store.Do(ctx, client.Request{Method: "GET", URL: u, CheckID: checkID})
+}
+
+// getPage is get for a page of a walk, which checks wait for: it goes
+// before the probes waiting for a slot (client.Request.Walk).
+func (e *Env) getPage(ctx context.Context, checkID, u string) *client.Exchange {
+	return e.Store.Do(ctx, client.Request{Method: "GET", URL: u, CheckID: checkID, Walk: true})
 }
 
 // WalkTop returns the memoised full walk of a top-level endpoint.

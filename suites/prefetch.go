@@ -68,10 +68,8 @@ func (e *Env) getOnce(ctx context.Context, checkID, u string) *client.Exchange {
 
 // readProbe fetches and reads one probe page (bounded like walk pages).
 func (e *Env) readProbe(ctx context.Context, checkID string, ep catalogue.Endpoint, u string) Page {
-	select {
-	case e.pages <- struct{}{}:
-		defer func() { <-e.pages }()
-	case <-ctx.Done():
+	if e.pages.Acquire(ctx, 0) == nil {
+		defer e.pages.Release()
 	}
 	ex := e.get(ctx, checkID, u)
 	select {

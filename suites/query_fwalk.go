@@ -413,14 +413,13 @@ func (e *Env) planFiltered(ctx context.Context, fetch func(context.Context, stri
 			case <-pctx.Done():
 				return
 			}
-			select {
-			case e.pages <- struct{}{}:
-			case <-pctx.Done():
+			// The walk with the most pages left goes first (Env.pages).
+			if e.pages.Acquire(pctx, (total-off)/step) != nil {
 				s.p <- fetch(pctx, s.raw) // ends at once, as a sequential request would
 				return
 			}
 			go func() {
-				defer func() { <-e.pages }()
+				defer e.pages.Release()
 				s.p <- fetch(pctx, s.raw)
 			}()
 		}

@@ -47,16 +47,21 @@ type digestOpts struct {
 	// ix, when set, is the integrity index the page's records feed (the
 	// base collection's own walk only).
 	ix *collIndex
+	// left is the page's priority at Env.pages: the pages its walk has
+	// left after it (firstPage for a walk's first page).
+	left int
 }
+
+// firstPage is the page priority of a walk's first page: its total plans
+// the rest of the walk.
+const firstPage = 1 << 30
 
 // fetchDigest fetches one page and digests it.
 func (e *Env) fetchDigest(ctx context.Context, ep catalogue.Endpoint, u string, probe bool, o digestOpts) *digest {
-	select {
-	case e.pages <- struct{}{}:
-		defer func() { <-e.pages }()
-	case <-ctx.Done():
+	if e.pages.Acquire(ctx, o.left) == nil {
+		defer e.pages.Release()
 	}
-	ex := e.get(ctx, walkCheckID+":"+ep.Slug(), u)
+	ex := e.getPage(ctx, walkCheckID+":"+ep.Slug(), u)
 	select {
 	case e.decode <- struct{}{}:
 		defer func() { <-e.decode }()
@@ -415,7 +420,7 @@ func (e *Env) runWalk(ctx context.Context, ep catalogue.Endpoint, path string, k
 			w.Fatal = "walk interrupted: " + ctx.Err().Error()
 		}
 	}()
-	o := digestOpts{keepRefs: keepRefs, ix: ix}
+	o := digestOpts{keepRefs: keepRefs, ix: ix, left: firstPage}
 	pageURL := func(off, limit int) string {
 		return e.url(path, url.Values{"limit": {strconv.Itoa(limit)}, "offset": {strconv.Itoa(off)}})
 	}
@@ -469,6 +474,7 @@ func (e *Env) runWalk(ctx context.Context, ep catalogue.Endpoint, path string, k
 		if stop {
 			return w
 		}
+		o.left = 1 // a walk without a total: its length is unknown
 		d = e.fetchDigest(ctx, ep, next, probe, o)
 	}
 }
@@ -491,7 +497,10 @@ func (e *Env) fetchPlanned(ctx context.Context, k *walker, pageURL func(off, lim
 				return
 			}
 			u := pageURL(off, limit)
-			go func() { s <- e.fetchDigest(pctx, k.ep, u, false, digestOpts{keepRefs: k.keepRefs, ix: k.ix}) }()
+			left := (total - off) / step
+			go func() {
+				s <- e.fetchDigest(pctx, k.ep, u, false, digestOpts{keepRefs: k.keepRefs, ix: k.ix, left: left})
+			}()
 		}
 	}()
 	for s := range slots {

@@ -85,6 +85,9 @@ type Request struct {
 	// checks send no credentials, a garbage token, a signature of their
 	// own). Such a request is never retried with renewed credentials.
 	Auth Auth
+	// Walk marks a page of a shared walk, which other checks wait for: it
+	// takes the next free slot before any other waiting request.
+	Walk bool
 }
 
 // ErrBodyTooLarge is set as Exchange.Err when the decoded response body
@@ -105,7 +108,7 @@ type Store struct {
 	cfg    Config
 	origin *url.URL // nil: any origin
 	hc     *http.Client
-	sem    chan struct{}
+	gate   *Gate
 	nextID atomic.Uint64
 	count  atomic.Int64
 	ctr    counters
@@ -211,7 +214,7 @@ func New(cfg Config) (*Store, error) {
 			// Redirects are handled by the store: host check and re-auth.
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 		},
-		sem:    make(chan struct{}, cfg.Concurrency),
+		gate:   NewGate(cfg.Concurrency),
 		budget: newBudget(cfg.BodyBudget),
 		pace:   newPacer(cfg.MaxRPS),
 	}, nil
@@ -304,14 +307,16 @@ func (s *Store) do(ctx context.Context, r Request) *Exchange {
 		evidenceMax: s.cfg.EvidenceBody,
 		authName:    s.authOf(r).Name(),
 	}
-	select {
-	case s.sem <- struct{}{}:
-	case <-ctx.Done():
+	prio := 0
+	if r.Walk {
+		prio = 1
+	}
+	if err := s.gate.Acquire(ctx, prio); err != nil {
 		ex.Started = time.Now()
-		ex.Err = ctx.Err()
+		ex.Err = err
 		return ex
 	}
-	defer func() { <-s.sem }()
+	defer s.gate.Release()
 	s.count.Add(1)
 
 	ex.Started = time.Now()

@@ -45,8 +45,8 @@ func TestNewDefaultsAndValidation(t *testing.T) {
 		s.cfg.EvidenceBody != 16<<10 || s.cfg.MaxRetries429 != DefaultMaxRetries429 || s.cfg.ResetRetries != DefaultResetRetries || s.cfg.BodyBudget != 32<<20 || s.cfg.Auth.Name() != "none" {
 		t.Fatalf("defaults not applied: %+v", s.cfg)
 	}
-	if cap(s.sem) != 8 {
-		t.Fatalf("semaphore capacity %d", cap(s.sem))
+	if s.gate.free != 8 {
+		t.Fatalf("gate slots %d", s.gate.free)
 	}
 	for _, bad := range []Config{{Concurrency: -1}, {MaxBody: -1}, {RequestTimeout: -time.Second}, {EvidenceBody: -2}} {
 		if _, err := New(bad); err == nil {
