@@ -20,20 +20,26 @@ import (
 //
 // Some checks change the provider or the run's credentials: the write
 // flows (Check.Writes) create and delete records, and the token checks
-// issue, tamper with and wait out tokens. They are serial: each runs in
-// its own It, one after another as before, and only once every scheduled
-// read check has finished, so that no page walk sees a harness-created
-// record appear mid-walk and no read meets a token an auth check revoked
-// (a provider that signs out a client's earlier token when it issues
-// another is auth.token.concurrent's finding, not every read's). Outcomes
-// therefore do not depend on the order the scheduler happens to run the
-// read checks in: reads never overlap a write or a token request.
+// issue, tamper with and wait out tokens. None of them overlaps a read:
+// they start once every scheduled read check has finished, so that no
+// page walk or filter sees a harness-created record appear mid-way and no
+// read meets a token an auth check revoked (a provider that signs out a
+// client's earlier token when it issues another is auth.token.concurrent's
+// finding, not every read's). Outcomes therefore do not depend on the
+// order the scheduler happens to run the read checks in.
 //
-// The negative API probes (FeatureAuthNegative: no credentials, a garbage
-// or expired token, a token in the query string or a cookie) change
-// nothing: they send their own credentials on each request (never the
-// memo's: it shares only GETs with the run's own), issue no token, and so
-// are scheduled with the reads, filling the gaps between walk pages.
+//   - The write flows then run together, each flow's steps in order: every
+//     flow writes objects of its own (fresh ids) and judges those alone, so
+//     one flow's objects are nothing to another.
+//   - The checks that ask for tokens of their own (the auth area, and
+//     Check.IssuesTokens) run alone, each in its own It, once the write
+//     flows have ended too.
+//   - The negative API probes (FeatureAuthNegative: no credentials, a
+//     garbage or expired token, a token in the query string or a cookie)
+//     change nothing: they send their own credentials on each request
+//     (never the memo's: it shares only GETs with the run's own) and issue
+//     no token, so they are scheduled with the reads, filling the gaps
+//     between walk pages.
 
 // future is a scheduled check's result.
 type future struct {
@@ -45,12 +51,25 @@ type scheduler struct {
 	mu      sync.Mutex
 	futures map[string]*future
 	reads   sync.WaitGroup // the scheduled read checks not yet finished
+	flows   sync.WaitGroup // the write flows not yet finished
 	started bool
 }
 
-// serial reports whether a check must run alone, after the reads.
-func serial(c Check) bool {
-	return c.Writes || c.Area == "auth" && !slices.Contains(c.Features, FeatureAuthNegative)
+// Phases of a check (see above).
+const (
+	phaseRead  = iota // scheduled at once, longest first
+	phaseWrite        // after the reads, the flows together
+	phaseAlone        // after the writes, one at a time
+)
+
+func phaseOf(c Check) int {
+	switch {
+	case c.IssuesTokens || c.Area == "auth" && !slices.Contains(c.Features, FeatureAuthNegative):
+		return phaseAlone
+	case c.Writes:
+		return phaseWrite
+	}
+	return phaseRead
 }
 
 // Workers is how many scheduled checks run at once (default 4 ×
@@ -81,16 +100,37 @@ func (e *Env) Schedule(ctx context.Context, checks []Check) {
 		// store's memo); readsDone turns it off for the serial checks.
 		e.Store.ShareGETs(true)
 	}
-	var reads []Check
+	var reads, flows []Check
 	for _, c := range checks {
-		if serial(c) || s.futures[c.ID] != nil {
+		if phaseOf(c) == phaseAlone || s.futures[c.ID] != nil {
 			continue
 		}
 		s.futures[c.ID] = &future{done: make(chan struct{})}
+		if phaseOf(c) == phaseWrite {
+			flows = append(flows, c)
+			continue
+		}
 		reads = append(reads, c)
 	}
 	sort.SliceStable(reads, func(i, j int) bool { return expectedCost(reads[i]) > expectedCost(reads[j]) })
 	s.reads.Add(len(reads))
+	s.flows.Add(len(flows))
+	go func() {
+		// The write flows start when the last read has ended; the memo
+		// goes off first: they send what they mean to send.
+		s.reads.Wait()
+		if e.Store != nil {
+			e.Store.ShareGETs(false)
+		}
+		for _, c := range flows {
+			f := s.futures[c.ID]
+			go func() {
+				defer s.flows.Done()
+				f.res = e.run(ctx, c)
+				close(f.done)
+			}()
+		}
+	}()
 	q := &readyQueue{notify: make(chan struct{}, 1)}
 	for i, c := range reads {
 		ready := e.readyFor(c)
@@ -213,7 +253,8 @@ func (e *Env) futureOf(id string) *future {
 	return s.futures[id]
 }
 
-// readsDone waits until every scheduled read check has finished, or ctx ends.
+// readsDone waits until every scheduled read check and write flow has
+// finished, or ctx ends: what a check that runs alone waits for.
 func (e *Env) readsDone(ctx context.Context) {
 	s := &e.sched
 	s.mu.Lock()
@@ -225,12 +266,13 @@ func (e *Env) readsDone(ctx context.Context) {
 	done := make(chan struct{})
 	go func() {
 		s.reads.Wait()
+		s.flows.Wait()
 		close(done)
 	}()
 	select {
 	case <-done:
 		if e.Store != nil {
-			// The auth and write checks send what they mean to send.
+			// The token checks send what they mean to send.
 			e.Store.ShareGETs(false)
 		}
 	case <-ctx.Done():

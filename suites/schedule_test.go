@@ -11,8 +11,9 @@ import (
 )
 
 // The scheduler runs the read checks at once, each exactly once (a
-// negative API probe among them), and a serial check (writes, token
-// checks) only after every read finished.
+// negative API probe among them); the write flows together once every
+// read finished; and a check that asks for tokens only after every read
+// and flow finished.
 func TestScheduleRunsReadsTogetherAndSerialChecksAfter(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute) // a hang guard, not a timing
 	defer cancel()
@@ -46,15 +47,36 @@ func TestScheduleRunsReadsTogetherAndSerialChecksAfter(t *testing.T) {
 	}
 	var sawRunning []int32
 	var mu sync.Mutex
-	serialRun := func(ctx context.Context, _ *Env, r *Recorder) {
+	var flowsRunning atomic.Int32
+	bothFlows := make(chan struct{})
+	var flowsStarted atomic.Int32
+	flowRun := func(ctx context.Context, _ *Env, r *Recorder) {
+		flowsRunning.Add(1)
+		defer flowsRunning.Add(-1)
+		mu.Lock()
+		sawRunning = append(sawRunning, n-finished.Load())
+		mu.Unlock()
+		if flowsStarted.Add(1) == 2 {
+			close(bothFlows)
+		}
+		// The flows run together: each waits for the other to start.
+		select {
+		case <-bothFlows:
+		case <-ctx.Done():
+			r.Errorf("the write flows did not run together")
+		}
+	}
+	aloneRun := func(ctx context.Context, _ *Env, r *Recorder) {
 		mu.Lock()
 		defer mu.Unlock()
-		sawRunning = append(sawRunning, n-finished.Load())
+		sawRunning = append(sawRunning, n-finished.Load()+flowsRunning.Load())
 	}
 	// The serial checks come first in spec order, as Ginkgo may run them.
 	checks = append([]Check{
-		{ID: "auth.x.probe", Area: "auth", Run: serialRun},
-		{ID: "gradebook.x.write", Area: "gradebook", Endpoint: "/x", Writes: true, Run: serialRun},
+		{ID: "auth.x.probe", Area: "auth", Run: aloneRun},
+		{ID: "gradebook.x.write", Area: "gradebook", Endpoint: "/x", Writes: true, Run: flowRun},
+		{ID: "gradebook.y.scopes", Area: "gradebook", Endpoint: "/y", Writes: true, IssuesTokens: true, Run: aloneRun},
+		{ID: "gradebook.y.write", Area: "gradebook", Endpoint: "/y", Writes: true, Run: flowRun},
 	}, checks...)
 	e := &Env{Concurrency: 2, RunCtx: ctx}
 	e.Schedule(ctx, checks)
@@ -67,10 +89,10 @@ func TestScheduleRunsReadsTogetherAndSerialChecksAfter(t *testing.T) {
 			t.Errorf("%s: the stored result is not the one returned", c.ID)
 		}
 	}
-	if !slices.Equal(sawRunning, []int32{0, 0}) {
-		t.Errorf("serial checks saw %v reads still running, want none", sawRunning)
+	if !slices.Equal(sawRunning, []int32{0, 0, 0, 0}) {
+		t.Errorf("the write flows and the checks that run alone saw %v reads (and flows) still running, want none", sawRunning)
 	}
-	for _, c := range checks[2:] {
+	for _, c := range checks[4:] {
 		v, _ := runs.Load(c.ID)
 		if v == nil || v.(*atomic.Int32).Load() != 1 {
 			t.Errorf("%s ran %v times, want once", c.ID, v)
