@@ -12,25 +12,76 @@ import "time"
 // milliseconds; ok is false for any other text, or a field out of range
 // (as time.Parse would refuse it).
 func parseMilli(s string) (ms int64, ok bool) {
-	if len(s) != len(milliLayout) || s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' || s[16] != ':' || s[19] != '.' || s[23] != 'Z' {
+	if len(s) != len(milliLayout) || s[19] != '.' || s[23] != 'Z' {
 		return 0, false
 	}
-	num := func(i, n int) int {
-		v := 0
-		for _, c := range []byte(s[i : i+n]) {
-			if c < '0' || c > '9' {
-				return -1
-			}
-			v = v*10 + int(c-'0')
+	milli := digits(s[20:23])
+	sec, ok := parseSeconds(s[:19])
+	if !ok || milli < 0 {
+		return 0, false
+	}
+	return sec*1000 + int64(milli), true
+}
+
+// parseSeconds reads "2006-01-02T15:04:05" as Unix seconds (UTC).
+func parseSeconds(s string) (int64, bool) {
+	if len(s) != 19 || s[10] != 'T' || s[13] != ':' || s[16] != ':' {
+		return 0, false
+	}
+	days, ok := parseDays(s[:10])
+	h, mi, sec := digits(s[11:13]), digits(s[14:16]), digits(s[17:19])
+	if !ok || h < 0 || h > 23 || mi < 0 || mi > 59 || sec < 0 || sec > 59 {
+		return 0, false
+	}
+	return (days*24+int64(h))*3600 + int64(mi)*60 + int64(sec), true
+}
+
+// parseDays reads "2006-01-02" as days since 1970-01-01.
+func parseDays(s string) (int64, bool) {
+	if len(s) != 10 || s[4] != '-' || s[7] != '-' {
+		return 0, false
+	}
+	y, mo, d := digits(s[0:4]), digits(s[5:7]), digits(s[8:10])
+	if y < 0 || mo < 1 || mo > 12 || d < 1 || d > daysIn(mo, y) {
+		return 0, false
+	}
+	return daysFromCivil(y, mo, d), true
+}
+
+// digits reads a run of ASCII digits; -1 when s holds anything else.
+func digits(s string) int {
+	v := 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < '0' || c > '9' {
+			return -1
 		}
-		return v
+		v = v*10 + int(c-'0')
 	}
-	y, mo, d, h, mi, sec, milli := num(0, 4), num(5, 2), num(8, 2), num(11, 2), num(14, 2), num(17, 2), num(20, 3)
-	if y < 0 || mo < 1 || mo > 12 || d < 1 || d > daysIn(mo, y) || h < 0 || h > 23 || mi < 0 || mi > 59 || sec < 0 || sec > 59 || milli < 0 {
-		return 0, false
+	return v
+}
+
+// fastInstant reads the three forms the data uses most by hand: a date
+// (midnight UTC), a dateTime in whole seconds and one with milliseconds,
+// both in UTC (Z). ok is false for anything else.
+func fastInstant(s string) (time.Time, bool) {
+	switch len(s) {
+	case 10:
+		if d, ok := parseDays(s); ok {
+			return time.Unix(d*86400, 0).UTC(), true
+		}
+	case 20:
+		if s[19] == 'Z' {
+			if sec, ok := parseSeconds(s[:19]); ok {
+				return time.Unix(sec, 0).UTC(), true
+			}
+		}
+	case len(milliLayout):
+		if ms, ok := parseMilli(s); ok {
+			return time.UnixMilli(ms).UTC(), true
+		}
 	}
-	days := daysFromCivil(y, mo, d)
-	return ((days*24+int64(h))*60+int64(mi))*60*1000 + int64(sec)*1000 + int64(milli), true
+	return time.Time{}, false
 }
 
 // formatMilli writes Unix milliseconds in milliLayout (UTC); years outside

@@ -36,6 +36,23 @@ func TestMilliFastPathsAgreeWithTimePackage(t *testing.T) {
 			}
 		}
 	}
+	// The date and whole-second forms read as the time package reads them.
+	others := []string{"2024-02-29", "2023-02-29", "2024-04-31", "0000-01-01", "9999-12-31", "2024-1-01", "2024-01-0x",
+		"2024-02-29T23:59:59Z", "2024-02-29T24:00:00Z", "2024-02-29T23:59:60Z", "2024-02-29T23:59:59+", "1969-12-31T23:59:59Z"}
+	for _, s := range texts {
+		others = append(others, s[:10], s[:19]+"Z")
+	}
+	for _, s := range others {
+		layout := time.RFC3339
+		if len(s) == 10 {
+			layout = time.DateOnly
+		}
+		want, err := time.Parse(layout, s)
+		got, ok := fastInstant(s)
+		if ok && (err != nil || !got.Equal(want)) || !ok && err == nil && want.Format(layout) == s {
+			t.Fatalf("fastInstant(%q) = %v, %v; time.Parse: %v, %v", s, got, ok, want, err)
+		}
+	}
 	for _, ms := range []int64{-62167219200001, 253402300800000, -1, 0} {
 		if got, want := formatMilli(ms), time.UnixMilli(ms).UTC().Format(milliLayout); got != want {
 			t.Errorf("formatMilli(%d) = %q, want %q", ms, got, want)

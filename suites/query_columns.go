@@ -44,9 +44,17 @@ const (
 // Row is one walked record: its id and, through its columns, one string
 // per column (multiple values joined by valueSep; "" when absent).
 type Row struct {
-	ID string
-	c  *Columns
-	i  int
+	c *Columns
+	i int
+}
+
+// ID is the row's sourcedId, made on demand: a judging pass over the
+// whole walk asks it only of the few rows it reports.
+func (r Row) ID() string {
+	if r.c == nil {
+		return ""
+	}
+	return r.c.vals.get(r.c.ids[r.i])
 }
 
 // pendRow is a row read from a record while its page is digested, before
@@ -157,7 +165,7 @@ func (c *Columns) Len() int {
 }
 
 // Row returns row i.
-func (c *Columns) Row(i int) Row { return Row{ID: c.vals.get(c.ids[i]), c: c, i: i} }
+func (c *Columns) Row(i int) Row { return Row{c: c, i: i} }
 
 // All yields every row in walk order.
 func (c *Columns) All() iter.Seq2[int, Row] {

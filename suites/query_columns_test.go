@@ -29,8 +29,8 @@ func TestColumnsRoundTrip(t *testing.T) {
 	}
 	for i, row := range c.All() {
 		v := values[i%len(values)]
-		if want := values[(i+3)%len(values)] + "#" + string(rune('a'+i%7)); row.ID != want {
-			t.Fatalf("row %d id %.40q, want %.40q", i, row.ID, want)
+		if want := values[(i+3)%len(values)] + "#" + string(rune('a'+i%7)); row.ID() != want {
+			t.Fatalf("row %d id %.40q, want %.40q", i, row.ID(), want)
 		}
 		if got := row.raw(0); got != v {
 			t.Fatalf("row %d value %.40q, want %.40q", i, got, v)

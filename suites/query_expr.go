@@ -169,8 +169,8 @@ func (p pred) compare(v string, fold bool) int {
 
 // instant parses a date (midnight UTC) or an RFC 3339 dateTime.
 func instant(s string) (time.Time, bool) {
-	if ms, ok := parseMilli(s); ok {
-		return time.UnixMilli(ms).UTC(), true
+	if t, ok := fastInstant(s); ok {
+		return t, true
 	}
 	if len(s) == len("2006-01-02") {
 		t, err := time.Parse(time.DateOnly, s)

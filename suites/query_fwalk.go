@@ -67,12 +67,29 @@ func runCase(ctx context.Context, e *Env, r *Recorder, ep catalogue.Endpoint, w 
 			return res
 		}
 	}
+	// rowGet reads a row's values of a field once, however often the
+	// judging asks (the status, then each field under both comparisons).
 	rowGet := func(row Row) func(string) []string {
+		var names [4]string
+		var vals [4][]string
+		n := 0
 		return func(f string) []string {
-			if f == "sourcedId" {
-				return []string{row.ID}
+			for i := range n {
+				if names[i] == f {
+					return vals[i]
+				}
 			}
-			return row.values(cols.col(f))
+			var v []string
+			if f == "sourcedId" {
+				v = []string{row.ID()}
+			} else {
+				v = row.values(cols.col(f))
+			}
+			if n < len(names) {
+				names[n], vals[n] = f, v
+				n++
+			}
+			return v
 		}
 	}
 	// Expected, under byte-wise and case-folded string comparison (index
@@ -247,7 +264,7 @@ func runCase(ctx context.Context, e *Env, r *Recorder, ep catalogue.Endpoint, w 
 				continue
 			}
 			get := rowGet(row)
-			if c.filter.judge(get, fold == 1, isTombstone(get)) != triTrue || returned(row.ID) {
+			if c.filter.judge(get, fold == 1, isTombstone(get)) != triTrue || returned(row.ID()) {
 				continue
 			}
 			n++
@@ -303,7 +320,7 @@ func runCase(ctx context.Context, e *Env, r *Recorder, ep catalogue.Endpoint, w 
 		r.Uncounted(rule, nWrong-len(wrongShown))
 	}
 	for _, row := range missShown {
-		r.Add(Violation{Rule: rule, RecordID: row.ID, Ex: res.first, Message: fmt.Sprintf("satisfies %s (%s) but was not returned", c.filter, e.deciding(fields, rowGet(row)))})
+		r.Add(Violation{Rule: rule, RecordID: row.ID(), Ex: res.first, Message: fmt.Sprintf("satisfies %s (%s) but was not returned", c.filter, e.deciding(fields, rowGet(row)))})
 	}
 	if missN > len(missShown) {
 		r.Uncounted(rule, missN-len(missShown))

@@ -127,7 +127,7 @@ func semanticCases(w *Walk) []qcase {
 	}
 	// OR, and three clauses (a provider dropping the third returns two).
 	if n >= 3 {
-		a, b, c := cols.Row(0).ID, cols.Row(n/2).ID, cols.Row(n-1).ID
+		a, b, c := cols.Row(0).ID(), cols.Row(n/2).ID(), cols.Row(n-1).ID()
 		if a != b && b != c && a != c {
 			add("OR of two clauses", or(pred{"sourcedId", "=", a}, pred{"sourcedId", "=", b}), encLiteral)
 			add("three clauses", or(pred{"sourcedId", "=", a}, pred{"sourcedId", "=", b}, pred{"sourcedId", "=", c}), encPercent)
@@ -238,7 +238,7 @@ func narrow(w *Walk, c qcase) qcase {
 	for _, row := range cols.All() {
 		if !c.filter.match(func(f string) []string {
 			if f == "sourcedId" {
-				return []string{row.ID}
+				return []string{row.ID()}
 			}
 			return row.values(cols.col(f))
 		}, false) {
@@ -354,7 +354,7 @@ func threeAnd(w *Walk) (expr, bool) {
 	if n < 3 || n > maxCaseRecords {
 		return expr{}, false
 	}
-	a, b, c := w.Cols.Row(0).ID, w.Cols.Row(n/2).ID, w.Cols.Row(n-1).ID
+	a, b, c := w.Cols.Row(0).ID(), w.Cols.Row(n/2).ID(), w.Cols.Row(n-1).ID()
 	st := mostCommon(w, "status")
 	for _, f := range []expr{
 		and(pred{"sourcedId", "!=", a}, pred{"sourcedId", "!=", b}, pred{"sourcedId", "!=", c}),
@@ -376,7 +376,7 @@ func thirdDecides(w *Walk, three expr) bool {
 	for _, row := range cols.All() {
 		get := func(f string) []string {
 			if f == "sourcedId" {
-				return []string{row.ID}
+				return []string{row.ID()}
 			}
 			return row.values(cols.col(f))
 		}

@@ -145,10 +145,10 @@ func sortedWalk(ctx context.Context, e *Env, r *Recorder, ep catalogue.Endpoint,
 	// A narrowed walk leaves completeness to the filter checks: a
 	// filter defect must not show as a sort defect.
 	for _, row := range w.Cols.All() {
-		if narrowing == "" && !seen[row.ID] {
+		if narrowing == "" && !seen[row.ID()] {
 			missing++
 			if len(firstMissing) < maxShown {
-				firstMissing = append(firstMissing, row.ID)
+				firstMissing = append(firstMissing, row.ID())
 			}
 		}
 	}
@@ -273,8 +273,8 @@ func checkFields(ctx context.Context, e *Env, ep catalogue.Endpoint, w *Walk, r 
 		}
 	}
 	for _, row := range cols.All() {
-		if _, ok := byID[row.ID]; ok {
-			byID[row.ID] = row // the last row of an id, as a map of the whole walk would keep
+		if _, ok := byID[row.ID()]; ok {
+			byID[row.ID()] = row // the last row of an id, as a map of the whole walk would keep
 		}
 	}
 	for id, row := range byID {
@@ -297,7 +297,7 @@ func checkFields(ctx context.Context, e *Env, ep catalogue.Endpoint, w *Walk, r 
 	}
 	// The singleton of the middle record.
 	if ep.SingleKey != "" {
-		id := cols.Row(cols.Len() / 2).ID
+		id := cols.Row(cols.Len() / 2).ID()
 		u := e.url(w.Path+"/"+url.PathEscape(id), nil) + "?" + fq
 		ex := r.Evidence(e.get(ctx, r.res.CheckID, u))
 		doc, problem := e.readObject(ex)
