@@ -12,8 +12,8 @@ import (
 
 // The scheduler runs the read checks at once, each exactly once (a
 // negative API probe among them); the write flows together once every
-// read finished; and a check that asks for tokens only after every read
-// and flow finished.
+// read finished; the 1.2 scope probes together once the flows finished;
+// and a check that asks for tokens only after all of them.
 func TestScheduleRunsReadsTogetherAndSerialChecksAfter(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute) // a hang guard, not a timing
 	defer cancel()
@@ -66,10 +66,29 @@ func TestScheduleRunsReadsTogetherAndSerialChecksAfter(t *testing.T) {
 			r.Errorf("the write flows did not run together")
 		}
 	}
+	var scopesRunning atomic.Int32
+	bothScopes := make(chan struct{})
+	var scopesStarted atomic.Int32
+	scopeRun := func(ctx context.Context, _ *Env, r *Recorder) {
+		scopesRunning.Add(1)
+		defer scopesRunning.Add(-1)
+		mu.Lock()
+		sawRunning = append(sawRunning, n-finished.Load()+flowsRunning.Load())
+		mu.Unlock()
+		if scopesStarted.Add(1) == 2 {
+			close(bothScopes)
+		}
+		// The scope probes run together, after the flows.
+		select {
+		case <-bothScopes:
+		case <-ctx.Done():
+			r.Errorf("the scope probes did not run together")
+		}
+	}
 	aloneRun := func(ctx context.Context, _ *Env, r *Recorder) {
 		mu.Lock()
 		defer mu.Unlock()
-		sawRunning = append(sawRunning, n-finished.Load()+flowsRunning.Load())
+		sawRunning = append(sawRunning, n-finished.Load()+flowsRunning.Load()+scopesRunning.Load())
 	}
 	// The serial checks come first in spec order, as Ginkgo may run them.
 	checks = append([]Check{
@@ -77,6 +96,8 @@ func TestScheduleRunsReadsTogetherAndSerialChecksAfter(t *testing.T) {
 		{ID: "gradebook.x.write", Area: "gradebook", Endpoint: "/x", Writes: true, Run: flowRun},
 		{ID: "gradebook.y.scopes", Area: "gradebook", Endpoint: "/y", Writes: true, IssuesTokens: true, Run: aloneRun},
 		{ID: "gradebook.y.write", Area: "gradebook", Endpoint: "/y", Writes: true, Run: flowRun},
+		{ID: "v1p2.x.read-scopes", Area: "auth", Features: []string{"/x", FeatureAuthScopesV1p2}, Run: scopeRun},
+		{ID: "v1p2.y.read-scopes", Area: "auth", Features: []string{"/y", FeatureAuthScopesV1p2}, Run: scopeRun},
 	}, checks...)
 	e := &Env{Concurrency: 2, RunCtx: ctx}
 	e.Schedule(ctx, checks)
@@ -89,10 +110,10 @@ func TestScheduleRunsReadsTogetherAndSerialChecksAfter(t *testing.T) {
 			t.Errorf("%s: the stored result is not the one returned", c.ID)
 		}
 	}
-	if !slices.Equal(sawRunning, []int32{0, 0, 0, 0}) {
-		t.Errorf("the write flows and the checks that run alone saw %v reads (and flows) still running, want none", sawRunning)
+	if !slices.Equal(sawRunning, []int32{0, 0, 0, 0, 0, 0}) {
+		t.Errorf("the write flows, the scope probes and the checks that run alone saw %v reads (and earlier waves) still running, want none", sawRunning)
 	}
-	for _, c := range checks[4:] {
+	for _, c := range checks[6:] {
 		v, _ := runs.Load(c.ID)
 		if v == nil || v.(*atomic.Int32).Load() != 1 {
 			t.Errorf("%s ran %v times, want once", c.ID, v)
