@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/rostercheck/rostercheck/internal/client"
@@ -317,3 +318,57 @@ func (e *Env) ResultOf(id string) (*Result, bool) {
 
 // SortChecks orders checks by ID.
 func SortChecks(cs []Check) { sort.Slice(cs, func(i, j int) bool { return cs[i].ID < cs[j].ID }) }
+
+// fork returns a recorder for one part of a check run beside its other
+// parts; merge folds the parts back in their order, so that what the
+// check reports (violations, evidence, counts, the first error) is what
+// it would report had the parts run one after another.
+func (r *Recorder) fork() *Recorder {
+	return &Recorder{env: r.env, rule: r.rule, res: &Result{CheckID: r.res.CheckID, RuleCounts: map[string]int{}}, seen: map[uint64]*client.Exchange{}}
+}
+
+func (r *Recorder) merge(p *Recorder) {
+	for _, ex := range p.res.Exchanges {
+		r.Evidence(ex)
+	}
+	kept := map[string]int{}
+	for _, v := range p.res.Violations {
+		r.Add(v)
+		kept[v.Rule]++
+	}
+	for rule, n := range p.res.RuleCounts {
+		r.Uncounted(rule, n-kept[rule])
+	}
+	if p.errMsg != "" {
+		r.Errorf("%s", p.errMsg)
+	}
+	if p.notSupported != "" {
+		r.NotSupported(p.notSupported)
+	}
+}
+
+// eachPart runs part(i) for i in [0, n), up to k at once, each with a
+// recorder of its own, merged into r in order of i.
+func eachPart(ctx context.Context, r *Recorder, n, k int, part func(i int, r *Recorder)) {
+	parts := make([]*Recorder, n)
+	slots := make(chan struct{}, max(k, 1))
+	var wg sync.WaitGroup
+	for i := range n {
+		if ctx.Err() != nil {
+			break
+		}
+		slots <- struct{}{}
+		parts[i] = r.fork()
+		wg.Add(1)
+		go func() {
+			defer func() { <-slots; wg.Done() }()
+			part(i, parts[i])
+		}()
+	}
+	wg.Wait()
+	for _, p := range parts {
+		if p != nil {
+			r.merge(p)
+		}
+	}
+}

@@ -224,11 +224,13 @@ func checkDelta(ctx context.Context, e *Env, ep catalogue.Endpoint, w *Walk, r *
 		r.NotSupported(fmt.Sprintf("GET %s: no record has a dateLastModified to cut at", w.Path))
 		return
 	}
-	for _, c := range cuts {
-		f := and(pred{"dateLastModified", ">", c.t.UTC().Format(msLayout)})
-		runCase(ctx, e, r, ep, w, qcase{what: "delta at " + c.what, filter: f, enc: encVerbatim,
+	// The cut-offs are independent filtered walks, two at once (each may
+	// be most of a large collection).
+	eachPart(ctx, r, len(cuts), 2, func(i int, r *Recorder) {
+		f := and(pred{"dateLastModified", ">", cuts[i].t.UTC().Format(msLayout)})
+		runCase(ctx, e, r, ep, w, qcase{what: "delta at " + cuts[i].what, filter: f, enc: encVerbatim,
 			first: "filter=" + encodeFilter(f.String(), encVerbatim), rule: ruleFilterDelta})
-	}
+	})
 }
 
 // onboardingChecks are the filters of the SDS onboarding list's table, each verbatim.

@@ -207,13 +207,19 @@ func substring(v string) string {
 }
 
 func checkSemantics(ctx context.Context, e *Env, ep catalogue.Endpoint, w *Walk, r *Recorder) {
-	for _, c := range semanticCases(w) {
-		if ctx.Err() != nil {
-			return
-		}
-		runCase(ctx, e, r, ep, w, narrow(w, c))
-	}
+	// The cases are independent: a few at once, so that a collection's
+	// dozens of small filtered walks do not leave the run's budget idle
+	// when its check is the last one running.
+	cases := semanticCases(w)
+	eachPart(ctx, r, len(cases), casesAtOnce, func(i int, r *Recorder) {
+		runCase(ctx, e, r, ep, w, narrow(w, cases[i]))
+	})
 }
+
+// casesAtOnce is how many cases of one query check run at once (each
+// holds the 8 bytes a record of its filtered walk; the pages are bounded
+// by the run's page budget).
+const casesAtOnce = 4
 
 // maxCaseRecords bounds what one semantic case reads: a predicate that
 // matches more records of the walk is ANDed with a dateLastModified bound
