@@ -129,15 +129,21 @@ func scopeOutside(ep catalogue.Endpoint) string {
 // checkScopeOperations reads every top-level collection and single object
 // with a token granted roster-core.readonly only: the core ones must be
 // served, the others refused (401/403, or not served at all: no data).
+// The collections are probed at once (one token, issued before: the
+// probes issue none), each on a recorder of its own merged in order.
 func checkScopeOperations(ctx context.Context, e *Env, r *Recorder, token string) {
+	var eps []catalogue.Endpoint
 	for _, ep := range catalogue.Endpoints {
-		if !ep.TopLevel() {
-			continue
+		if ep.TopLevel() {
+			eps = append(eps, ep)
 		}
+	}
+	eachPart(ctx, r, len(eps), e.Concurrency, func(i int, r *Recorder) {
+		ep := eps[i]
 		needs := scopeOutside(ep)
 		ex := e.apiProbe(ctx, r, ep.Path, one(), client.Bearer(token), nil)
 		if broken(e, r, ex) {
-			continue
+			return
 		}
 		if needs != "" {
 			refusedOutsideScope(r, ex, ep.Path, needs)
@@ -147,20 +153,20 @@ func checkScopeOperations(ctx context.Context, e *Env, r *Recorder, token string
 					refusedOutsideScope(r, single, ep.Path+"/{id}", needs)
 				}
 			}
-			continue
+			return
 		}
 		if !servedInScope(r, ex, ep.Path) || ep.SingleKey == "" {
-			continue
+			return
 		}
 		id := firstSourcedID(ex.Body, ep.Key)
 		if id == "" {
-			continue // an empty collection: nothing to read one of
+			return // an empty collection: nothing to read one of
 		}
 		single := e.apiProbe(ctx, r, ep.Path+"/"+url.PathEscape(id), nil, client.Bearer(token), nil)
 		if !broken(e, r, single) {
 			servedInScope(r, single, ep.Path+"/{id}")
 		}
-	}
+	})
 }
 
 func refusedOutsideScope(r *Recorder, ex *client.Exchange, op, needs string) {
