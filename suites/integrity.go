@@ -707,31 +707,18 @@ func uniqueIn(ctx context.Context, e *Env, r *Recorder, path string) {
 	if ci == nil {
 		return
 	}
-	// Sort positions by id hash; equal ids are neighbours.
-	type hp struct {
-		h uint64
-		i int32
-	}
-	hs := make([]hp, 0, ci.n)
-	for i := 0; i < ci.n; i++ {
-		if ci.flags[i]&flagNoID == 0 {
-			hs = append(hs, hp{ci.idHash(i), int32(i)})
-		}
-	}
-	sort.Slice(hs, func(a, b int) bool { return hs[a].h < hs[b].h || hs[a].h == hs[b].h && hs[a].i < hs[b].i })
+	// Positions by id hash; equal ids are neighbours.
 	key := keyOf(path)
-	for a := 1; a < len(hs); a++ {
-		if hs[a].h != hs[a-1].h {
-			continue
-		}
-		i, j := int(hs[a-1].i), int(hs[a].i)
-		if ci.id(i) != ci.id(j) || ci.sameRecord(i, j) {
-			continue
-		}
-		ex, ptr, req := where(w, key, j)
-		r.Add(Violation{Pointer: ptr + "/sourcedId", RecordID: ci.id(j), Ex: ex,
-			Message: fmt.Sprintf("the record at position %d of the walk has the sourcedId of the one at position %d, a different record%s", j, i, req)})
-	}
+	repeats(ci.n, func(i int) bool { return ci.flags[i]&flagNoID == 0 }, ci.idHash,
+		func(i, j int) bool { return ci.id(i) == ci.id(j) },
+		func(i, j int) {
+			if ci.sameRecord(i, j) {
+				return
+			}
+			ex, ptr, req := where(w, key, j)
+			r.Add(Violation{Pointer: ptr + "/sourcedId", RecordID: ci.id(j), Ex: ex,
+				Message: fmt.Sprintf("the record at position %d of the walk has the sourcedId of the one at position %d, a different record%s", j, i, req)})
+		})
 }
 
 func checkCross(ctx context.Context, e *Env, r *Recorder, colls []string, enPath string) {

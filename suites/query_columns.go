@@ -1,7 +1,6 @@
 package suites
 
 import (
-	"cmp"
 	"encoding/binary"
 	"encoding/hex"
 	"iter"
@@ -199,29 +198,14 @@ func (r Row) values(col int) []string {
 // does); the filtered walks judge each record of the full walk once.
 func (c *Columns) dupRows() []bool {
 	c.dupOnce.Do(func() {
-		type hi struct {
-			h uint64
-			i int32
-		}
-		hs := make([]hi, c.Len())
-		for i := range hs {
-			hs[i] = hi{fnv64(c.vals.get(c.ids[i])), int32(i)}
-		}
-		slices.SortFunc(hs, func(a, b hi) int {
-			if a.h != b.h {
-				return cmp.Compare(a.h, b.h)
-			}
-			return cmp.Compare(a.i, b.i)
-		})
-		for k := 1; k < len(hs); k++ {
-			// Equal hashes are compared by id: a collision is no repeat.
-			if hs[k].h == hs[k-1].h && c.vals.equal(c.ids[hs[k].i], c.vals.get(c.ids[hs[k-1].i])) {
+		repeats(c.Len(), nil, func(i int) uint64 { return fnv64(c.vals.get(c.ids[i])) },
+			func(i, j int) bool { return c.vals.equal(c.ids[j], c.vals.get(c.ids[i])) },
+			func(_, i int) {
 				if c.dup == nil {
 					c.dup = make([]bool, c.Len())
 				}
-				c.dup[hs[k].i] = true
-			}
-		}
+				c.dup[i] = true
+			})
 	})
 	return c.dup
 }
