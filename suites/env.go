@@ -95,6 +95,11 @@ type Env struct {
 	// so that the largest collection's walk, which the most checks wait
 	// for, is not the last to end.
 	pages *client.Gate
+	// bigPages bounds, within pages, the pages of bigPage records or more
+	// (a 5000-record page of enrollments is about 4 MB): CPUs + 2 of them,
+	// enough to keep every CPU decoding while the next ones arrive, where
+	// ten at once were 40 MB of bodies at the large run's memory peak.
+	bigPages *client.Gate
 	// pre holds the checks' own requests, prefetched (prefetch.go).
 	pre prefetched
 
@@ -158,6 +163,7 @@ func (e *Env) init() {
 		}
 		e.decode = make(chan struct{}, runtime.GOMAXPROCS(0))
 		e.pages = client.NewGate(e.Concurrency + runtime.GOMAXPROCS(0))
+		e.bigPages = client.NewGate(runtime.GOMAXPROCS(0) + 2)
 	})
 }
 
@@ -508,4 +514,27 @@ func (e *Env) RecordsWalked() int {
 		return true
 	})
 	return n
+}
+
+// bigPage is the page size from which a page also takes a bigPages slot.
+const bigPage = 1000
+
+// pageSlot takes a slot of the page budget for a page of limit records at
+// priority prio (and a big-page slot for a big page); release gives them
+// back. ok is false when ctx ended first (nothing is held then).
+func (e *Env) pageSlot(ctx context.Context, prio, limit int) (release func(), ok bool) {
+	if limit >= bigPage {
+		if e.bigPages.Acquire(ctx, prio) != nil {
+			return func() {}, false
+		}
+		if e.pages.Acquire(ctx, prio) != nil {
+			e.bigPages.Release()
+			return func() {}, false
+		}
+		return func() { e.pages.Release(); e.bigPages.Release() }, true
+	}
+	if e.pages.Acquire(ctx, prio) != nil {
+		return func() {}, false
+	}
+	return e.pages.Release, true
 }

@@ -68,9 +68,9 @@ func (e *Env) getOnce(ctx context.Context, checkID, u string) *client.Exchange {
 
 // readProbe fetches and reads one probe page (bounded like walk pages).
 func (e *Env) readProbe(ctx context.Context, checkID string, ep catalogue.Endpoint, u string) Page {
-	if e.pages.Acquire(ctx, 0) == nil {
-		defer e.pages.Release()
-	}
+	_, limit := pagingOf(u, e.PageSize)
+	release, _ := e.pageSlot(ctx, 0, limit)
+	defer release()
 	ex := e.get(ctx, checkID, u)
 	select {
 	case e.decode <- struct{}{}:

@@ -431,12 +431,13 @@ func (e *Env) planFiltered(ctx context.Context, fetch func(context.Context, stri
 				return
 			}
 			// The walk with the most pages left goes first (Env.pages).
-			if e.pages.Acquire(pctx, (total-off)/step) != nil {
+			release, ok := e.pageSlot(pctx, (total-off)/step, step)
+			if !ok {
 				s.p <- fetch(pctx, s.raw) // ends at once, as a sequential request would
 				return
 			}
 			go func() {
-				defer e.pages.Release()
+				defer release()
 				s.p <- fetch(pctx, s.raw)
 			}()
 		}

@@ -58,9 +58,14 @@ const firstPage = 1 << 30
 
 // fetchDigest fetches one page and digests it.
 func (e *Env) fetchDigest(ctx context.Context, ep catalogue.Endpoint, u string, probe bool, o digestOpts) *digest {
-	if e.pages.Acquire(ctx, o.left) == nil {
-		defer e.pages.Release()
+	_, limit := pagingOf(u, e.PageSize)
+	if o.left == firstPage {
+		// Its size is not known yet (most collections fit one page), and
+		// the first pages come before the walks hold anything else.
+		limit = 0
 	}
+	release, _ := e.pageSlot(ctx, o.left, limit)
+	defer release()
 	ex := e.getPage(ctx, walkCheckID+":"+ep.Slug(), u)
 	select {
 	case e.decode <- struct{}{}:
