@@ -1,6 +1,7 @@
 package suites
 
 import (
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -22,7 +23,8 @@ func TestColumnsRoundTrip(t *testing.T) {
 	c := newColumns("enrollment")
 	for i := 0; i < 3000; i++ {
 		v := values[i%len(values)]
-		c.addRow(pendRow{ID: values[(i+3)%len(values)] + "#" + string(rune('a'+i%7)), V: []string{v, v, "", v, v, v, v, v}})
+		// Column 1 outgrows its one-byte codes at its 257th distinct value.
+		c.addRow(pendRow{ID: values[(i+3)%len(values)] + "#" + string(rune('a'+i%7)), V: []string{v, many(v, i), "", v, v, v, v, v}})
 	}
 	if c.Len() != 3000 {
 		t.Fatalf("Len %d", c.Len())
@@ -34,6 +36,9 @@ func TestColumnsRoundTrip(t *testing.T) {
 		}
 		if got := row.raw(0); got != v {
 			t.Fatalf("row %d value %.40q, want %.40q", i, got, v)
+		}
+		if got := row.raw(1); got != many(v, i) {
+			t.Fatalf("row %d column 1 %.40q, want %.40q", i, got, many(v, i))
 		}
 		if row.raw(2) != "" || row.values(2) != nil {
 			t.Fatalf("row %d: empty column %q", i, row.raw(2))
@@ -51,10 +56,16 @@ func TestColumnsRoundTrip(t *testing.T) {
 		}
 	}
 	// Equal values share a handle.
-	if c.v[0][1] != c.v[0][1+len(values)] || c.v[0][3] != c.v[0][3+len(values)] {
+	if c.v[0].at(1) != c.v[0].at(1+len(values)) || c.v[0].at(3) != c.v[0].at(3+len(values)) {
 		t.Error("equal values were stored twice")
 	}
+	if c.v[0].big != nil || c.v[1].big == nil {
+		t.Errorf("column 0 (%d distinct) should keep one-byte codes, column 1 (%d distinct) handles", len(values), 400)
+	}
 }
+
+// many is the value of column 1 in row i: 400 distinct ones.
+func many(v string, i int) string { return v + "/" + strconv.Itoa(i%400) }
 
 // A walk without repeated ids has no repeat marks.
 func TestColumnsNoRepeats(t *testing.T) {
