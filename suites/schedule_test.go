@@ -47,44 +47,30 @@ func TestScheduleRunsReadsTogetherAndSerialChecksAfter(t *testing.T) {
 	}
 	var sawRunning []int32
 	var mu sync.Mutex
-	var flowsRunning atomic.Int32
-	bothFlows := make(chan struct{})
-	var flowsStarted atomic.Int32
-	flowRun := func(ctx context.Context, _ *Env, r *Recorder) {
-		flowsRunning.Add(1)
-		defer flowsRunning.Add(-1)
-		mu.Lock()
-		sawRunning = append(sawRunning, n-finished.Load())
-		mu.Unlock()
-		if flowsStarted.Add(1) == 2 {
-			close(bothFlows)
-		}
-		// The flows run together: each waits for the other to start.
-		select {
-		case <-bothFlows:
-		case <-ctx.Done():
-			r.Errorf("the write flows did not run together")
-		}
+	// wave is two checks that must run together (each waits for the other
+	// to start), recording what of the earlier phases still runs.
+	wave := func(what string, earlier func() int32) (run func(context.Context, *Env, *Recorder), running *atomic.Int32) {
+		running = new(atomic.Int32)
+		both := make(chan struct{})
+		var started atomic.Int32
+		return func(ctx context.Context, _ *Env, r *Recorder) {
+			running.Add(1)
+			defer running.Add(-1)
+			mu.Lock()
+			sawRunning = append(sawRunning, earlier())
+			mu.Unlock()
+			if started.Add(1) == 2 {
+				close(both)
+			}
+			select {
+			case <-both:
+			case <-ctx.Done():
+				r.Errorf("the %s did not run together", what)
+			}
+		}, running
 	}
-	var scopesRunning atomic.Int32
-	bothScopes := make(chan struct{})
-	var scopesStarted atomic.Int32
-	scopeRun := func(ctx context.Context, _ *Env, r *Recorder) {
-		scopesRunning.Add(1)
-		defer scopesRunning.Add(-1)
-		mu.Lock()
-		sawRunning = append(sawRunning, n-finished.Load()+flowsRunning.Load())
-		mu.Unlock()
-		if scopesStarted.Add(1) == 2 {
-			close(bothScopes)
-		}
-		// The scope probes run together, after the flows.
-		select {
-		case <-bothScopes:
-		case <-ctx.Done():
-			r.Errorf("the scope probes did not run together")
-		}
-	}
+	flowRun, flowsRunning := wave("write flows", func() int32 { return n - finished.Load() })
+	scopeRun, scopesRunning := wave("scope probes", func() int32 { return n - finished.Load() + flowsRunning.Load() })
 	aloneRun := func(ctx context.Context, _ *Env, r *Recorder) {
 		mu.Lock()
 		defer mu.Unlock()
