@@ -22,10 +22,12 @@ func softMemoryLimit(builtin bool) {
 }
 
 // serveMemoryLimit is the soft heap limit of `rostercheck serve`: the
-// large district keeps about 560 MB live, and the collector's default
-// pacing let the heap grow to twice that (1.35 GB peak) while pages were
-// encoded; near the limit it collects sooner instead. GOMEMLIMIT wins.
-const serveMemoryLimitBytes = 768 << 20
+// large district with the provider's indexes keeps about 320 MB live
+// (its fields packed, see fixtures/district), a full sds walk at 5000 a
+// page adds up to 60 MB, and the collector's default pacing would let the
+// heap grow to twice the live size; near the limit it collects sooner
+// instead, so peak RSS stays near 420 MB. GOMEMLIMIT wins.
+const serveMemoryLimitBytes = 400 << 20
 
 func serveMemoryLimit() {
 	if os.Getenv("GOMEMLIMIT") != "" {
