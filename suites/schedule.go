@@ -30,10 +30,7 @@ import (
 //
 //   - The write flows then run together, each flow's steps in order: every
 //     flow writes objects of its own (fresh ids) and judges those alone, so
-//     one flow's objects are nothing to another. What a flow reads before
-//     its first write (the class, student, category it writes against) is
-//     read before any flow writes: the first write of each flow waits at a
-//     barrier until every flow has reached its first write or its end.
+//     one flow's objects are nothing to another.
 //   - Then the 1.2 read-scope probes (FeatureAuthScopesV1p2) run together:
 //     they read with tokens of one scope each, issued once per scope and
 //     shared by every probe of the run (tokenFor), so running them one
@@ -135,28 +132,19 @@ func (e *Env) Schedule(ctx context.Context, checks []Check) {
 		if e.Store != nil {
 			e.Store.ShareGETs(false)
 		}
-		for p, wave := range waves {
+		for _, wave := range waves {
 			var wg sync.WaitGroup
-			var b *barrier
-			if p == phaseWrite && e.Store != nil {
-				b = newBarrier(wave)
-				e.Store.OnWrite(b.wait)
-			}
 			for _, c := range wave {
 				f := s.futures[c.ID]
 				wg.Add(1)
 				go func() {
 					defer s.waves.Done()
 					defer wg.Done()
-					defer b.arrive(c.ID)
 					f.res = e.run(ctx, c)
 					close(f.done)
 				}()
 			}
 			wg.Wait()
-			if b != nil {
-				e.Store.OnWrite(nil)
-			}
 		}
 	}()
 	q := &readyQueue{notify: make(chan struct{}, 1)}
@@ -303,50 +291,6 @@ func (e *Env) readsDone(ctx context.Context) {
 			// The token checks send what they mean to send.
 			e.Store.ShareGETs(false)
 		}
-	case <-ctx.Done():
-	}
-}
-
-// barrier holds the writes of a wave of write flows until every flow has
-// arrived: sent its first write, or ended.
-type barrier struct {
-	mu      sync.Mutex
-	pending map[string]bool
-	all     chan struct{}
-}
-
-func newBarrier(flows []Check) *barrier {
-	b := &barrier{pending: map[string]bool{}, all: make(chan struct{})}
-	for _, c := range flows {
-		b.pending[c.ID] = true
-	}
-	if len(b.pending) == 0 {
-		close(b.all)
-	}
-	return b
-}
-
-// arrive marks a flow arrived (again: nothing).
-func (b *barrier) arrive(id string) {
-	if b == nil {
-		return
-	}
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if b.pending[id] {
-		delete(b.pending, id)
-		if len(b.pending) == 0 {
-			close(b.all)
-		}
-	}
-}
-
-// wait is the store's hook before a write of check id: id arrives, and
-// the write waits for the others (or ctx).
-func (b *barrier) wait(ctx context.Context, id string) {
-	b.arrive(id)
-	select {
-	case <-b.all:
 	case <-ctx.Done():
 	}
 }

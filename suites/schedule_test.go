@@ -180,33 +180,3 @@ func TestScheduledResultCountsOnceItsSpecTakesIt(t *testing.T) {
 		t.Fatal("no stored result after the spec took it")
 	}
 }
-
-// A flow's first write waits until every flow of the wave has arrived (at
-// its first write or its end); a write of a flow that arrived again does
-// not wait; an empty wave holds nothing.
-func TestWriteBarrierHoldsFirstWritesUntilEveryFlowArrived(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute) // a hang guard, not a timing
-	defer cancel()
-	b := newBarrier([]Check{{ID: "a"}, {ID: "b"}})
-	passed := make(chan struct{})
-	go func() {
-		b.wait(ctx, "a")
-		close(passed)
-	}()
-	// "a" waits while "b" still reads; nothing ever reaches passed before b arrives.
-	select {
-	case <-passed:
-		t.Fatal("a's first write went before b arrived")
-	case <-time.After(50 * time.Millisecond):
-	}
-	b.arrive("b")
-	select {
-	case <-passed:
-	case <-ctx.Done():
-		t.Fatal("a's write still held after every flow arrived")
-	}
-	b.wait(ctx, "b") // arrived: does not wait
-	newBarrier(nil).wait(ctx, "x")
-	var none *barrier
-	none.arrive("x") // no wave: nothing to do
-}

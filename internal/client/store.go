@@ -124,21 +124,6 @@ type Store struct {
 	stall   stallGuard // trips when the provider stops answering
 	gets    getLog     // GETs sent, to count duplicates
 	memo    memo       // responses of identical GETs shared (memo.go)
-	// beforeWrite, when set, is called before every request that is not a
-	// GET or HEAD is sent (OnWrite).
-	beforeWrite atomic.Pointer[func(ctx context.Context, checkID string)]
-}
-
-// OnWrite sets a function called before every request other than GET and
-// HEAD is sent, with the request's check; it may block (nil: none). The
-// harness holds its write flows' first writes there until every flow has
-// read what it writes against.
-func (s *Store) OnWrite(f func(ctx context.Context, checkID string)) {
-	if f == nil {
-		s.beforeWrite.Store(nil)
-		return
-	}
-	s.beforeWrite.Store(&f)
 }
 
 // Renewed returns how many requests got 401 and were retried once with a
@@ -295,11 +280,6 @@ func methodOf(r Request) string {
 // redirects and retrying 429s) and returns the recorded exchange. It never
 // returns nil.
 func (s *Store) Do(ctx context.Context, r Request) *Exchange {
-	if m := methodOf(r); m != http.MethodGet && m != http.MethodHead {
-		if f := s.beforeWrite.Load(); f != nil {
-			(*f)(ctx, r.CheckID)
-		}
-	}
 	if methodOf(r) == http.MethodGet && r.Auth == nil {
 		key := memoKey(headerKey(r.Header), redactURL(r.URL))
 		if e, gen, owner, ok := s.memo.claim(key); ok {

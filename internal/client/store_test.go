@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"runtime"
-	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -562,26 +561,5 @@ func TestOriginGuard(t *testing.T) {
 	}
 	if _, err := New(Config{Origin: "ftp://x"}); err == nil {
 		t.Fatal("a non-http origin was accepted")
-	}
-}
-
-// OnWrite's hook runs before every request other than GET and HEAD, with
-// its check, and never for a GET.
-func TestOnWriteRunsBeforeWritesOnly(t *testing.T) {
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusNoContent) }))
-	defer srv.Close()
-	s := newStore(t, Config{})
-	var seen []string
-	s.OnWrite(func(_ context.Context, id string) { seen = append(seen, id) })
-	for _, m := range []string{http.MethodGet, http.MethodPut, http.MethodHead, http.MethodDelete, "post"} {
-		s.Do(context.Background(), Request{Method: m, URL: srv.URL + "/x", CheckID: m})
-	}
-	if want := []string{http.MethodPut, http.MethodDelete, "post"}; !slices.Equal(seen, want) {
-		t.Fatalf("hook ran for %v, want %v", seen, want)
-	}
-	s.OnWrite(nil)
-	s.Do(context.Background(), Request{Method: http.MethodPut, URL: srv.URL + "/x"})
-	if len(seen) != 3 {
-		t.Fatal("hook ran after it was removed")
 	}
 }
