@@ -48,9 +48,6 @@ type Check struct {
 	Service string
 	// Writes marks a check that sends PUT or DELETE: not-run without --allow-writes.
 	Writes bool
-	// IssuesTokens marks a check that asks the token endpoint for tokens
-	// of its own (other scopes, other grants): it runs alone (schedule.go).
-	IssuesTokens bool
 	// Source is the spec section or seed sentence the check enforces.
 	Source string
 	Run    func(ctx context.Context, env *Env, r *Recorder)

@@ -28,15 +28,15 @@ import (
 // finding, not every read's). Outcomes therefore do not depend on the
 // order the scheduler happens to run the read checks in.
 //
-//   - The write flows then run together, each flow's steps in order: every
-//     flow writes objects of its own (fresh ids) and judges those alone, so
-//     one flow's objects are nothing to another.
-//   - Then the 1.2 read-scope probes (FeatureAuthScopesV1p2) run together:
-//     they read with tokens of one scope each, issued once per scope and
-//     shared by every probe of the run (tokenFor), so running them one
-//     after another kept no token from meeting another's issue.
-//   - The other checks that ask for tokens of their own (the auth area,
-//     and Check.IssuesTokens) run alone, each in its own It, last.
+//   - The 1.2 read-scope probes (FeatureAuthScopesV1p2) then run
+//     together: they read with tokens of one scope each, issued once per
+//     scope and shared by every probe of the run (tokenFor), so running
+//     them one after another kept no token from meeting another's issue.
+//   - The write flows and the other checks that ask for tokens of their
+//     own (the auth area) run alone, each in its own It, last. The flows stay one at a time: run together, a flow's
+//     lists held the other flows' objects, and what a defect such as a
+//     relationship list that drops its first record did to a flow's
+//     verdict depended on which flow wrote first.
 //   - The negative API probes (FeatureAuthNegative: no credentials, a
 //     garbage or expired token, a token in the query string or a cookie)
 //     change nothing: they send their own credentials on each request
@@ -54,27 +54,26 @@ type scheduler struct {
 	mu      sync.Mutex
 	futures map[string]*future
 	reads   sync.WaitGroup // the scheduled read checks not yet finished
-	waves   sync.WaitGroup // the checks of the later waves not yet finished
+	scopes  sync.WaitGroup // the scope probes not yet finished
 	started bool
 }
 
-// Phases of a check (see above): the reads, then each wave in turn, then
+// Phases of a check (see above): the reads, then the scope probes, then
 // the checks that run alone.
 const (
 	phaseRead   = iota // scheduled at once, longest first
-	phaseWrite         // after the reads, the flows together
-	phaseScopes        // after the flows, the scope probes together
+	phaseScopes        // after the reads, the scope probes together
 	phaseAlone         // after all, one at a time
 )
 
 func phaseOf(c Check) int {
 	switch {
-	case slices.Contains(c.Features, FeatureAuthScopesV1p2) && !c.IssuesTokens:
-		return phaseScopes
-	case c.IssuesTokens || c.Area == "auth" && !slices.Contains(c.Features, FeatureAuthNegative):
-		return phaseAlone
 	case c.Writes:
-		return phaseWrite
+		return phaseAlone
+	case slices.Contains(c.Features, FeatureAuthScopesV1p2):
+		return phaseScopes
+	case c.Area == "auth" && !slices.Contains(c.Features, FeatureAuthNegative):
+		return phaseAlone
 	}
 	return phaseRead
 }
@@ -107,44 +106,36 @@ func (e *Env) Schedule(ctx context.Context, checks []Check) {
 		// store's memo); readsDone turns it off for the serial checks.
 		e.Store.ShareGETs(true)
 	}
-	var reads []Check
-	waves := make([][]Check, phaseAlone)
+	var reads, scopes []Check
 	for _, c := range checks {
 		p := phaseOf(c)
 		if p == phaseAlone || s.futures[c.ID] != nil {
 			continue
 		}
 		s.futures[c.ID] = &future{done: make(chan struct{})}
-		if p != phaseRead {
-			waves[p] = append(waves[p], c)
-			s.waves.Add(1)
+		if p == phaseScopes {
+			scopes = append(scopes, c)
 			continue
 		}
 		reads = append(reads, c)
 	}
 	sort.SliceStable(reads, func(i, j int) bool { return expectedCost(reads[i]) > expectedCost(reads[j]) })
 	s.reads.Add(len(reads))
+	s.scopes.Add(len(scopes))
 	go func() {
-		// The waves start when the last read has ended, each when the one
-		// before it has; the memo goes off first: they send what they
-		// mean to send.
+		// The scope probes start when the last read has ended; the memo
+		// goes off first: they send what they mean to send.
 		s.reads.Wait()
 		if e.Store != nil {
 			e.Store.ShareGETs(false)
 		}
-		for _, wave := range waves {
-			var wg sync.WaitGroup
-			for _, c := range wave {
-				f := s.futures[c.ID]
-				wg.Add(1)
-				go func() {
-					defer s.waves.Done()
-					defer wg.Done()
-					f.res = e.run(ctx, c)
-					close(f.done)
-				}()
-			}
-			wg.Wait()
+		for _, c := range scopes {
+			f := s.futures[c.ID]
+			go func() {
+				defer s.scopes.Done()
+				f.res = e.run(ctx, c)
+				close(f.done)
+			}()
 		}
 	}()
 	q := &readyQueue{notify: make(chan struct{}, 1)}
@@ -269,7 +260,7 @@ func (e *Env) futureOf(id string) *future {
 	return s.futures[id]
 }
 
-// readsDone waits until every scheduled read check and every wave has
+// readsDone waits until every scheduled read check and scope probe has
 // finished, or ctx ends: what a check that runs alone waits for.
 func (e *Env) readsDone(ctx context.Context) {
 	s := &e.sched
@@ -282,7 +273,7 @@ func (e *Env) readsDone(ctx context.Context) {
 	done := make(chan struct{})
 	go func() {
 		s.reads.Wait()
-		s.waves.Wait()
+		s.scopes.Wait()
 		close(done)
 	}()
 	select {

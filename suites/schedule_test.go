@@ -11,9 +11,10 @@ import (
 )
 
 // The scheduler runs the read checks at once, each exactly once (a
-// negative API probe among them); the write flows together once every
-// read finished; the 1.2 scope probes together once the flows finished;
-// and a check that asks for tokens only after all of them.
+// negative API probe among them); the 1.2 scope probes together once
+// every read finished; and the write flows and the checks that ask for
+// tokens (a write that does both among them) only after all of them, one
+// at a time (Ginkgo runs their specs in order).
 func TestScheduleRunsReadsTogetherAndSerialChecksAfter(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute) // a hang guard, not a timing
 	defer cancel()
@@ -47,41 +48,35 @@ func TestScheduleRunsReadsTogetherAndSerialChecksAfter(t *testing.T) {
 	}
 	var sawRunning []int32
 	var mu sync.Mutex
-	// wave is two checks that must run together (each waits for the other
-	// to start), recording what of the earlier phases still runs.
-	wave := func(what string, earlier func() int32) (run func(context.Context, *Env, *Recorder), running *atomic.Int32) {
-		running = new(atomic.Int32)
-		both := make(chan struct{})
-		var started atomic.Int32
-		return func(ctx context.Context, _ *Env, r *Recorder) {
-			running.Add(1)
-			defer running.Add(-1)
-			mu.Lock()
-			sawRunning = append(sawRunning, earlier())
-			mu.Unlock()
-			if started.Add(1) == 2 {
-				close(both)
-			}
-			select {
-			case <-both:
-			case <-ctx.Done():
-				r.Errorf("the %s did not run together", what)
-			}
-		}, running
+	// The scope probes run together: each waits for the other to start.
+	var scopesRunning, scopesStarted atomic.Int32
+	bothScopes := make(chan struct{})
+	scopeRun := func(ctx context.Context, _ *Env, r *Recorder) {
+		scopesRunning.Add(1)
+		defer scopesRunning.Add(-1)
+		mu.Lock()
+		sawRunning = append(sawRunning, n-finished.Load())
+		mu.Unlock()
+		if scopesStarted.Add(1) == 2 {
+			close(bothScopes)
+		}
+		select {
+		case <-bothScopes:
+		case <-ctx.Done():
+			r.Errorf("the scope probes did not run together")
+		}
 	}
-	flowRun, flowsRunning := wave("write flows", func() int32 { return n - finished.Load() })
-	scopeRun, scopesRunning := wave("scope probes", func() int32 { return n - finished.Load() + flowsRunning.Load() })
 	aloneRun := func(ctx context.Context, _ *Env, r *Recorder) {
 		mu.Lock()
 		defer mu.Unlock()
-		sawRunning = append(sawRunning, n-finished.Load()+flowsRunning.Load()+scopesRunning.Load())
+		sawRunning = append(sawRunning, n-finished.Load()+scopesRunning.Load())
 	}
 	// The serial checks come first in spec order, as Ginkgo may run them.
 	checks = append([]Check{
 		{ID: "auth.x.probe", Area: "auth", Run: aloneRun},
-		{ID: "gradebook.x.write", Area: "gradebook", Endpoint: "/x", Writes: true, Run: flowRun},
-		{ID: "gradebook.y.scopes", Area: "gradebook", Endpoint: "/y", Writes: true, IssuesTokens: true, Run: aloneRun},
-		{ID: "gradebook.y.write", Area: "gradebook", Endpoint: "/y", Writes: true, Run: flowRun},
+		{ID: "gradebook.x.write", Area: "gradebook", Endpoint: "/x", Writes: true, Run: aloneRun},
+		{ID: "v1p2.gradebook.y.scopes", Area: "gradebook", Endpoint: "/y", Features: []string{FeatureAuthScopesV1p2}, Writes: true, Run: aloneRun},
+		{ID: "gradebook.y.write", Area: "gradebook", Endpoint: "/y", Writes: true, Run: aloneRun},
 		{ID: "v1p2.x.read-scopes", Area: "auth", Features: []string{"/x", FeatureAuthScopesV1p2}, Run: scopeRun},
 		{ID: "v1p2.y.read-scopes", Area: "auth", Features: []string{"/y", FeatureAuthScopesV1p2}, Run: scopeRun},
 	}, checks...)
@@ -97,7 +92,7 @@ func TestScheduleRunsReadsTogetherAndSerialChecksAfter(t *testing.T) {
 		}
 	}
 	if !slices.Equal(sawRunning, []int32{0, 0, 0, 0, 0, 0}) {
-		t.Errorf("the write flows, the scope probes and the checks that run alone saw %v reads (and earlier waves) still running, want none", sawRunning)
+		t.Errorf("the scope probes and the checks that run alone saw %v reads (and scope probes) still running, want none", sawRunning)
 	}
 	for _, c := range checks[6:] {
 		v, _ := runs.Load(c.ID)

@@ -114,8 +114,8 @@ func scopeFlowChecks12() []Check {
 		if f.post != "" {
 			endpoint = f.post
 		}
-		out = append(out, issuesTokens(v1p2WriteCheck(f.id, endpoint, f.title(), ruleV1p2ScopeNotEnforced, f.ops(),
-			func(ctx context.Context, w *writer) { writeScopeFlow12(ctx, w, f) })))
+		out = append(out, v1p2WriteCheck(f.id, endpoint, f.title(), ruleV1p2ScopeNotEnforced, f.ops(),
+			func(ctx context.Context, w *writer) { writeScopeFlow12(ctx, w, f) }))
 	}
 	return out
 }

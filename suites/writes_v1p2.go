@@ -160,13 +160,6 @@ func gb12Source(ops []string) string {
 	return "OneRoster 1.2 gradebook OpenAPI operations " + strings.Join(parts, ", ") + "; " + specV1p2Gradebook
 }
 
-// issuesTokens marks a check that asks for tokens of its own scopes: it
-// runs alone (schedule.go).
-func issuesTokens(c Check) Check {
-	c.IssuesTokens = true
-	return c
-}
-
 func v1p2WriteCheck(id, endpoint, title, rule string, ops []string, run func(ctx context.Context, w *writer)) Check {
 	return versionWriteCheck(v1p2Writes, "v1p2.gradebook."+id, gb12Root+endpoint, "OneRoster 1.2: "+title, rule, gb12Source(ops), ops, run)
 }
@@ -221,9 +214,9 @@ func v1p2WriteChecks() []Check {
 		v1p2WriteCheck("classes-academicsessions-results.post", "/classes/{classSourcedId}/academicSessions/{academicSessionSourcedId}/results",
 			"POST /classes/{id}/academicSessions/{id}/results answers 201 with sourcedIdPairs, one per result sent, each allocated id served as sent and listed in the class",
 			ruleV1p2WritePairs, []string{putLI, delLI, gb12Op("POST", "/classes/{classSourcedId}/academicSessions/{academicSessionSourcedId}/results"), delR}, postSessionResults12),
-		issuesTokens(v1p2WriteCheck("lineitems.scopes", "/lineItems/{id}",
+		v1p2WriteCheck("lineitems.scopes", "/lineItems/{id}",
 			"PUT /lineItems/{id} is refused (401/403, nothing stored) to a gradebook.readonly token and served to a gradebook.createput one; DELETE is refused to the createput token and served to a gradebook.delete one",
-			ruleV1p2ScopeNotEnforced, []string{putLI, delLI}, writeScopes12)),
+			ruleV1p2ScopeNotEnforced, []string{putLI, delLI}, writeScopes12),
 		v1p2WriteCheck("lineitems.bad-writes", "/lineItems/{id}",
 			"PUT /lineItems/{id} refuses bad bodies (id mismatch, no title, unknown class, bad dueDate, unwrapped) with 400 or 422 and an imsx_StatusInfo body, and stores nothing",
 			ruleV1p2WriteBadAccepted, []string{putLI, delLI}, badLineItems12),
