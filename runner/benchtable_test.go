@@ -353,6 +353,14 @@ func runHarness(b *testing.B, root, id, secret string, row benchRow) benchResult
 	if err != nil {
 		b.Fatal(err)
 	}
+	if run.Verdict != "pass" {
+		// What made the verdict, for whoever reads the table.
+		for _, c := range run.Checks {
+			if c.Outcome == reports.Fail || c.Outcome == reports.Error {
+				fmt.Printf("  %s %s: %s\n", row.name(), c.ID, c.Message)
+			}
+		}
+	}
 	return benchResult{wall: wall, requests: run.Stats.Requests, records: run.Stats.Records, duplicates: run.Stats.Duplicates,
 		inFlight: run.Stats.MeanInFlight, rss: rss, verdict: run.Verdict}
 }
