@@ -33,10 +33,11 @@ import (
 //     scope and shared by every probe of the run (tokenFor), so running
 //     them one after another kept no token from meeting another's issue.
 //   - The write flows and the other checks that ask for tokens of their
-//     own (the auth area) run alone, each in its own It, last. The flows stay one at a time: run together, a flow's
-//     lists held the other flows' objects, and what a defect such as a
-//     relationship list that drops its first record did to a flow's
-//     verdict depended on which flow wrote first.
+//     own (the auth area) run alone, each in its own It, last. The flows
+//     stay one at a time: run together, a flow's lists held the other
+//     flows' objects, and what a defect such as a relationship list that
+//     drops its first record did to a flow's verdict depended on which
+//     flow wrote first.
 //   - The negative API probes (FeatureAuthNegative: no credentials, a
 //     garbage or expired token, a token in the query string or a cookie)
 //     change nothing: they send their own credentials on each request
