@@ -254,11 +254,13 @@ func TestOAuth2AuthErrors(t *testing.T) {
 		assertNoSecrets(t, ex, testClientSecret)
 	})
 	t.Run("unreachable", func(t *testing.T) {
+		ts := newTokenServer(t, "header")
+		api, hits := apiServer(t, ts)
+		// Closed after the other servers are up: a server started after it
+		// could be given its port, and answer (401) where nothing should.
 		dead := httptest.NewServer(http.NotFoundHandler())
 		deadURL := dead.URL + "/token"
 		dead.Close()
-		ts := newTokenServer(t, "header")
-		api, hits := apiServer(t, ts)
 		s := newStore(t, Config{Auth: OAuth2ClientCredentials(&http.Client{Timeout: 10 * time.Second}, deadURL, testClientID, testClientSecret, nil, oauth2.AuthStyleInHeader)})
 		ex := s.Do(context.Background(), Request{URL: api.URL})
 		var ae *AuthError
