@@ -44,8 +44,13 @@ func authEnvFor(cfg *Config, t *target, red *reports.Redactor) (*suites.AuthEnv,
 			RequestTimeout: cfg.RequestTimeout,
 			MaxBody:        1 << 20,
 			UserAgent:      "rostercheck/" + Version(),
-			MaxRetries429:  -1,
-			Origin:         originOf(t.tokenURL),
+			// A throttled token request (429, or 503 with Retry-After) is
+			// waited out and asked again, a few times: a provider that
+			// limits its rate answers the token checks' requests too, and
+			// throttling is not their finding. Sent once, a token check
+			// that met the limit the reads had just used up failed.
+			MaxRetries429: tokenRetries429,
+			Origin:        originOf(t.tokenURL),
 		})
 		if err != nil {
 			return nil, err
@@ -54,6 +59,11 @@ func authEnvFor(cfg *Config, t *target, red *reports.Redactor) (*suites.AuthEnv,
 	}
 	return a, nil
 }
+
+// tokenRetries429 bounds the waits of one throttled token request: a token
+// endpoint that never stops throttling ends the token checks in a few
+// Retry-After periods, not at --timeout.
+const tokenRetries429 = 5
 
 // warnShortSecrets warns about secrets shorter than minSecretWarn.
 func warnShortSecrets(w io.Writer, cfg *Config, t *target) {
