@@ -5,8 +5,9 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync/atomic"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/rostercheck/rostercheck/fixtures/district"
 	"github.com/rostercheck/rostercheck/fixtures/provider"
@@ -62,9 +63,11 @@ func TestNextOffOriginIsOnlyALinkFinding(t *testing.T) {
 	}
 }
 
-// Behind a limiter that answers every fifth request with 429 and
-// Retry-After, a run passes as it does without one: every throttled
-// answer is waited out and reported as a finding, never a check failure.
+// Behind a limiter that throttles (429 with Retry-After) what goes past
+// 300 requests/s, and every third token request, a run passes as it does
+// without one: every throttled answer is waited out and counted, never a
+// check failure (the token checks' requests too: sent once, a throttled
+// one failed auth.token.response).
 func TestThrottledProviderPassesWithAFinding(t *testing.T) {
 	d, err := district.Generate(district.Spec{Seed: 1, Size: "small"})
 	if err != nil {
@@ -75,10 +78,32 @@ func TestThrottledProviderPassesWithAFinding(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var n atomic.Int64
+	var mu sync.Mutex
+	var window time.Time
+	var inWindow, tokens, api429, token429 int
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if strings.HasPrefix(r.URL.Path, provider.BasePath) && n.Add(1)%5 == 0 {
-			w.Header().Set("Retry-After", "0")
+		mu.Lock()
+		throttle := false
+		switch {
+		case r.URL.Path == provider.TokenPath:
+			tokens++
+			throttle = tokens%3 == 0
+			if throttle {
+				token429++
+			}
+		case strings.HasPrefix(r.URL.Path, provider.BasePath):
+			if now := time.Now(); now.Sub(window) >= 100*time.Millisecond {
+				window, inWindow = now, 0
+			}
+			inWindow++
+			throttle = inWindow > 30
+			if throttle {
+				api429++
+			}
+		}
+		mu.Unlock()
+		if throttle {
+			w.Header().Set("Retry-After", "1")
 			w.WriteHeader(http.StatusTooManyRequests)
 			return
 		}
@@ -92,8 +117,13 @@ func TestThrottledProviderPassesWithAFinding(t *testing.T) {
 		t.Fatalf("exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
 	}
 	run := readResults(t, dir)
-	if run.Stats.Throttled == 0 || run.Stats.Throttled < n.Load()/5-1 {
-		t.Fatalf("throttled %d of %d requests reported", run.Stats.Throttled, n.Load()/5)
+	mu.Lock()
+	defer mu.Unlock()
+	if api429 == 0 || token429 == 0 {
+		t.Fatalf("the limiter throttled %d API and %d token requests: the test proves nothing", api429, token429)
+	}
+	if want := int64(api429 + token429); run.Stats.Throttled != want {
+		t.Fatalf("throttled %d requests reported, the limiter throttled %d (%d API, %d token)", run.Stats.Throttled, want, api429, token429)
 	}
 	if !strings.Contains(r.stdout, "the provider throttled") {
 		t.Fatalf("no throttling note on the console:\n%s", r.stdout)

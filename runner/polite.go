@@ -35,6 +35,14 @@ func addThrottling(s *reports.Stats, th client.Throttling) {
 	s.SharedGETs = th.Shared
 }
 
+// addTokenThrottling adds what throttling cost the token checks' own
+// store: the provider throttled those requests too.
+func addTokenThrottling(s *reports.Stats, th client.Throttling) {
+	s.Throttled += th.Throttled
+	s.ThrottleWaitSeconds += th.Waited.Seconds()
+	s.ThrottleGaveUp += th.GaveUp
+}
+
 // meanInFlight is the average number of requests in flight over the run:
 // the sum of the exchanges' durations over the wall time.
 func meanInFlight(busy, wall time.Duration) float64 {

@@ -605,6 +605,9 @@ func buildRun(cfg *Config, t *target, sel *selection, env *suites.Env, gr *ginkg
 	run.Stats = reports.Stats{Requests: int64(env.Store.Count()), Records: int64(env.RecordsWalked()), Renewed: int64(env.Store.Renewed())}
 	run.Latency = latencyOf(env.BaseURL, env.Store.Timings())
 	addThrottling(&run.Stats, env.Store.Throttling())
+	if env.Auth != nil && env.Auth.TokenStore != nil {
+		addTokenThrottling(&run.Stats, env.Auth.TokenStore.Throttling())
+	}
 	run.Stats.MeanInFlight = meanInFlight(env.Store.Throttling().Busy, time.Since(run.Started))
 	run.Recount()
 	if sel.filtered {

@@ -100,6 +100,39 @@ func TestThrottlingWaitedOutAndCounted(t *testing.T) {
 	}
 }
 
+// With WaitAlone a throttled answer is waited out and retried as ever,
+// but the store learns no rate from it: its later requests are not
+// spaced. Without it, the same answers teach the learner a spacing.
+func TestThrottlingWaitAloneLearnsNothing(t *testing.T) {
+	var n atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if n.Add(1)%2 == 1 {
+			w.Header().Set("Retry-After", "0")
+			w.WriteHeader(http.StatusTooManyRequests)
+			return
+		}
+		_, _ = io.WriteString(w, "ok")
+	}))
+	defer srv.Close()
+	for _, alone := range []bool{true, false} {
+		s := newStore(t, Config{WaitAlone: alone})
+		for range 3 {
+			if ex := s.Do(context.Background(), Request{URL: srv.URL + "/token"}); ex.Status != 200 || ex.Attempts != 2 {
+				t.Fatalf("WaitAlone %v: status %d after %d attempts, want 200 after 2", alone, ex.Status, ex.Attempts)
+			}
+		}
+		s.learn.mu.Lock()
+		gap := s.learn.gap
+		s.learn.mu.Unlock()
+		if alone && gap != 0 {
+			t.Errorf("WaitAlone: the store learned a spacing of %v", gap)
+		}
+		if !alone && gap == 0 {
+			t.Errorf("without WaitAlone the store learned no spacing from 3 throttled answers")
+		}
+	}
+}
+
 // A Retry-After past the run's deadline is not waited for: the throttled
 // answer is the result, and it is counted.
 func TestThrottlingGivesUpAtTheDeadline(t *testing.T) {

@@ -57,6 +57,11 @@ type Config struct {
 	// from 1 s up to 30 s. A wait that would pass the deadline is not
 	// started: the throttled answer is the result.
 	MaxRetries429 int
+	// WaitAlone makes a throttled answer hold back only its own retry:
+	// the store does not learn a rate from it, nor space its later
+	// requests (for a store whose few requests wait on one another, such
+	// as the token checks', where spacing would only add to each wait).
+	WaitAlone bool
 	// ResetRetries is whether a GET or HEAD whose connection was reset or
 	// refused is tried again, once (default 1, negative: never). A reset
 	// that repeats sets Exchange.Dropped and stops retries for requests of
@@ -406,7 +411,9 @@ func (s *Store) do(ctx context.Context, r Request) *Exchange {
 				return ex // keep the throttled exchange as evidence
 			}
 			s.ctr.throttled.Add(1)
-			s.learn.throttled(wait)
+			if !s.cfg.WaitAlone {
+				s.learn.throttled(wait)
+			}
 			start := time.Now()
 			ok := sleep(ctx, wait)
 			s.ctr.waited.Add(int64(time.Since(start)))
