@@ -11,7 +11,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/rostercheck/rostercheck/internal/client"
 	"github.com/rostercheck/rostercheck/suites/catalogue"
@@ -591,38 +590,37 @@ func (e *Env) readFiltered(ex *client.Exchange, key, variant string, keys []stri
 // other body, which readFiltered then reads (and explains) as a whole
 // document.
 func streamFiltered(body []byte, key string, keys []string) (recs []any, ok bool) {
-	if !json.Valid(body) {
-		return nil, false
-	}
-	i := skipSpace(body, 0)
-	if body[i] != '{' {
+	members, ok := topMembers(body)
+	if !ok {
 		return nil, false
 	}
 	seen := map[string]bool{}
 	found := false
-	err := eachMember(body, i, func(name string, v []byte) bool {
-		if seen[name] {
-			return false // a repeated key: the whole-document reading decides which counts
+	for _, m := range members {
+		if seen[m.name] {
+			return nil, false // a repeated key: the whole-document reading decides which counts
 		}
-		seen[name] = true
-		if name != key {
-			return true
+		seen[m.name] = true
+		if m.name != key {
+			continue
 		}
-		if v[0] != '[' {
-			return false
+		if body[m.start] != '[' {
+			return nil, false
 		}
 		found = true
-		recs, ok = scanRecords(v, keys)
-		return ok
-	})
-	if !err || !found {
+		if recs, ok = scanRecords(body[m.start:m.end], keys); !ok {
+			return nil, false
+		}
+	}
+	if !found {
 		return nil, false
 	}
 	return recs, true
 }
 
 // scanRecords reads the objects of a JSON array (valid JSON), keeping keys
-// of each; ok is false when an element is not an object.
+// of each; ok is false when an element is not an object. Each record's
+// bytes are scanned once.
 func scanRecords(arr []byte, keys []string) ([]any, bool) {
 	recs := []any{}
 	i := 1
@@ -638,58 +636,38 @@ func scanRecords(arr []byte, keys []string) ([]any, bool) {
 		default:
 			return nil, false
 		}
-		end := skipJSON(arr, i)
 		m := make(map[string]any, len(keys))
-		eachMember(arr[i:end], 0, func(name string, v []byte) bool {
-			if !slices.Contains(keys, name) {
-				return true
+		i++ // '{'
+		for {
+			i = skipSpace(arr, i)
+			if arr[i] == '}' {
+				i++
+				break
 			}
-			if len(v) >= 2 && v[0] == '"' && bytes.IndexByte(v, '\\') < 0 && utf8.Valid(v) {
-				m[name] = string(v[1 : len(v)-1]) // a plain string: nothing to decode
-			} else {
-				dec := json.NewDecoder(bytes.NewReader(v))
-				dec.UseNumber()
-				var x any
-				if dec.Decode(&x) == nil {
-					m[name] = x
+			if arr[i] == ',' {
+				i++
+				continue
+			}
+			kEnd := skipJSON(arr, i)
+			name := ""
+			if raw := arr[i+1 : kEnd-1]; bytes.IndexByte(raw, '\\') < 0 {
+				for _, k := range keys {
+					if string(raw) == k {
+						name = k
+						break
+					}
 				}
+			} else if s := decodeString(arr[i:kEnd]); slices.Contains(keys, s) {
+				name = s
 			}
-			return true
-		})
+			i = skipSpace(arr, skipSpace(arr, kEnd)+1) // past ':'
+			vEnd := skipJSON(arr, i)
+			if name != "" {
+				m[name], _ = decodeValid(arr, i)
+			}
+			i = vEnd
+		}
 		recs = append(recs, m)
-		i = end
-	}
-}
-
-// eachMember calls f with each member of the (valid) JSON object at
-// b[i], its name decoded and its value's bytes; false from f stops, and
-// eachMember then returns false.
-func eachMember(b []byte, i int, f func(name string, v []byte) bool) bool {
-	i++ // '{'
-	for {
-		i = skipSpace(b, i)
-		switch b[i] {
-		case '}':
-			return true
-		case ',':
-			i++
-			continue
-		}
-		kEnd := skipJSON(b, i)
-		raw := b[i+1 : kEnd-1]
-		var name string
-		if bytes.IndexByte(raw, '\\') < 0 {
-			name = string(raw)
-		} else if json.Unmarshal(b[i:kEnd], &name) != nil {
-			return false
-		}
-		i = skipSpace(b, kEnd) + 1 // ':'
-		i = skipSpace(b, i)
-		vEnd := skipJSON(b, i)
-		if !f(name, b[i:vEnd]) {
-			return false
-		}
-		i = vEnd
 	}
 }
 

@@ -31,9 +31,6 @@ type topMember struct {
 // body must be decoded whole. variantKey says the wrapper was found under
 // the variant key.
 func streamable(body []byte, key, variant string) (s *pageStream, variantKey bool) {
-	if !json.Valid(body) {
-		return nil, false
-	}
 	members, ok := topMembers(body)
 	if !ok {
 		return nil, false
@@ -67,21 +64,24 @@ func streamable(body []byte, key, variant string) (s *pageStream, variantKey boo
 	return s, variantKey
 }
 
-// each decodes the wrapper's records in order and calls fn on each.
+// each decodes the wrapper's records in order and calls fn on each (the
+// body was validated by streamable).
 func (s *pageStream) each(fn func(i int, rec any)) error {
-	dec := json.NewDecoder(bytes.NewReader(s.body[s.start:s.end]))
-	dec.UseNumber()
-	if _, err := dec.Token(); err != nil {
-		return err
+	b := s.body[:s.end]
+	i := skipSpace(b, s.start+1)
+	if b[i] == ']' {
+		return nil
 	}
-	for i := 0; dec.More(); i++ {
+	for n := 0; ; n++ {
 		var rec any
-		if err := dec.Decode(&rec); err != nil {
-			return err
+		rec, i = decodeValid(b, i)
+		fn(n, rec)
+		i = skipSpace(b, i)
+		if b[i] == ']' {
+			return nil
 		}
-		fn(i, rec)
+		i++ // ','
 	}
-	return nil
 }
 
 func decodeValue(b []byte) (any, error) {
@@ -92,8 +92,8 @@ func decodeValue(b []byte) (any, error) {
 	return v, err
 }
 
-// topMembers lists the members of a valid JSON body that is an object;
-// false when it is not an object.
+// topMembers lists the members of a body that is one valid JSON object
+// (as encoding/json.Valid has it); false for any other body.
 func topMembers(b []byte) ([]topMember, bool) {
 	i := skipSpace(b, 0)
 	if i >= len(b) || b[i] != '{' {
@@ -101,27 +101,36 @@ func topMembers(b []byte) ([]topMember, bool) {
 	}
 	var out []topMember
 	i = skipSpace(b, i+1)
-	for i < len(b) && b[i] != '}' {
-		if b[i] == ',' {
-			i = skipSpace(b, i+1)
-			continue
-		}
-		ks := i
-		ke := skipJSON(b, i)
-		var name string
-		if err := json.Unmarshal(b[ks:ke], &name); err != nil {
+	if i < len(b) && b[i] == '}' {
+		return out, skipSpace(b, i+1) == len(b)
+	}
+	for {
+		ks := skipSpace(b, i)
+		ke := validString(b, ks)
+		if ke < 0 {
 			return nil, false
 		}
+		name := decodeString(b[ks:ke])
 		i = skipSpace(b, ke)
 		if i >= len(b) || b[i] != ':' {
 			return nil, false
 		}
 		vs := skipSpace(b, i+1)
-		ve := skipJSON(b, vs)
+		ve := validEnd(b, vs, 1)
+		if ve < 0 {
+			return nil, false
+		}
 		out = append(out, topMember{name: name, start: vs, end: ve})
 		i = skipSpace(b, ve)
+		switch {
+		case i < len(b) && b[i] == ',':
+			i++
+		case i < len(b) && b[i] == '}':
+			return out, skipSpace(b, i+1) == len(b)
+		default:
+			return nil, false
+		}
 	}
-	return out, true
 }
 
 func skipSpace(b []byte, i int) int {
