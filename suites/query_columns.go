@@ -191,6 +191,9 @@ func (r Row) values(col int) []string {
 	if s == "" {
 		return nil
 	}
+	if !strings.Contains(s, valueSep) {
+		return []string{s} // most fields hold one value
+	}
 	return strings.Split(s, valueSep)
 }
 

@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -148,7 +149,7 @@ func (p pred) compare(v string, fold bool) int {
 	switch {
 	case dateFields[base]:
 		a, ok1 := instant(v)
-		b, ok2 := instant(p.Value)
+		b, ok2 := valueInstant(p.Value)
 		if !ok1 || !ok2 {
 			return incomparableValue
 		}
@@ -165,6 +166,25 @@ func (p pred) compare(v string, fold bool) int {
 		return strings.Compare(strings.ToLower(v), strings.ToLower(p.Value))
 	}
 	return strings.Compare(v, p.Value)
+}
+
+// filterInstants remembers the instants of the filters' values: a
+// predicate is compared with every row of a walk, its value parsed once.
+var filterInstants sync.Map // string -> instantOK
+
+type instantOK struct {
+	t  time.Time
+	ok bool
+}
+
+func valueInstant(s string) (time.Time, bool) {
+	if v, ok := filterInstants.Load(s); ok {
+		r := v.(instantOK)
+		return r.t, r.ok
+	}
+	t, ok := instant(s)
+	filterInstants.Store(s, instantOK{t, ok})
+	return t, ok
 }
 
 // instant parses a date (midnight UTC) or an RFC 3339 dateTime.
