@@ -32,12 +32,19 @@ import (
 //     together: they read with tokens of one scope each, issued once per
 //     scope and shared by every probe of the run (tokenFor), so running
 //     them one after another kept no token from meeting another's issue.
-//   - The write flows and the other checks that ask for tokens of their
-//     own (the auth area) run alone, each in its own It, last. The flows
-//     stay one at a time: run together, a flow's lists held the other
-//     flows' objects, and what a defect such as a relationship list that
-//     drops its first record did to a flow's verdict depended on which
-//     flow wrote first.
+//   - The checks that ask for tokens of their own, or sign their own
+//     requests (the auth area), come next. auth.token.concurrent runs
+//     first, alone: it proves that the provider keeps a client's earlier
+//     token valid when it issues another. When it passes, the other token
+//     checks run together, and beside the write flows, since no token
+//     issued then can sign out another check's or the run's own. When it
+//     fails, or is not selected, they run one at a time, and the write
+//     flows wait for the last of them.
+//   - The write flows run alone, each in its own It, last. They stay one
+//     at a time: run together, a flow's lists held the other flows'
+//     objects, and what a defect such as a relationship list that drops
+//     its first record did to a flow's verdict depended on which flow
+//     wrote first.
 //   - The negative API probes (FeatureAuthNegative: no credentials, a
 //     garbage or expired token, a token in the query string or a cookie)
 //     change nothing: they send their own credentials on each request
@@ -56,15 +63,23 @@ type scheduler struct {
 	futures map[string]*future
 	reads   sync.WaitGroup // the scheduled read checks not yet finished
 	scopes  sync.WaitGroup // the scope probes not yet finished
-	started bool
+	// tokensAside closes once the token checks can no longer disturb a
+	// write flow: they have all ended, or tokens were proven to coexist.
+	tokensAside chan struct{}
+	started     bool
 }
 
+// tokensCoexist is the check whose pass lets the token checks run
+// together: two tokens issued one after the other both stay valid.
+const tokensCoexist = "auth.token.concurrent"
+
 // Phases of a check (see above): the reads, then the scope probes, then
-// the checks that run alone.
+// the token checks, and the write flows.
 const (
 	phaseRead   = iota // scheduled at once, longest first
 	phaseScopes        // after the reads, the scope probes together
-	phaseAlone         // after all, one at a time
+	phaseTokens        // after the scope probes: together once tokens coexist, else one at a time
+	phaseAlone         // after all, one at a time in spec order
 )
 
 func phaseOf(c Check) int {
@@ -74,7 +89,7 @@ func phaseOf(c Check) int {
 	case slices.Contains(c.Features, FeatureAuthScopesV1p2):
 		return phaseScopes
 	case c.Area == "auth" && !slices.Contains(c.Features, FeatureAuthNegative):
-		return phaseAlone
+		return phaseTokens
 	}
 	return phaseRead
 }
@@ -102,23 +117,28 @@ func (e *Env) Schedule(ctx context.Context, checks []Check) {
 	}
 	s.started = true
 	s.futures = map[string]*future{}
+	s.tokensAside = make(chan struct{})
 	if e.Store != nil {
 		// Identical GETs of the read checks share one response (the
 		// store's memo); readsDone turns it off for the serial checks.
 		e.Store.ShareGETs(true)
 	}
-	var reads, scopes []Check
+	var reads, scopes, tokens, alone []Check
 	for _, c := range checks {
-		p := phaseOf(c)
-		if p == phaseAlone || s.futures[c.ID] != nil {
+		if s.futures[c.ID] != nil {
 			continue
 		}
 		s.futures[c.ID] = &future{done: make(chan struct{})}
-		if p == phaseScopes {
+		switch phaseOf(c) {
+		case phaseScopes:
 			scopes = append(scopes, c)
-			continue
+		case phaseTokens:
+			tokens = append(tokens, c)
+		case phaseAlone:
+			alone = append(alone, c)
+		default:
+			reads = append(reads, c)
 		}
-		reads = append(reads, c)
 	}
 	sort.SliceStable(reads, func(i, j int) bool { return expectedCost(reads[i]) > expectedCost(reads[j]) })
 	s.reads.Add(len(reads))
@@ -137,6 +157,20 @@ func (e *Env) Schedule(ctx context.Context, checks []Check) {
 				f.res = e.run(ctx, c)
 				close(f.done)
 			}()
+		}
+		s.scopes.Wait()
+		e.runTokenChecks(ctx, tokens)
+	}()
+	go func() {
+		// The write flows, one at a time in spec order, once the token
+		// checks are aside.
+		s.reads.Wait()
+		s.scopes.Wait()
+		<-s.tokensAside
+		for _, c := range alone {
+			f := s.futures[c.ID]
+			f.res = e.run(ctx, c)
+			close(f.done)
 		}
 	}()
 	q := &readyQueue{notify: make(chan struct{}, 1)}
@@ -262,7 +296,8 @@ func (e *Env) futureOf(id string) *future {
 }
 
 // readsDone waits until every scheduled read check and scope probe has
-// finished, or ctx ends: what a check that runs alone waits for.
+// finished, and the token checks are aside (tokensAside), or ctx ends:
+// what a check that runs alone waits for.
 func (e *Env) readsDone(ctx context.Context) {
 	s := &e.sched
 	s.mu.Lock()
@@ -275,6 +310,7 @@ func (e *Env) readsDone(ctx context.Context) {
 	go func() {
 		s.reads.Wait()
 		s.scopes.Wait()
+		<-s.tokensAside
 		close(done)
 	}()
 	select {
@@ -285,4 +321,40 @@ func (e *Env) readsDone(ctx context.Context) {
 		}
 	case <-ctx.Done():
 	}
+}
+
+// runTokenChecks runs the token checks: tokensCoexist first and alone,
+// then the others together when it passed, else one at a time. It closes
+// tokensAside as soon as the write flows may start.
+func (e *Env) runTokenChecks(ctx context.Context, tokens []Check) {
+	s := &e.sched
+	run := func(c Check) *Result {
+		f := s.futures[c.ID]
+		f.res = e.run(ctx, c)
+		close(f.done)
+		return f.res
+	}
+	together := false
+	rest := tokens
+	if i := slices.IndexFunc(tokens, func(c Check) bool { return c.ID == tokensCoexist }); i >= 0 {
+		together = run(tokens[i]).Outcome == OutcomePass
+		rest = slices.Delete(slices.Clone(tokens), i, i+1)
+	}
+	if !together {
+		for _, c := range rest {
+			run(c)
+		}
+		close(s.tokensAside)
+		return
+	}
+	close(s.tokensAside)
+	var wg sync.WaitGroup
+	for _, c := range rest {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			run(c)
+		}()
+	}
+	wg.Wait()
 }

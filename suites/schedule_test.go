@@ -175,3 +175,99 @@ func TestScheduledResultCountsOnceItsSpecTakesIt(t *testing.T) {
 		t.Fatal("no stored result after the spec took it")
 	}
 }
+
+// The token checks run together, and beside the write flows, only once
+// auth.token.concurrent has passed (tokens coexist); when it fails, or is
+// not selected, they run one at a time and the write flows wait for the
+// last of them.
+func TestTokenChecksTogetherOnlyOnceTokensCoexist(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		gate     string // the gate check's outcome; "" when not selected
+		together bool
+	}{
+		{"coexist", "pass", true},
+		{"revoked", "fail", false},
+		{"not selected", "", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), time.Minute) // a hang guard, not a timing
+			defer cancel()
+			const tokenChecks = 3
+			var running, most, gateDone atomic.Int32
+			var barrier sync.WaitGroup
+			barrier.Add(tokenChecks + 1) // the token checks and the write flow
+			meet := func(ctx context.Context) {
+				// Together, every token check and the write flow get past
+				// this only when all have started; alone, none waits.
+				if !tc.together {
+					return
+				}
+				barrier.Done()
+				done := make(chan struct{})
+				go func() { barrier.Wait(); close(done) }()
+				select {
+				case <-done:
+				case <-ctx.Done():
+				}
+			}
+			tokenRun := func(ctx context.Context, _ *Env, r *Recorder) {
+				if tc.gate != "" && gateDone.Load() == 0 {
+					r.Errorf("ran before %s", tokensCoexist)
+				}
+				n := running.Add(1)
+				for m := most.Load(); n > m && !most.CompareAndSwap(m, n); m = most.Load() {
+				}
+				meet(ctx)
+				running.Add(-1)
+			}
+			var sawTokens atomic.Int32
+			checks := []Check{{ID: "gradebook.x.write", Area: "gradebook", Endpoint: "/x", Writes: true,
+				Run: func(ctx context.Context, _ *Env, r *Recorder) {
+					sawTokens.Store(running.Load())
+					meet(ctx)
+				}}}
+			for i := range tokenChecks {
+				checks = append(checks, Check{ID: fmt.Sprintf("auth.token.x%d", i), Area: "auth", Run: tokenRun})
+			}
+			if tc.gate != "" {
+				checks = append(checks, Check{ID: tokensCoexist, Area: "auth", Rule: ruleRevokesPrevious, Run: func(_ context.Context, _ *Env, r *Recorder) {
+					if running.Load() != 0 {
+						r.Errorf("another token check ran beside it")
+					}
+					if tc.gate == "fail" {
+						r.Addf(nil, "the first token was revoked")
+					}
+					gateDone.Store(1)
+				}})
+			}
+			e := &Env{Concurrency: 2, RunCtx: ctx}
+			e.Schedule(ctx, checks)
+			for _, c := range checks {
+				res := e.Execute(ctx, c)
+				want := OutcomePass
+				if c.ID == tokensCoexist && tc.gate == "fail" {
+					want = OutcomeFail
+				}
+				if res.Outcome != want {
+					t.Errorf("%s: %s, want %s: %s", c.ID, res.Outcome, want, res.Format())
+				}
+			}
+			if ctx.Err() != nil {
+				t.Fatalf("the checks that should run together did not")
+			}
+			if tc.together {
+				if most.Load() != tokenChecks {
+					t.Errorf("at most %d token checks ran at once, want %d", most.Load(), tokenChecks)
+				}
+				return
+			}
+			if most.Load() != 1 {
+				t.Errorf("%d token checks ran at once, want one at a time", most.Load())
+			}
+			if sawTokens.Load() != 0 {
+				t.Errorf("the write flow ran beside %d token checks", sawTokens.Load())
+			}
+		})
+	}
+}
