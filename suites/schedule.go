@@ -119,8 +119,9 @@ func (e *Env) Schedule(ctx context.Context, checks []Check) {
 	s.futures = map[string]*future{}
 	s.tokensAside = make(chan struct{})
 	if e.Store != nil {
-		// Identical GETs of the read checks share one response (the
-		// store's memo); readsDone turns it off for the serial checks.
+		// Identical GETs share one response (the store's memo) for the
+		// whole run: a write forgets it, and the scope probes and token
+		// checks send credentials of their own, which it never answers.
 		e.Store.ShareGETs(true)
 	}
 	var reads, scopes, tokens, alone []Check
@@ -144,12 +145,8 @@ func (e *Env) Schedule(ctx context.Context, checks []Check) {
 	s.reads.Add(len(reads))
 	s.scopes.Add(len(scopes))
 	go func() {
-		// The scope probes start when the last read has ended; the memo
-		// goes off first: they send what they mean to send.
+		// The scope probes start when the last read has ended.
 		s.reads.Wait()
-		if e.Store != nil {
-			e.Store.ShareGETs(false)
-		}
 		for _, c := range scopes {
 			f := s.futures[c.ID]
 			go func() {
@@ -315,10 +312,6 @@ func (e *Env) readsDone(ctx context.Context) {
 	}()
 	select {
 	case <-done:
-		if e.Store != nil {
-			// The token checks send what they mean to send.
-			e.Store.ShareGETs(false)
-		}
 	case <-ctx.Done():
 	}
 }

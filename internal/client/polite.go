@@ -126,7 +126,7 @@ type getLog struct {
 	dups int64
 }
 
-func (g *getLog) add(auth, u string) {
+func (g *getLog) add(auth, u, checkID string) {
 	h := fnv.New64a()
 	_, _ = h.Write([]byte(auth))
 	_, _ = h.Write([]byte{0})
@@ -140,7 +140,7 @@ func (g *getLog) add(auth, u string) {
 	if _, dup := g.seen[k]; dup {
 		g.dups++
 		if os.Getenv("ROSTERCHECK_DEBUG_DUPS") != "" {
-			fmt.Fprintf(os.Stderr, "rostercheck: GET sent again: %s\n", u)
+			fmt.Fprintf(os.Stderr, "rostercheck: GET sent again (%s): %s\n", checkID, u)
 		}
 		return
 	}

@@ -215,6 +215,8 @@ func TestDuplicateGETsCounted(t *testing.T) {
 		{Method: "PUT", URL: srv.URL + "/users/u1"},                                     // a write: what follows reads anew
 		{URL: srv.URL + "/users?limit=1"},                                               // a read-back: not a duplicate
 		{URL: srv.URL + "/users?limit=1"},                                               // duplicate
+		{Method: "POST", URL: srv.URL + "/lineItems/l1/results", Body: []byte("{}")},    // a 1.2 write
+		{URL: srv.URL + "/users?limit=1"},                                               // a read-back: not a duplicate
 	} {
 		s.Do(context.Background(), r)
 	}

@@ -357,12 +357,12 @@ func (s *Store) do(ctx context.Context, r Request) *Exchange {
 		// A GET with credentials of its own probes those credentials (a
 		// token just issued, a signature variant, none at all): declared
 		// by its Auth, never a duplicate read of the run's data.
-		s.gets.add(headerKey(r.Header), redactURL(r.URL))
-	case m == http.MethodPut || m == http.MethodPatch || m == http.MethodDelete:
+		s.gets.add(headerKey(r.Header), redactURL(r.URL), r.CheckID)
+	case m == http.MethodPut || m == http.MethodPatch || m == http.MethodDelete || m == http.MethodPost:
 		// A write may change what any GET returns: a GET after it (a
 		// read-back) is a new read, not a duplicate of one before it.
-		// (A POST is a token request as often as a write: it forgets
-		// nothing.)
+		// (A POST is a 1.2 write here: token requests go through a
+		// store of their own, which sends no GET to forget.)
 		s.gets.forget()
 		s.memo.forget()
 	}
