@@ -156,7 +156,7 @@ func buildHTMLView(run *Run) *htmlView {
 		v.Finished = run.Finished.UTC().Format(time.RFC3339)
 	}
 	if !run.Started.IsZero() && !run.Finished.IsZero() && run.Finished.After(run.Started) {
-		v.Duration = run.Finished.Sub(run.Started).Round(time.Millisecond).String()
+		v.Duration = run.Wall().Round(time.Millisecond).String()
 	}
 	for _, p := range run.Profiles {
 		cls := strings.ToLower(p.Verdict)

@@ -111,7 +111,7 @@ func buildJUnit(run *Run) *junitTestsuites {
 		timestamp = run.Started.UTC().Format("2006-01-02T15:04:05")
 	}
 	var wallMs int64
-	if d := run.Finished.Sub(run.Started); !run.Started.IsZero() && !run.Finished.IsZero() && d > 0 {
+	if d := run.Wall(); !run.Started.IsZero() && !run.Finished.IsZero() && d > 0 {
 		wallMs = d.Milliseconds()
 	}
 

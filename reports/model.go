@@ -296,3 +296,12 @@ func (c *CheckResult) totalViolations() int {
 	}
 	return len(c.Violations)
 }
+
+// Wall is the run's wall time as results.json keeps it: the difference of
+// the wall-clock readings. An in-memory time.Time also carries a monotonic
+// reading, which JSON drops; a difference taken with it moves with the
+// clock's drift, and a report rendered again from results.json (report
+// --from) then showed another duration.
+func (r *Run) Wall() time.Duration {
+	return r.Finished.Round(0).Sub(r.Started.Round(0))
+}

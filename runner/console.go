@@ -203,7 +203,7 @@ func printSummary(w io.Writer, run *reports.Run, colour, quiet, verbose bool) {
 	printFixFirst(w, run, groups, c)
 	s := run.Summary
 	took := ""
-	if d := run.Finished.Sub(run.Started); d > 0 {
+	if d := run.Wall(); d > 0 {
 		took = " in " + d.Round(100*time.Millisecond).String()
 	}
 	fmt.Fprintf(w, "\n%d checks%s, %s requests, %s records\n", s.Total, took, reports.Thousands(int(run.Stats.Requests)), reports.Thousands(int(run.Stats.Records)))

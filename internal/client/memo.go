@@ -11,7 +11,7 @@ import (
 // is on (Store.ShareGETs), a GET with the run's own credentials (no
 // Request.Auth) whose URL and added headers equal those of an earlier one
 // is answered with the earlier exchange instead of being sent again,
-// provided no write (PUT, PATCH, DELETE) was sent in between: two checks
+// provided no write (PUT, PATCH, DELETE, POST) was sent in between: two checks
 // asking the same filter lookup or singleton share one response.
 // Identical GETs in flight at once are sent once; the others wait for it.
 // Only complete answers are shared (no transport error, no dropped
@@ -21,8 +21,9 @@ import (
 // memo never holds walk pages, and stays well inside the run's soft heap
 // limit (a memo of 48 MB of pages made the collector run so often that
 // the oneroster-1.1 run took 15% longer). The harness turns it on for the
-// read checks and off before the serial auth and write checks, which
-// send what they mean to send.
+// whole run: the auth checks send credentials of their own (never
+// answered from it), and each write forgets it, so that a write flow's
+// read-backs are sent.
 const (
 	memoMaxBody  = 16 << 10
 	memoMaxBytes = 8 << 20
