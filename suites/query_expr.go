@@ -1,7 +1,9 @@
 package suites
 
 import (
+	"iter"
 	"math/big"
+	"math/bits"
 	"net/url"
 	"slices"
 	"strings"
@@ -66,6 +68,45 @@ func (e expr) fields() []string {
 		}
 	}
 	return out
+}
+
+// foldMatters says whether comparing strings case-folded can judge a
+// record otherwise than byte-wise: only a ~, or a comparison on a field
+// that is neither a date nor a number, folds.
+func (e expr) foldMatters() bool {
+	for _, g := range e.groups {
+		for _, p := range g {
+			base := p.Field
+			if i := strings.LastIndexByte(base, '.'); i >= 0 {
+				base = base[i+1:]
+			}
+			if p.Op == "~" || !dateFields[base] && !numberFields[base] {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// bitset marks row indices.
+type bitset []uint64
+
+func (b bitset) set(i int)      { b[i>>6] |= 1 << (i & 63) }
+func (b bitset) has(i int) bool { return b[i>>6]&(1<<(i&63)) != 0 }
+
+// each yields the marked indices in order.
+func (b bitset) each() iter.Seq[int] {
+	return func(yield func(int) bool) {
+		for w, word := range b {
+			for word != 0 {
+				t := bits.TrailingZeros64(word)
+				if !yield(w<<6 + t) {
+					return
+				}
+				word &= word - 1
+			}
+		}
+	}
 }
 
 // match evaluates the filter on a record's values (get returns the values
