@@ -91,8 +91,7 @@ func (e expr) foldMatters() bool {
 // bitset marks row indices.
 type bitset []uint64
 
-func (b bitset) set(i int)      { b[i>>6] |= 1 << (i & 63) }
-func (b bitset) has(i int) bool { return b[i>>6]&(1<<(i&63)) != 0 }
+func (b bitset) set(i int) { b[i>>6] |= 1 << (i & 63) }
 
 // each yields the marked indices in order.
 func (b bitset) each() iter.Seq[int] {
@@ -210,7 +209,8 @@ func (p pred) compare(v string, fold bool) int {
 }
 
 // filterInstants remembers the instants of the filters' values: a
-// predicate is compared with every row of a walk, its value parsed once.
+// predicate is compared with every row of a walk, its value parsed once
+// (a run's filters hold a few thousand values at most).
 var filterInstants sync.Map // string -> instantOK
 
 type instantOK struct {

@@ -40,11 +40,11 @@ import (
 //     issued then can sign out another check's or the run's own. When it
 //     fails, or is not selected, they run one at a time, and the write
 //     flows wait for the last of them.
-//   - The write flows run alone, each in its own It, last. They stay one
-//     at a time: run together, a flow's lists held the other flows'
-//     objects, and what a defect such as a relationship list that drops
-//     its first record did to a flow's verdict depended on which flow
-//     wrote first.
+//   - The write flows run last, one at a time in spec order (scheduled
+//     too: each It waits for its flow's result). They stay one at a time:
+//     run together, a flow's lists held the other flows' objects, and
+//     what a defect such as a relationship list that drops its first
+//     record did to a flow's verdict depended on which flow wrote first.
 //   - The negative API probes (FeatureAuthNegative: no credentials, a
 //     garbage or expired token, a token in the query string or a cookie)
 //     change nothing: they send their own credentials on each request
